@@ -1,0 +1,66 @@
+"""Build an index from article paths, with a progress bar and a summary: the ``index build`` job."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa_bot.config import Settings
+from qa_bot.embed import Embedder, SentenceTransformerEmbedder
+from qa_bot.errors import IngestError
+from qa_bot.index import BuildSummary, build_index
+from qa_bot.ingest import read_articles
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+log = logging.getLogger(__name__)
+
+
+def build_from_paths(
+    settings: Settings, paths: list[Path], console: Console | None = None, embedder: Embedder | None = None
+) -> BuildSummary:
+    """Read the articles under ``paths`` and build the index at ``settings.index_dir``.
+
+    Bad files are skipped, logged and counted. The previous index stays in place until the new
+    one is complete.
+
+    Raises:
+        IngestError: a path is missing, or no article could be read.
+        ModelLoadError: the embedding model cannot be loaded.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    report = read_articles(paths)
+    if not report.documents:
+        where = ", ".join(str(p) for p in paths)
+        raise IngestError(
+            f"no readable articles in {where} ({report.files_read} files read, {len(report.skipped)} skipped); "
+            "supported: .txt .md .html .htm .json .jsonl"
+        )
+    if embedder is None:
+        embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=console is None,
+    ) as bar:
+        task = bar.add_task("Embedding passages and sentences", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return build_index(
+            report.documents,
+            embedder,
+            settings.index_dir,
+            skipped=len(report.skipped),
+            sentences_per_passage=settings.sentences_per_passage,
+            overlap=settings.passage_overlap,
+            progress=progress,
+        )

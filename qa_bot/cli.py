@@ -1,0 +1,232 @@
+"""The ``qa-bot`` command. Heavy libraries are imported inside commands so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from qa_bot import __version__
+
+if TYPE_CHECKING:
+    from qa_bot.config import Settings
+    from qa_bot.pipeline import QAPipeline
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("qa_bot")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def friendly_errors(command: F) -> F:
+    """Turn qa-bot's errors (and any other) into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from qa_bot.errors import QABotError
+
+        try:
+            return command(*args, **kwargs)
+        except QABotError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # the last line of defence: never a traceback for a person
+            log.debug("unexpected error", exc_info=True)
+            _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(**overrides: Any) -> Settings:
+    from qa_bot.config import load_settings
+
+    return load_settings(**overrides)
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
+    logging.getLogger("qa_bot").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+@functools.cache
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+    help="Index folder (default: QA_BOT_INDEX_DIR or index/default).",
+)
+model_option = click.option(
+    "--model", default=None, help="Sentence-transformers model folder or name (default: QA_BOT_MODEL, all-MiniLM-L6-v2)."
+)
+k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None, help="Quotes per answer at most.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qa-bot")
+@click.option("-v", "--verbose", is_flag=True, help="Log details (and tracebacks) to stderr.")
+def main(verbose: bool) -> None:
+    """Ask questions about a folder of news articles; get verbatim quotes with their sources.
+
+    \b
+    Quick start:
+      qa-bot index build --articles data/articles
+      qa-bot ask "Who is David Schenker?"
+      qa-bot repl
+
+    Settings come from QA_BOT_* environment variables (or a .env file); flags override them.
+    """
+    _setup_logging(verbose)
+
+
+def _open_pipeline(settings: Settings) -> QAPipeline:
+    from qa_bot.pipeline import QAPipeline
+
+    with _console(stderr=True).status("Loading the model and index…"):
+        return QAPipeline.open(settings)
+
+
+def _read_questions(source: str) -> Iterator[str]:
+    stream = sys.stdin if source == "-" else None
+    if stream is None:
+        try:
+            stream = open(source, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            from qa_bot.errors import ConfigError
+
+            raise ConfigError(f"cannot read questions from {source}: {exc.strerror}") from exc
+    try:
+        for line in stream:
+            if line.strip():
+                yield line.strip()
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+@main.command()
+@click.argument("question", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+@click.option("--questions", "questions_file", default=None, help="File of questions, one a line ('-' for stdin).")
+@index_option
+@model_option
+@k_option
+@friendly_errors
+def ask(
+    question: tuple[str, ...], as_json: bool, questions_file: str | None, index_dir: Path | None,
+    model: str | None, max_quotes: int | None,
+) -> None:
+    """Answer QUESTION (or each line of --questions) from the index."""
+    from qa_bot.errors import ConfigError
+    from qa_bot.render import answer_json, answer_markup
+
+    if not question and questions_file is None:
+        raise ConfigError('give a question (qa-bot ask "Who is ...?") or --questions FILE')
+    settings = _settings(index_dir=index_dir, model=model)
+    pipeline = _open_pipeline(settings)
+    questions = [" ".join(question)] if question else []
+    if questions_file is not None:
+        questions = [*questions, *_read_questions(questions_file)]
+    console = _console()
+    for number, text in enumerate(questions):
+        answer = pipeline.ask(text, max_quotes=max_quotes)
+        if as_json:
+            click.echo(answer_json(answer))
+            continue
+        if len(questions) > 1:
+            console.print(("\n" if number else "") + f"[bold]Q: {text}[/bold]", markup=True, highlight=False)
+        console.print(answer_markup(answer))
+
+
+@main.command()
+@index_option
+@model_option
+@k_option
+@friendly_errors
+def repl(index_dir: Path | None, model: str | None, max_quotes: int | None) -> None:
+    """Ask questions one after another (type :help inside). Reads lines when stdin is not a terminal."""
+    from qa_bot.repl import run_repl
+
+    settings = _settings(index_dir=index_dir, model=model)
+    run_repl(_open_pipeline(settings), _console(), max_quotes=max_quotes)
+
+
+@main.group("index")
+def index_group() -> None:
+    """Build and inspect indexes."""
+
+
+@index_group.command("build")
+@click.option(
+    "--articles", "articles", multiple=True, type=click.Path(path_type=Path),
+    help="Article file or folder (repeatable; default: QA_BOT_ARTICLES_DIR or data/articles).",
+)
+@index_option
+@model_option
+@friendly_errors
+def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str | None) -> None:
+    """Read articles (txt, md, html, json, jsonl) and build an index of them."""
+    from qa_bot.build import build_from_paths
+
+    settings = _settings(index_dir=index_dir, model=model)
+    summary = build_from_paths(settings, list(articles) or [settings.articles_dir], _console(stderr=True))
+    click.echo(
+        f"Indexed {summary.documents} documents into {summary.passages} passages "
+        f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}"
+    )
+
+
+@index_group.command("info")
+@index_option
+@friendly_errors
+def index_info(index_dir: Path | None) -> None:
+    """Show what an index holds and how it was built."""
+    import json
+
+    from qa_bot.index import read_manifest
+
+    settings = _settings(index_dir=index_dir)
+    click.echo(json.dumps(read_manifest(settings.index_dir), indent=2))
+
+
+@main.command("eval")
+@click.option("--corpus", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Corpus JSONL.")
+@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--baselines/--no-baselines", default=True, help="Also measure keyword-only and dense-only baselines.")
+@click.option(
+    "--index-root", type=click.Path(path_type=Path, file_okay=False), default=Path("index"),
+    help="Where the corpus's index is built and reused.",
+)
+@model_option
+@friendly_errors
+def eval_command(
+    corpus: Path, questions: Path, as_json: bool, baselines: bool, index_root: Path, model: str | None
+) -> None:
+    """Measure answer quality on a corpus and question set (xquad_en format)."""
+    from qa_bot.eval_run import run_eval
+
+    settings = _settings(model=model)
+    run_eval(settings, corpus, questions, index_root, as_json, baselines, _console(), _console(stderr=True))
+
+
+if __name__ == "__main__":
+    main()

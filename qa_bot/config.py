@@ -1,0 +1,59 @@
+"""Settings: one pydantic-settings class, read from ``QA_BOT_*`` variables and an optional ``.env``.
+
+Only entry points build a ``Settings``; every other module takes it (or plain values) as arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa_bot.errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every tunable of qa-bot; CLI flags override these."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    index_dir: Path = Field(Path("index/default"), description="Folder of the index to build or ask.")
+    articles_dir: Path = Field(Path("data/articles"), description="Articles indexed by `make run`.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Sentence-transformers model: a folder, or a name found offline.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024)
+    max_quotes: int = Field(3, ge=1, le=10, description="Quotes in an answer at most.")
+    max_quote_chars: int = Field(400, ge=80, le=4000)
+    candidates: int = Field(40, ge=1, le=1000, description="Passages each retriever returns.")
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Dense share of the fused score.")
+    passages_for_quotes: int = Field(8, ge=1, le=100, description="Best passages searched for quotes.")
+    sentences_per_passage: int = Field(4, ge=1, le=20)
+    passage_overlap: int = Field(1, ge=0, le=10, description="Sentences shared by neighbours.")
+    abstain_threshold: float = Field(
+        0.3, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
+    )
+    duplicate_similarity: float = Field(0.85, ge=0.0, le=1.0)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment, then apply non-None ``overrides`` (CLI flags).
+
+    Raises:
+        ConfigError: a value does not validate.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc

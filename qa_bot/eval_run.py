@@ -1,0 +1,78 @@
+"""The ``qa-bot eval`` job: index a corpus (or reuse its index), run the pipeline and baselines, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa_bot.config import Settings
+from qa_bot.embed import SentenceTransformerEmbedder
+from qa_bot.errors import EvalDataError
+from qa_bot.evaluate import (
+    TABLE_HEADER,
+    Report,
+    baseline_strategies,
+    corpus_cache_dir,
+    evaluate,
+    iter_rows,
+    pipeline_strategy,
+    read_questions,
+)
+from qa_bot.index import load_index
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def run_eval(
+    settings: Settings,
+    corpus: Path,
+    questions_path: Path,
+    index_root: Path,
+    as_json: bool,
+    baselines: bool,
+    out: Console,
+    err: Console,
+) -> list[Report]:
+    """Evaluate on ``corpus`` and ``questions_path``; print a table (or JSON) to ``out``.
+
+    Raises:
+        EvalDataError: a file is missing or malformed.
+    """
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from qa_bot.build import build_from_paths
+    from qa_bot.pipeline import QAPipeline
+
+    if not corpus.is_file():
+        raise EvalDataError(f"no corpus file at {corpus}")
+    questions = read_questions(questions_path)
+    with err.status("Loading the model…"):
+        embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
+    folder = corpus_cache_dir(corpus, embedder.model_id, index_root)
+    settings = settings.model_copy(update={"index_dir": folder})
+    if not (folder / "manifest.json").is_file():
+        err.print(f"Indexing {corpus} into {folder}…")
+        build_from_paths(settings, [corpus], err, embedder=embedder)
+    pipeline = QAPipeline(settings, load_index(folder, embedder), embedder)
+    strategies = {"qa-bot (hybrid + sentence choice)": pipeline_strategy(pipeline)}
+    if baselines:
+        strategies.update(baseline_strategies(pipeline))
+    reports = []
+    with Progress(console=err, transient=True) as bar:
+        for name, strategy in strategies.items():
+            task = bar.add_task(name, total=len(questions))
+            reports.append(evaluate(name, strategy, questions, lambda t=task: bar.advance(t)))  # type: ignore[misc]
+    if as_json:
+        out.print_json(json.dumps({"corpus": str(corpus), "questions": len(questions),
+                                   "reports": [r.to_json() for r in reports]}))
+        return reports
+    table = Table(title=f"{questions_path.name}: {len(questions)} questions")
+    for column in TABLE_HEADER:
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    for row in iter_rows(reports):
+        table.add_row(*row)
+    out.print(table)
+    return reports

@@ -1,0 +1,210 @@
+"""Measure answer quality on a question set: document and answer hits, abstention, latency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa_bot.errors import EvalDataError
+from qa_bot.index import Index
+from qa_bot.pipeline import QAPipeline
+from qa_bot.retrieve import Query, dense_search, keyword_search, make_query
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    """One question of an evaluation set."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    doc_id: str | None
+    answerable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """A strategy's answer reduced to what the metrics need: each quote's text and documents."""
+
+    quotes: tuple[tuple[str, frozenset[str]], ...]
+
+
+@dataclass(slots=True)
+class Report:
+    """Metrics of one strategy over a question set."""
+
+    name: str
+    questions: int = 0
+    doc_hit_1: float = 0.0
+    doc_hit_5: float = 0.0
+    answer_hit_1: float = 0.0
+    answer_hit_3: float = 0.0
+    abstain_rate: float = 0.0
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    misses: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """The metrics as a JSON object (without the list of misses)."""
+        return {
+            "name": self.name,
+            "questions": self.questions,
+            "doc_hit@1": round(self.doc_hit_1, 4),
+            "doc_hit@5": round(self.doc_hit_5, 4),
+            "answer_hit@1": round(self.answer_hit_1, 4),
+            "answer_hit@3": round(self.answer_hit_3, 4),
+            "abstain_rate": round(self.abstain_rate, 4),
+            "latency_p50_ms": round(self.latency_p50_ms, 2),
+            "latency_p95_ms": round(self.latency_p95_ms, 2),
+        }
+
+
+Strategy = Callable[[str], Prediction]
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` with runs of whitespace folded to one space (how answers are compared)."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def read_questions(path: Path) -> list[EvalQuestion]:
+    """Questions from a JSONL file of ``{"id", "question", "answers", "doc_id", "answerable"?}``.
+
+    Raises:
+        EvalDataError: the file is missing or a line is malformed.
+    """
+    questions: list[EvalQuestion] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalDataError(f"cannot read questions {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=str(record.get("id", number)),
+                    question=str(record["question"]),
+                    answers=tuple(str(a) for a in record.get("answers", [])),
+                    doc_id=str(record["doc_id"]) if record.get("doc_id") is not None else None,
+                    answerable=bool(record.get("answerable", True)),
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise EvalDataError(f"{path}:{number}: not a question record ({type(exc).__name__})") from exc
+    if not questions:
+        raise EvalDataError(f"no questions in {path}")
+    return questions
+
+
+def corpus_cache_dir(corpus: Path, model_id: str, root: Path) -> Path:
+    """Where the eval index of ``corpus`` built with ``model_id`` is kept and reused."""
+    digest = hashlib.sha256(corpus.read_bytes() + model_id.encode()).hexdigest()[:12]
+    return root / f"eval-{corpus.stem}-{digest}"
+
+
+def pipeline_strategy(pipeline: QAPipeline, max_quotes: int = 5) -> Strategy:
+    """The shipped pipeline, asked for up to ``max_quotes`` quotes."""
+
+    def run(question: str) -> Prediction:
+        answer = pipeline.ask(question, max_quotes=max_quotes)
+        return Prediction(
+            tuple((q.text, frozenset({q.doc_id, *(s.doc_id for s in q.also_in)})) for q in answer.quotes)
+        )
+
+    return run
+
+
+def first_sentence_strategy(
+    index: Index, encode: Callable[[str], object], search: Callable[[Index, Query, int], tuple], k: int = 5
+) -> Strategy:
+    """A baseline: the first sentence of each of the ``k`` best passages of one retriever."""
+
+    def run(question: str) -> Prediction:
+        query = make_query(question, encode(question))  # type: ignore[arg-type]
+        ids, _ = search(index, query, k)
+        quotes = []
+        for pid in ids.tolist():
+            doc_index, first, *_ = (int(x) for x in index.passages[pid])
+            quotes.append((index.sentence_text(first), frozenset({index.documents[doc_index].doc_id})))
+        return Prediction(tuple(quotes))
+
+    return run
+
+
+def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
+    """The keyword-only and dense-only baselines on the pipeline's index and model."""
+
+    def encode(question: str) -> object:
+        return pipeline.embedder.encode([question])[0]
+
+    return {
+        "keyword-only (first sentence)": first_sentence_strategy(pipeline.index, encode, keyword_search),
+        "dense-only (first sentence)": first_sentence_strategy(pipeline.index, encode, dense_search),
+    }
+
+
+def evaluate(name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None) -> Report:
+    """Run ``strategy`` on every question and compute the metrics."""
+    report = Report(name=name, questions=len(questions))
+    latencies: list[float] = []
+    counts = dict.fromkeys(("d1", "d5", "a1", "a3", "abstain"), 0)
+    for item in questions:
+        began = time.perf_counter()
+        prediction = strategy(item.question)
+        latencies.append((time.perf_counter() - began) * 1000)
+        abstained = not prediction.quotes
+        counts["abstain"] += abstained
+        if not item.answerable:
+            for key in ("d1", "d5", "a1", "a3"):
+                counts[key] += abstained
+        else:
+            docs = [d for _, d in prediction.quotes]
+            texts = [fold(t) for t, _ in prediction.quotes]
+            golds = [fold(a) for a in item.answers if a.strip()]
+            counts["d1"] += any(item.doc_id in d for d in docs[:1])
+            counts["d5"] += any(item.doc_id in d for d in docs[:5])
+            a1 = any(g in t for g in golds for t in texts[:1])
+            counts["a1"] += a1
+            counts["a3"] += any(g in t for g in golds for t in texts[:3])
+            if not a1:
+                report.misses.append(item.id)
+        if on_question is not None:
+            on_question()
+    n = max(1, len(questions))
+    report.doc_hit_1 = counts["d1"] / n
+    report.doc_hit_5 = counts["d5"] / n
+    report.answer_hit_1 = counts["a1"] / n
+    report.answer_hit_3 = counts["a3"] / n
+    report.abstain_rate = counts["abstain"] / n
+    if latencies:
+        ordered = sorted(latencies)
+        report.latency_p50_ms = statistics.median(ordered)
+        report.latency_p95_ms = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return report
+
+
+def iter_rows(reports: list[Report]) -> Iterator[list[str]]:
+    """Table rows (strings) for ``reports``, in the README's column order."""
+    for r in reports:
+        yield [
+            r.name,
+            f"{r.doc_hit_1:.3f}",
+            f"{r.doc_hit_5:.3f}",
+            f"{r.answer_hit_1:.3f}",
+            f"{r.answer_hit_3:.3f}",
+            f"{r.abstain_rate:.3f}",
+            f"{r.latency_p50_ms:.1f}",
+            f"{r.latency_p95_ms:.1f}",
+        ]
+
+
+TABLE_HEADER = ["strategy", "doc_hit@1", "doc_hit@5", "answer_hit@1", "answer_hit@3", "abstain", "p50 ms", "p95 ms"]

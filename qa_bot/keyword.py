@@ -1,0 +1,78 @@
+"""Keyword (BM25) search with bm25s: English stop words removed, words stemmed with Snowball."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s's own progress bars would clutter ours
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(texts: Sequence[str]) -> list[list[str]]:
+    """Stemmed, stop-word-free terms of each text, as the keyword index sees them."""
+    import bm25s
+
+    return bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+
+
+class KeywordIndex:
+    """A BM25 index over a list of texts, scored against whole queries."""
+
+    def __init__(self, retriever: object) -> None:
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> KeywordIndex:
+        """Index ``texts`` (row i of the index is texts[i])."""
+        import bm25s
+
+        retriever = bm25s.BM25()
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+        retriever.index(tokens, show_progress=False)
+        return cls(retriever)
+
+    def save(self, folder: Path) -> None:
+        """Write the index's arrays and vocabulary into ``folder``."""
+        self._retriever.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = False) -> KeywordIndex:
+        """Read an index written by :meth:`save`."""
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False))
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 score of every indexed text for the query (zeros when no term is known)."""
+        retriever = self._retriever
+        known = [t for t in query_terms if t in retriever.vocab_dict]  # type: ignore[attr-defined]
+        n = int(retriever.scores["num_docs"])  # type: ignore[attr-defined]
+        if not known:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(retriever.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def top(self, query_terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, scores) of the ``k`` best texts with a positive score, best first."""
+        scores = self.scores(query_terms)
+        k = min(k, len(scores))
+        if k == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = np.argpartition(-scores, k - 1)[:k]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        rows = rows[scores[rows] > 0]
+        return rows.astype(np.int64), scores[rows]

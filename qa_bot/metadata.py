@@ -1,0 +1,88 @@
+"""Metadata carried inside an article's text: a leading date line, a title, a "Sources" list.
+
+The body returned is the article's text without those parts; quotes and offsets refer to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+_DATE_LINE = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+_SOURCES_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:sources?|references)[ \t]*:?[ \t]*$", re.I | re.M)
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_BARE_URL = re.compile(r"https?://[^\s)>\]]+")
+_MD_HEADING = re.compile(r"\A\s*#{1,6}[ \t]+(.+?)[ \t#]*\n")
+_MAX_TITLE_CHARS = 150
+
+
+@dataclass(frozen=True, slots=True)
+class TextMetadata:
+    """The body of a plain-text or Markdown article and the metadata found in it."""
+
+    body: str
+    title: str | None
+    url: str | None
+    date: str | None
+    source: str | None
+
+
+def _split_sources(text: str) -> tuple[str, list[tuple[str | None, str]]]:
+    """Cut a trailing "Sources:" section off ``text``; return the rest and its (label, url) links."""
+    match = None
+    for match in _SOURCES_HEADING.finditer(text):
+        pass
+    if match is None:
+        return text, []
+    section = text[match.end():]
+    links: list[tuple[str | None, str]] = [(m.group(1).strip(), m.group(2)) for m in _MD_LINK.finditer(section)]
+    if not links:
+        links = [(None, u) for u in _BARE_URL.findall(section)]
+    if not links:
+        return text, []
+    return text[: match.start()], links
+
+
+def _first_line_title(body: str) -> tuple[str | None, str]:
+    """A Markdown heading, or a short first line standing alone, is the title; return it and the rest."""
+    heading = _MD_HEADING.match(body)
+    if heading:
+        return heading.group(1).strip(), body[heading.end():]
+    stripped = body.lstrip()
+    first, sep, rest = stripped.partition("\n")
+    first = first.strip()
+    if (
+        sep
+        and first
+        and len(first) <= _MAX_TITLE_CHARS
+        and not first.endswith((".", "?", "!", ":", ";", ","))
+        and rest.startswith("\n")
+    ):
+        return first, rest
+    return None, body
+
+
+def extract_metadata(text: str) -> TextMetadata:
+    """Split ``text`` into its body and the metadata it carries.
+
+    Recognises a leading ``date YYYY-MM-DD`` line (the date may be followed by text on the same
+    line), a Markdown heading or short first line as the title, and links listed under a trailing
+    "Sources" heading (the first one is the article's URL; its label is the title if none was found).
+    """
+    date = None
+    body = text
+    date_match = _DATE_LINE.match(body)
+    if date_match:
+        date = date_match.group(1)
+        body = body[date_match.end():]
+    body, links = _split_sources(body)
+    title, body = _first_line_title(body)
+    url = links[0][1] if links else None
+    if title is None and links and links[0][0]:
+        title = links[0][0]
+    source = None
+    if url:
+        host = urlparse(url).hostname or ""
+        source = host.removeprefix("www.") or None
+    return TextMetadata(body=body.strip("\n\r\t "), title=title, url=url, date=date, source=source)

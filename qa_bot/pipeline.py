@@ -1,0 +1,62 @@
+"""The question-answering pipeline: load the model and index once, then answer questions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from qa_bot.answer import QuoteOptions, make_answer
+from qa_bot.config import Settings
+from qa_bot.embed import Embedder, SentenceTransformerEmbedder
+from qa_bot.index import Index, load_index, read_manifest
+from qa_bot.records import Answer
+from qa_bot.retrieve import make_query, retrieve
+
+MAX_QUESTION_CHARS = 2_000
+
+
+def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOptions:
+    """The answer stage's options from ``settings`` (``max_quotes`` overrides the setting)."""
+    return QuoteOptions(
+        max_quotes=max_quotes or settings.max_quotes,
+        max_quote_chars=settings.max_quote_chars,
+        passages_for_quotes=settings.passages_for_quotes,
+        abstain_threshold=settings.abstain_threshold,
+        duplicate_similarity=settings.duplicate_similarity,
+    )
+
+
+class QAPipeline:
+    """Answers questions from one index with one embedding model, both loaded once."""
+
+    def __init__(self, settings: Settings, index: Index, embedder: Embedder) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAPipeline:
+        """Load the index at ``settings.index_dir`` and the model it was built with.
+
+        Raises:
+            IndexNotFoundError, IndexMismatchError, IndexCorruptError, ModelLoadError
+        """
+        folder = Path(settings.index_dir)
+        read_manifest(folder)  # a missing index is reported before the slow model load
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
+        return cls(settings, load_index(folder, embedder), embedder)
+
+    def ask(self, question: str, max_quotes: int | None = None) -> Answer:
+        """Answer ``question`` with verbatim quotes, or abstain when the articles do not answer it."""
+        began = time.perf_counter()
+        text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        if not text:
+            return Answer(question=question, notice="empty question")
+        query = make_query(text, self.embedder.encode([text])[0])
+        hits = retrieve(
+            self.index, query, self.settings.candidates, self.settings.fusion, self.settings.dense_weight
+        )
+        answer = make_answer(self.index, query, hits, quote_options(self.settings, max_quotes))
+        answer.timings["seconds"] = time.perf_counter() - began
+        return answer

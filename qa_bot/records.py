@@ -1,0 +1,134 @@
+"""Typed records passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article: its full text and the metadata read with it."""
+
+    doc_id: str
+    text: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    source: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a document, as character offsets into the document's text."""
+
+    doc_index: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A run of consecutive sentences (``first_sentence`` .. ``last_sentence`` inclusive)."""
+
+    doc_index: int
+    first_sentence: int
+    last_sentence: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage found by retrieval, with its scores."""
+
+    passage_id: int
+    score: float
+    dense: float = 0.0
+    keyword: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a quote (or its near-duplicate) stands: one document and offsets into it."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    date: str | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A verbatim quote: ``text`` is exactly the document's text from ``start`` to ``end``.
+
+    ``cut_before``/``cut_after`` say the quote was cut out of a longer sentence (shown with an
+    ellipsis); ``also_in`` lists near-identical quotes from other documents.
+    """
+
+    text: str
+    doc_id: str
+    title: str
+    url: str | None
+    date: str | None
+    score: float
+    start: int
+    end: int
+    also_in: tuple[SourceRef, ...] = ()
+    cut_before: bool = False
+    cut_after: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """The quote as the JSON object ``qa-bot ask --json`` prints."""
+        return {
+            "text": self.text,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "date": self.date,
+            "score": round(self.score, 4),
+            "start": self.start,
+            "end": self.end,
+            "cut_before": self.cut_before,
+            "cut_after": self.cut_after,
+            "also_in": [
+                {
+                    "doc_id": s.doc_id,
+                    "title": s.title,
+                    "url": s.url,
+                    "date": s.date,
+                    "start": s.start,
+                    "end": s.end,
+                    "text": s.text,
+                }
+                for s in self.also_in
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The bot's answer to one question: quotes ordered by confidence, or an abstention."""
+
+    question: str
+    quotes: tuple[Quote, ...] = ()
+    confidence: float = 0.0
+    notice: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        """True when at least one quote answers the question."""
+        return bool(self.quotes)
+
+    def to_json(self) -> dict[str, object]:
+        """The answer as the JSON object ``qa-bot ask --json`` prints."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "confidence": round(self.confidence, 4),
+            "quotes": [q.to_json() for q in self.quotes],
+        }

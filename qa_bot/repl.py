@@ -1,0 +1,92 @@
+"""The interactive REPL: a prompt with history and commands; plain line-by-line when piped."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa_bot.render import answer_markup
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from qa_bot.pipeline import QAPipeline
+
+HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Schenker?[/cyan]
+  :sources   list the articles in the index
+  :help      show this help
+  :quit      leave (Ctrl-D works too; Ctrl-C clears the line)"""
+
+
+def history_path() -> Path:
+    """Where the REPL keeps its question history (XDG state folder)."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "qa-bot" / "history"
+
+
+def _sources(pipeline: QAPipeline) -> str:
+    lines = [f"[bold]{len(pipeline.index.documents)} articles[/bold] in {pipeline.index.folder}:"]
+    for doc in pipeline.index.documents:
+        extra = " · ".join(x for x in (doc.date, doc.url) if x)
+        lines.append(f"  • {doc.title} [dim]({doc.doc_id}{' · ' + extra if extra else ''})[/dim]")
+    return "\n".join(lines)
+
+
+def handle(line: str, pipeline: QAPipeline, console: Console, max_quotes: int | None) -> bool:
+    """Act on one line of input; False when the user asked to leave."""
+    from rich.markup import escape
+
+    text = line.strip()
+    if not text:
+        return True
+    if text.startswith(":"):
+        command = text[1:].split()[0].lower() if len(text) > 1 else ""
+        if command in {"q", "quit", "exit"}:
+            return False
+        if command in {"h", "help", "?"}:
+            console.print(HELP)
+        elif command in {"sources", "s"}:
+            console.print(_sources(pipeline))
+        else:
+            console.print(f"[red]unknown command {escape(text)}[/red]; type :help")
+        return True
+    console.print(answer_markup(pipeline.ask(text, max_quotes=max_quotes)))
+    return True
+
+
+def run_repl(pipeline: QAPipeline, console: Console, max_quotes: int | None = None) -> None:
+    """Read questions and answer them until :quit, Ctrl-D or the end of input."""
+    if not sys.stdin.isatty():
+        for line in sys.stdin:
+            if line.strip() and not line.lstrip().startswith(":"):
+                console.print(f"[bold]Q: {line.strip()}[/bold]", markup=True, highlight=False)
+            if not handle(line, pipeline, console, max_quotes):
+                break
+            console.print()
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.formatted_text import HTML
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        history: FileHistory | InMemoryHistory = FileHistory(str(path))
+    except OSError:
+        history = InMemoryHistory()
+    session: PromptSession[str] = PromptSession(history=history)
+    documents = len(pipeline.index.documents)
+    console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")
+    while True:
+        try:
+            line = session.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> "))
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        if not handle(line, pipeline, console, max_quotes):
+            break
+        console.print()
+    console.print("[dim]bye[/dim]")

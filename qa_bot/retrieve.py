@@ -1,0 +1,89 @@
+"""Find the passages (and their sentences) most likely to answer a question: dense + keyword, fused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from qa_bot.index import Index
+from qa_bot.keyword import terms
+from qa_bot.records import Hit
+
+RRF_K = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as retrieval sees it: its text, embedding and keyword terms."""
+
+    text: str
+    vector: np.ndarray
+    terms: list[str]
+
+
+def dense_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(passage ids, cosine similarities) of the ``k`` nearest passages, best first."""
+    k = min(k, index.passage_vectors.ntotal)  # type: ignore[attr-defined]
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores, ids = index.passage_vectors.search(query.vector.reshape(1, -1), k)  # type: ignore[attr-defined]
+    keep = ids[0] >= 0
+    return ids[0][keep].astype(np.int64), scores[0][keep]
+
+
+def keyword_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score."""
+    return index.keyword_passages.top(query.terms, k)
+
+
+def fuse(
+    dense: tuple[np.ndarray, np.ndarray],
+    keyword: tuple[np.ndarray, np.ndarray],
+    method: Literal["weighted", "rrf"],
+    dense_weight: float,
+) -> list[Hit]:
+    """Merge two ranked lists into one, best first.
+
+    ``weighted``: ``w * cosine + (1 - w) * bm25 / max_bm25``; a passage missing from one list gets
+    that list's lowest score (an upper bound on what it would have had there would overstate it).
+    ``rrf``: reciprocal rank fusion, ``sum 1 / (60 + rank)``.
+    """
+    dense_ids, dense_scores = dense
+    kw_ids, kw_scores = keyword
+    dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
+    kw_max = float(kw_scores[0]) if len(kw_scores) else 0.0
+    kw_of = {i: s / kw_max for i, s in zip(kw_ids.tolist(), kw_scores.tolist(), strict=True)} if kw_max > 0 else {}
+    dense_floor = float(dense_scores[-1]) if len(dense_scores) else 0.0
+    kw_floor = min(kw_of.values()) if kw_of else 0.0
+    hits: list[Hit] = []
+    if method == "rrf":
+        dense_rank = {pid: r for r, pid in enumerate(dense_ids.tolist())}
+        kw_rank = {pid: r for r, pid in enumerate(kw_ids.tolist())}
+        for pid in dense_rank.keys() | kw_rank.keys():
+            score = sum(1.0 / (RRF_K + 1 + ranks[pid]) for ranks in (dense_rank, kw_rank) if pid in ranks)
+            hits.append(Hit(pid, score, dense_of.get(pid, dense_floor), kw_of.get(pid, 0.0)))
+    else:
+        for pid in dense_of.keys() | kw_of.keys():
+            d = dense_of.get(pid, dense_floor)
+            k = kw_of.get(pid, kw_floor if pid not in kw_of and kw_of else 0.0)
+            hits.append(Hit(pid, dense_weight * d + (1 - dense_weight) * k, d, kw_of.get(pid, 0.0)))
+    hits.sort(key=lambda h: (-h.score, h.passage_id))
+    return hits
+
+
+def retrieve(
+    index: Index,
+    query: Query,
+    candidates: int,
+    method: Literal["weighted", "rrf"] = "weighted",
+    dense_weight: float = 0.6,
+) -> list[Hit]:
+    """Passages for ``query``, best first, from dense and keyword search fused."""
+    return fuse(dense_search(index, query, candidates), keyword_search(index, query, candidates), method, dense_weight)
+
+
+def make_query(text: str, vector: np.ndarray) -> Query:
+    """A ``Query`` from the question's text and its embedding."""
+    return Query(text=text, vector=np.asarray(vector, dtype=np.float32), terms=terms([text])[0])
