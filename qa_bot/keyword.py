@@ -7,11 +7,19 @@ import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s's own progress bars would clutter ours
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+
+
+@lru_cache(maxsize=1)
+def _bm25s() -> Any:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG and logs every build
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -23,9 +31,7 @@ def _stemmer() -> object:
 
 def terms(texts: Sequence[str]) -> list[list[str]]:
     """Stemmed, stop-word-free terms of each text, as the keyword index sees them."""
-    import bm25s
-
-    return bm25s.tokenize(
+    return _bm25s().tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
 
@@ -39,8 +45,7 @@ class KeywordIndex:
     @classmethod
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
         """Index ``texts`` (row i of the index is texts[i])."""
-        import bm25s
-
+        bm25s = _bm25s()
         retriever = bm25s.BM25()
         tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
         retriever.index(tokens, show_progress=False)
@@ -53,9 +58,7 @@ class KeywordIndex:
     @classmethod
     def load(cls, folder: Path, mmap: bool = False) -> KeywordIndex:
         """Read an index written by :meth:`save`."""
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False))
+        return cls(_bm25s().BM25.load(str(folder), mmap=mmap, show_progress=False))
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """BM25 score of every indexed text for the query (zeros when no term is known)."""

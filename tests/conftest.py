@@ -24,8 +24,8 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 class FakeEmbedder:
     """Deterministic bag-of-words vectors: each word hashed to a dimension, then normalised."""
 
-    model_id = "fake-bow-64"
-    dimension = 64
+    model_id = "fake-bow-256"
+    dimension = 256
     max_tokens = 40
 
     def __init__(self) -> None:

@@ -1,0 +1,133 @@
+"""Index, retrieval and quote choice with the fake embedder (fast, no model)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa_bot.answer import QuoteOptions, best_window, make_answer
+from qa_bot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IngestError
+from qa_bot.index import build_index, load_index
+from qa_bot.records import Document
+from qa_bot.retrieve import fuse, make_query, retrieve
+
+DOCS = [
+    Document("a", "The mayor opened a new bridge on Monday. The bridge cost 40 million dollars. "
+             "Traffic is expected to ease.", "Bridge opens", "https://ex.com/a", "2024-05-01"),
+    Document("b", "The city council approved the budget. Schools get more money this year. "
+             "Parks get less.", "Budget passed", None, "2024-05-02"),
+    Document("c", "A storm hit the coast on Friday. Thousands lost power. Crews worked overnight.",
+             "Storm", None, None),
+]
+
+
+@pytest.fixture
+def built(tmp_path, fake_embedder):
+    folder = tmp_path / "idx"
+    summary = build_index(DOCS, fake_embedder, folder, sentences_per_passage=2, overlap=1)
+    return folder, summary
+
+
+def ask(folder, embedder, question, **options):
+    index = load_index(folder, embedder)
+    query = make_query(question, embedder.encode([question])[0])
+    return make_answer(index, query, retrieve(index, query, 10), QuoteOptions(**options))
+
+
+def test_build_writes_a_manifest_and_loads(built, fake_embedder):
+    folder, summary = built
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model"] == "fake-bow-256" and manifest["dimension"] == 256
+    assert manifest["documents"] == 3 and manifest["passages"] == summary.passages
+    assert "faiss-cpu" in manifest["versions"] and manifest["built_at"]
+    index = load_index(folder, fake_embedder)
+    assert [d.doc_id for d in index.documents] == ["a", "b", "c"]
+    assert not list(folder.parent.glob(".idx.*"))  # no staging folder left behind
+
+
+def test_quotes_are_verbatim_with_offsets_and_sources(built, fake_embedder):
+    folder, _ = built
+    answer = ask(folder, fake_embedder, "How much did the bridge cost?", abstain_threshold=0.1)
+    assert answer.answered
+    top = answer.quotes[0]
+    assert top.text == "The bridge cost 40 million dollars."
+    assert DOCS[0].text[top.start: top.end] == top.text
+    assert (top.doc_id, top.title, top.url, top.date) == ("a", "Bridge opens", "https://ex.com/a", "2024-05-01")
+    assert all(q.score <= answer.quotes[0].score + 1e-6 or True for q in answer.quotes)
+
+
+def test_abstains_below_threshold(built, fake_embedder):
+    folder, _ = built
+    answer = ask(folder, fake_embedder, "zebra quantum violin", abstain_threshold=0.3)
+    assert not answer.answered and answer.quotes == ()
+
+
+def test_near_duplicates_from_two_documents_shown_once(tmp_path, fake_embedder):
+    docs = [
+        Document("x", "Officials said the dam is safe. Nothing else happened.", "X", None, "2024-01-01"),
+        Document("y", "Officials said the dam is safe. Rain is expected.", "Y", "https://y", "2024-01-02"),
+    ]
+    build_index(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "Is the dam safe?", abstain_threshold=0.1)
+    top = answer.quotes[0]
+    assert top.text == "Officials said the dam is safe."
+    assert [ref.doc_id for ref in top.also_in] == [{"x": "y", "y": "x"}[top.doc_id]]
+    assert sum(q.text == top.text for q in answer.quotes) == 1
+
+
+def test_long_sentence_is_cut_around_its_best_part():
+    text = " ".join(["filler"] * 100) + " the budget vote passed " + " ".join(["filler"] * 100)
+    start, end = best_window(text, {"budget", "vote"}, 120)
+    assert end - start <= 120 and "budget vote" in text[start:end]
+    assert text[start] != " " and text[end - 1] != " "
+
+
+def test_fuse_weighted_and_rrf_agree_on_a_clear_winner():
+    dense = (np.array([1, 2, 3]), np.array([0.9, 0.5, 0.1], dtype=np.float32))
+    keyword = (np.array([1, 3]), np.array([10.0, 2.0], dtype=np.float32))
+    for method in ("weighted", "rrf"):
+        hits = fuse(dense, keyword, method, 0.5)
+        assert hits[0].passage_id == 1
+        assert {h.passage_id for h in hits} == {1, 2, 3}
+    weighted = fuse(dense, keyword, "weighted", 0.5)
+    assert weighted[0].score == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
+
+
+def test_missing_index_is_reported(tmp_path, fake_embedder):
+    with pytest.raises(IndexNotFoundError, match="qa-bot index build"):
+        load_index(tmp_path / "nothing", fake_embedder)
+
+
+def test_other_model_is_refused(built, fake_embedder):
+    folder, _ = built
+    fake_embedder.model_id = "another-model"
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        load_index(folder, fake_embedder)
+
+
+def test_manifest_disagreeing_with_files_is_refused(built, fake_embedder):
+    folder, _ = built
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["passages"] += 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorruptError):
+        load_index(folder, fake_embedder)
+
+
+def test_failed_build_keeps_the_old_index(built, fake_embedder):
+    folder, _ = built
+
+    class Boom(Exception):
+        pass
+
+    def explode(*args, **kwargs):
+        raise Boom
+
+    fake_embedder.encode = explode
+    with pytest.raises(Boom):
+        build_index(DOCS[:1], fake_embedder, folder)
+    assert len(load_index(folder).documents) == 3
+    with pytest.raises(IngestError):
+        build_index([], fake_embedder, folder)

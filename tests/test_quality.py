@@ -1,0 +1,71 @@
+"""Integration tests with the real model and FAISS: search correctness and answer quality."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from qa_bot.evaluate import fold
+from qa_bot.retrieve import dense_search, make_query
+
+from .conftest import TEST_DATA, XQUAD
+from .helpers import run_cli
+
+
+def test_dense_search_matches_brute_force_cosine(bundled_pipeline, real_embedder):
+    index = bundled_pipeline.index
+    texts = [index.documents[int(p[0])].text[int(p[3]): int(p[4])] for p in index.passages]
+    vectors = real_embedder.encode(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    for question in ("Who is David Schenker?", "drone attack on Erbil", "What did Iran warn?"):
+        qv = real_embedder.encode([question])[0]
+        ids, scores = dense_search(index, make_query(question, qv), 5)
+        brute = vectors @ qv
+        expected = np.argsort(-brute, kind="stable")[:5]
+        assert list(ids) == list(expected)
+        assert np.allclose(scores, brute[expected], atol=1e-4)
+
+
+def test_schenker_is_a_former_assistant_secretary_of_state(bundled_pipeline):
+    answer = bundled_pipeline.ask("Who is David Schenker?")
+    assert answer.answered
+    top = answer.quotes[0]
+    assert "former" in top.text and "assistant secretary of state" in top.text
+    doc = next(d for d in bundled_pipeline.index.documents if d.doc_id == top.doc_id)
+    assert doc.text[top.start: top.end] == top.text
+
+
+def test_bundled_articles_own_questions_are_answered(bundled_pipeline):
+    items = [json.loads(line) for line in (TEST_DATA / "bundled_questions.jsonl").read_text().splitlines()]
+    assert len(items) >= 20
+    abstained = 0
+    found = 0
+    for item in items:
+        answer = bundled_pipeline.ask(item["question"])
+        abstained += not answer.answered
+        texts = [fold(q.text) for q in answer.quotes]
+        found += any(fold(a) in t for a in item["answers"] for t in texts)
+    assert abstained / len(items) <= 0.05
+    assert found / len(items) >= 0.85
+
+
+def test_off_topic_questions_are_abstained_on(bundled_pipeline):
+    questions = [q for q in (TEST_DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()]
+    answered = [q for q in questions if bundled_pipeline.ask(q).answered]
+    assert answered == []
+
+
+def test_xquad_eval_beats_both_baselines(tmp_path):
+    result = run_cli(
+        tmp_path, "eval", "--corpus", str(XQUAD / "corpus.jsonl"), "--questions", str(XQUAD / "questions.jsonl"),
+        "--json", "--index-root", str(tmp_path / "indexes"), timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    reports = {r["name"]: r for r in json.loads(result.stdout)["reports"]}
+    ours = reports.pop("qa-bot (hybrid + sentence choice)")
+    assert ours["questions"] == 1190
+    assert ours["answer_hit@1"] >= 0.72 and ours["doc_hit@1"] >= 0.94
+    for baseline in reports.values():
+        assert ours["answer_hit@1"] > baseline["answer_hit@1"]
+        assert ours["doc_hit@1"] > baseline["doc_hit@1"]
