@@ -21,6 +21,8 @@ from qa_bot.evaluate import (
 )
 from qa_bot.index import load_index
 
+PIPELINE_NAME = "qa-bot"
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -32,6 +34,7 @@ def run_eval(
     index_root: Path,
     as_json: bool,
     baselines: bool,
+    as_markdown: bool,
     out: Console,
     err: Console,
 ) -> list[Report]:
@@ -57,7 +60,7 @@ def run_eval(
         err.print(f"Indexing {corpus} into {folder}…")
         build_from_paths(settings, [corpus], err, embedder=embedder)
     pipeline = QAPipeline(settings, load_index(folder, embedder), embedder)
-    strategies = {"qa-bot (hybrid + sentence choice)": pipeline_strategy(pipeline)}
+    strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
     if baselines:
         strategies.update(baseline_strategies(pipeline))
     reports = []
@@ -68,6 +71,12 @@ def run_eval(
     if as_json:
         out.print_json(json.dumps({"corpus": str(corpus), "questions": len(questions),
                                    "reports": [r.to_json() for r in reports]}))
+        return reports
+    if as_markdown:
+        out.print("| " + " | ".join(TABLE_HEADER) + " |", soft_wrap=True, markup=False)
+        out.print("|" + "---|" * len(TABLE_HEADER), soft_wrap=True, markup=False)
+        for row in iter_rows(reports):
+            out.print("| " + " | ".join(row) + " |", soft_wrap=True, markup=False)
         return reports
     table = Table(title=f"{questions_path.name}: {len(questions)} questions")
     for column in TABLE_HEADER:

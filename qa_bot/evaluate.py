@@ -147,8 +147,8 @@ def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
         return pipeline.embedder.encode([question])[0]
 
     return {
-        "keyword-only (first sentence)": first_sentence_strategy(pipeline.index, encode, keyword_search),
-        "dense-only (first sentence)": first_sentence_strategy(pipeline.index, encode, dense_search),
+        "keyword-only baseline": first_sentence_strategy(pipeline.index, encode, keyword_search),
+        "dense-only baseline": first_sentence_strategy(pipeline.index, encode, dense_search),
     }
 
 
