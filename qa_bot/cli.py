@@ -75,7 +75,8 @@ index_option = click.option(
     help="Index folder (default: QA_BOT_INDEX_DIR or index/default).",
 )
 model_option = click.option(
-    "--model", default=None, help="Sentence-transformers model folder or name (default: QA_BOT_MODEL, all-MiniLM-L6-v2)."
+    "--model", default=None,
+    help="Sentence-transformers model folder or name (default: QA_BOT_MODEL, all-MiniLM-L6-v2).",
 )
 k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None, help="Quotes per answer at most.")
 

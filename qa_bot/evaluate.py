@@ -152,7 +152,9 @@ def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
     }
 
 
-def evaluate(name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None) -> Report:
+def evaluate(
+    name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
+) -> Report:
     """Run ``strategy`` on every question and compute the metrics."""
     report = Report(name=name, questions=len(questions))
     latencies: list[float] = []

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class Index:
     documents: list[Document]
     sentences: np.ndarray
     passages: np.ndarray
-    passage_vectors: object  # faiss.Index
+    passage_vectors: Any  # a faiss.Index
     sentence_vectors: np.ndarray
     keyword_passages: KeywordIndex
     keyword_sentences: KeywordIndex
@@ -285,7 +286,7 @@ def load_index(folder: Path, embedder: Embedder | None = None) -> Index:
             f"`qa-bot index build --articles PATH --index {folder}`"
         ) from exc
     counts = (len(index.documents), len(index.passages), len(index.sentences), index.passage_vectors.ntotal)
-    expected = (manifest.get("documents"), manifest.get("passages"), manifest.get("sentences"), manifest.get("passages"))
+    expected = tuple(manifest.get(key) for key in ("documents", "passages", "sentences", "passages"))
     if counts != expected or len(index.sentence_vectors) != len(index.sentences):
         raise IndexCorruptError(
             f"index at {folder} disagrees with its manifest: rebuild it with "

@@ -30,11 +30,10 @@ class TextMetadata:
 
 def _split_sources(text: str) -> tuple[str, list[tuple[str | None, str]]]:
     """Cut a trailing "Sources:" section off ``text``; return the rest and its (label, url) links."""
-    match = None
-    for match in _SOURCES_HEADING.finditer(text):
-        pass
-    if match is None:
+    headings = list(_SOURCES_HEADING.finditer(text))
+    if not headings:
         return text, []
+    match = headings[-1]  # the last such heading: an article may mention "sources" earlier
     section = text[match.end():]
     links: list[tuple[str | None, str]] = [(m.group(1).strip(), m.group(2)) for m in _MD_LINK.finditer(section)]
     if not links:

@@ -16,7 +16,9 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(tmp_path: Path, *args: str, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    tmp_path: Path, *args: str, input: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """``qa-bot ARGS`` run from ``tmp_path`` (so no .env or index of the checkout is picked up)."""
     return subprocess.run(
         [sys.executable, "-m", "qa_bot.cli", *args],
