@@ -170,6 +170,45 @@ def repl(index_dir: Path | None, model: str | None, max_quotes: int | None) -> N
     run_repl(_open_pipeline(settings), _console(), max_quotes=max_quotes)
 
 
+@main.command()
+@index_option
+@click.option("--http", "http_mode", is_flag=True, help="Serve Slack's HTTP requests instead of Socket Mode.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True, help="HTTP mode port.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode address to listen on.")
+@friendly_errors
+def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None:
+    """Run the Slack bot on an index (tokens: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET).
+
+    Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
+    Slack's events, slash command and buttons on /slack/events.
+    """
+    from qa_bot.errors import ConfigError
+    from qa_bot.slack.app import build_app, web_client
+    from qa_bot.slack.run import make_http_server, socket_mode_handler
+
+    settings = _settings(index_dir=index_dir)
+    if not http_mode and settings.slack_app_token is None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is not set: give the app-level token (xapp-...) for Socket Mode, or use --http"
+        )
+    client = web_client(settings)
+    pipeline = _open_pipeline(settings)
+    app = build_app(settings, pipeline.ask, client=client, http=http_mode)
+    err = _console(stderr=True)
+    if http_mode:
+        server = make_http_server(app, host, port)
+        err.print(f"qa-bot answers Slack on http://{host}:{server.server_port}/slack/events (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+        return
+    assert settings.slack_app_token is not None
+    handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+    err.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
+    handler.start()  # type: ignore[attr-defined]
+
+
 @main.group("index")
 def index_group() -> None:
     """Build and inspect indexes."""

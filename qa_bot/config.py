@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import ConfigError
@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     """Every tunable of qa-bot; CLI flags override these."""
 
     model_config = SettingsConfigDict(
-        env_prefix="QA_BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="QA_BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     index_dir: Path = Field(Path("index/default"), description="Folder of the index to build or ask.")
@@ -42,6 +42,25 @@ class Settings(BaseSettings):
         0.3, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
     )
     duplicate_similarity: float = Field(0.85, ge=0.0, le=1.0)
+
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "QA_BOT_SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "QA_BOT_SLACK_SIGNING_SECRET", "slack_signing_secret"),
+    )
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (a proxy, or tests).")
+    slack_channels: str = Field("", description="Comma-separated channel ids the bot answers in; empty: all.")
+    slack_allow_bots: bool = Field(False, description="Answer messages from other bots too.")
+
+    @property
+    def slack_channel_allowlist(self) -> frozenset[str]:
+        """The channel ids of ``slack_channels`` (empty: every channel is allowed)."""
+        return frozenset(c.strip() for c in self.slack_channels.split(",") if c.strip())
 
 
 def load_settings(**overrides: Any) -> Settings:

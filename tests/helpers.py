@@ -17,13 +17,13 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def run_cli(
-    tmp_path: Path, *args: str, input: str | None = None, timeout: float = 300
+    tmp_path: Path, *args: str, input: str | None = None, timeout: float = 300, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``qa-bot ARGS`` run from ``tmp_path`` (so no .env or index of the checkout is picked up)."""
     return subprocess.run(
         [sys.executable, "-m", "qa_bot.cli", *args],
         cwd=tmp_path,
-        env=cli_env(tmp_path),
+        env={**cli_env(tmp_path), **(env or {})},
         input=input,
         capture_output=True,
         text=True,

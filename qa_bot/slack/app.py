@@ -1,0 +1,194 @@
+"""The bolt app: which Slack events the bot answers, once each, and how it answers them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from qa_bot.config import Settings
+from qa_bot.errors import ConfigError
+from qa_bot.records import Answer
+from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
+
+log = logging.getLogger(__name__)
+Ask = Callable[[str], Answer]
+WORKING_REACTION = "hourglass_flowing_sand"
+APOLOGY = "Sorry, something went wrong while answering this question. Please try again in a moment."
+_IGNORED_SUBTYPES = frozenset({"message_changed", "message_deleted", "message_replied", "bot_message",
+                               "channel_join", "channel_leave", "thread_broadcast"})
+
+
+class SeenEvents:
+    """A bounded, thread-safe memory of deliveries already taken (event ids, channel+ts keys)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, *keys: str) -> bool:
+        """True, and remember them, when none of ``keys`` was seen before."""
+        with self._lock:
+            if any(k in self._seen for k in keys if k):
+                return False
+            for key in keys:
+                if key:
+                    self._seen[key] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
+
+
+def web_client(settings: Settings) -> WebClient:
+    """A Web API client for the bot token and API URL of ``settings``, retrying 429s and 5xx."""
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-...) of your Slack app")
+    url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=30)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def _error_of(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__
+
+
+def send(call: Callable[..., Any], channel: str, **kwargs: Any) -> None:
+    """Call a posting Web API method; a failure is logged with the channel and Slack's error, never raised."""
+    try:
+        call(channel=channel, unfurl_links=False, **kwargs)
+    except Exception as exc:  # the bot keeps serving whatever one post does
+        log.error("could not post in %s: %s", channel, _error_of(exc))
+
+
+def build_app(settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False) -> App:
+    """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
+
+    Raises:
+        ConfigError: a token or the signing secret is missing or refused by Slack.
+    """
+    if http and settings.slack_signing_secret is None:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests")
+    client = client or web_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    try:
+        app = App(
+            client=client,
+            signing_secret=secret,
+            request_verification_enabled=http,
+            logger=logging.getLogger("qa_bot.slack.bolt"),
+        )
+    except BoltError as exc:
+        reason = str(exc).split(":")[-1].strip()
+        raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc
+    except (SlackClientError, OSError) as exc:
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({_error_of(exc)})") from exc
+    register(app, settings, ask)
+    return app
+
+
+def register(app: App, settings: Settings, ask: Ask) -> None:
+    """Attach the bot's listeners and its duplicate filter to ``app``."""
+    seen = SeenEvents()
+    allow = settings.slack_channel_allowlist
+    answer_lock = threading.Lock()  # one question at a time on the CPU; Slack is acked before this
+
+    @app.middleware
+    def drop_duplicates(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002 - bolt's name
+        event = body.get("event") or {}
+        if body.get("type") == "event_callback":
+            keys = [f"id:{body.get('event_id', '')}"]
+            if event.get("ts") and event.get("channel"):
+                keys.append(f"msg:{event['channel']}:{event['ts']}")
+            if not seen.first_time(*keys):
+                log.info("ignored a repeated delivery of %s", body.get("event_id"))
+                return BoltResponse(status=200, body="")  # acknowledged, not answered again
+        return next()
+
+    def wanted(event: dict[str, Any]) -> bool:
+        subtype = event.get("subtype")
+        if subtype in _IGNORED_SUBTYPES and not (settings.slack_allow_bots and subtype == "bot_message"):
+            return False
+        if event.get("bot_id") and not settings.slack_allow_bots:
+            return False
+        if allow and event.get("channel") not in allow and event.get("channel_type") != "im":
+            return False
+        return bool(event.get("text"))
+
+    def reply(client: WebClient, channel: str, thread_ts: str | None, question: str, answer: Answer | None) -> None:
+        if answer is None:
+            blocks, text = None, APOLOGY
+        else:
+            blocks, text = answer_blocks(answer, question)
+        send(client.chat_postMessage, channel, thread_ts=thread_ts, text=text, blocks=blocks)
+
+    def safe_ask(question: str, where: str) -> Answer | None:
+        try:
+            with answer_lock:
+                return ask(question)
+        except Exception:
+            log.exception("answering a question in %s failed", where)
+            return None
+
+    def react(client: WebClient, method: str, channel: str, ts: str) -> None:
+        try:
+            getattr(client, method)(channel=channel, timestamp=ts, name=WORKING_REACTION)
+        except Exception as exc:
+            log.debug("reaction %s in %s failed: %s", method, channel, _error_of(exc))
+
+    def answer_message(event: dict[str, Any], client: WebClient) -> None:
+        if not wanted(event):
+            return
+        channel, ts = event["channel"], event["ts"]
+        question = question_from_event_text(event["text"])
+        if not question:
+            return
+        react(client, "reactions_add", channel, ts)
+        reply(client, channel, event.get("thread_ts") or ts, question, safe_ask(question, channel))
+        react(client, "reactions_remove", channel, ts)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], client: WebClient) -> None:
+        answer_message(event, client)
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") == "im":
+            answer_message(event, client)
+
+    @app.command("/ask")
+    def on_ask(ack: Any, command: dict[str, Any], client: WebClient) -> None:
+        question = question_from_event_text(command.get("text", ""))
+        if not question:
+            ack(text="Ask a question after /ask, for example: /ask Who is David Schenker?")
+            return
+        ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
+        channel, user = command["channel_id"], command["user_id"]
+        if allow and channel not in allow and not channel.startswith("D"):
+            return
+        answer = safe_ask(question, channel)
+        blocks, text = answer_blocks(answer, question, share_button=True) if answer else (None, APOLOGY)
+        send(client.chat_postEphemeral, channel, user=user, text=text, blocks=blocks)
+
+    @app.action(SHARE_ACTION)
+    def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        question = action.get("value", "")
+        if not channel or not question:
+            return
+        answer = safe_ask(question, channel)
+        blocks, text = answer_blocks(answer, question) if answer else (None, APOLOGY)
+        send(client.chat_postMessage, channel, text=text, blocks=blocks)

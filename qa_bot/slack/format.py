@@ -1,0 +1,85 @@
+"""Answers as Slack Block Kit, with every piece of article or user text escaped for Slack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from qa_bot.records import Answer, Quote, SourceRef
+from qa_bot.render import NO_ANSWER, confidence_words, quote_text
+
+SECTION_LIMIT = 3000
+TEXT_LIMIT = 3500
+SHARE_ACTION = "share_answer"
+_MENTION = re.compile(r"<[@#!][^>]*>")
+_LINK = re.compile(r"<([^>|]+)(?:\|([^>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` so Slack shows ``text`` as text (no pings, no links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of incoming message text, once."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def question_from_event_text(text: str) -> str:
+    """The question in a Slack message: mentions dropped, links reduced to their labels, unescaped once."""
+    text = _MENTION.sub(" ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return " ".join(unescape(text).split())
+
+
+def _source(ref: Quote | SourceRef) -> str:
+    title = escape(ref.title)
+    url = ref.url
+    name = f"<{escape(url).replace('|', '%7C')}|{title}>" if url and url.startswith(("http://", "https://")) else title
+    return " · ".join(x for x in (f"*{name}*", escape(ref.date) if ref.date else None) if x)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> tuple[list[dict[str, Any]], str]:
+    """(blocks, plain-text fallback) for ``answer`` to ``question``."""
+    asked = escape(_cut(question, 300))
+    if not answer.quotes:
+        message = f"{NO_ANSWER} Nothing in the indexed articles answers _{asked}_. Try rephrasing it."
+        if answer.notice:
+            message = f"{escape(answer.notice)}. Ask a question in plain words."
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
+        return blocks, _cut(message, TEXT_LIMIT)
+    blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"Answering _{asked}_"}]}]
+    fallback = [f"Q: {asked}"]
+    for quote in answer.quotes:
+        body = escape(quote_text(quote))
+        sources = [_source(quote), *(_source(ref) for ref in quote.also_in)]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f">{body}", SECTION_LIMIT)}})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": _cut(f"{' | '.join(sources)} · confidence: "
+                                                    f"{confidence_words(quote.score)}", 2000)}
+                ],
+            }
+        )
+        fallback.append(f"“{body}” — {', '.join(escape(s) for s in [quote.title, *(r.title for r in quote.also_in)])}")
+    if share_button:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": SHARE_ACTION,
+                        "text": {"type": "plain_text", "text": "Share in channel"},
+                        "value": _cut(question, 1900),
+                    }
+                ],
+            }
+        )
+    return blocks, _cut("\n".join(fallback), TEXT_LIMIT)
