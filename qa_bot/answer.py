@@ -138,7 +138,7 @@ def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptio
                 title=doc.title,
                 url=doc.url,
                 date=doc.date,
-                score=max(0.0, min(1.0, candidate.cosine)),
+                score=max(0.0, min(1.0, candidate.score)),  # the score quotes are ordered by
                 start=start + lo,
                 end=start + hi,
                 also_in=tuple(also),
