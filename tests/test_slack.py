@@ -117,10 +117,21 @@ def test_retries_and_repeated_events_are_answered_once(bot, emulator):
     # The same message also delivered as a plain channel message (another event id) is not answered again.
     as_message = {**event, "type": "message", "channel_type": "channel"}
     assert bot.event(as_message, event_id="EvOTHER")[0] == 200
+    # A DM delivered twice under two event ids is answered once; so is a mention whose message came first.
+    dm = {"type": "message", "channel_type": "im", "channel": "D3", "user": "U42", "text": "Who is David Schenker?",
+          "ts": "1700000050.000100"}
+    bot.event(dm, event_id="EvDM1")
+    bot.event(dm, event_id="EvDM2")
+    first = {"type": "message", "channel_type": "channel", "channel": "C3B", "user": "U42",
+             "text": f"<@{BOT_USER}> Who is David Schenker?", "ts": "1700000051.000100"}
+    bot.event(first, event_id="EvMSGFIRST")
+    bot.event({**first, "type": "app_mention"}, event_id="EvMENTIONLATER")
+    emulator.wait_for(lambda: posts_in(emulator, "C3B"))
     # A later question is answered after them: by then a second answer would have been posted.
     bot.event(mention("Which group in Lebanon could join the fray?", channel="C3"))
     emulator.wait_for(lambda: len(posts_in(emulator, "C3")) >= 2)
     assert len(posts_in(emulator, "C3")) == 2
+    assert len(posts_in(emulator, "D3")) == 1 and len(posts_in(emulator, "C3B")) == 1
 
 
 @pytest.mark.parametrize("how", ["wrong secret", "stale timestamp", "no headers"])

@@ -107,15 +107,13 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
 
     @app.middleware
     def drop_duplicates(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002 - bolt's name
-        event = body.get("event") or {}
-        if body.get("type") == "event_callback":
-            keys = [f"id:{body.get('event_id', '')}"]
-            if event.get("ts") and event.get("channel"):
-                keys.append(f"msg:{event['channel']}:{event['ts']}")
-            if not seen.first_time(*keys):
-                log.info("ignored a repeated delivery of %s", body.get("event_id"))
-                return BoltResponse(status=200, body="")  # acknowledged, not answered again
+        if body.get("type") == "event_callback" and not seen.first_time(f"id:{body.get('event_id', '')}"):
+            log.info("ignored a repeated delivery of %s", body.get("event_id"))
+            return BoltResponse(status=200, body="")  # acknowledged, not answered again
         return next()
+
+    def allowed(channel: str, direct: bool) -> bool:
+        return direct or not allow or channel in allow
 
     def wanted(event: dict[str, Any]) -> bool:
         subtype = event.get("subtype")
@@ -123,16 +121,14 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
             return False
         if event.get("bot_id") and not settings.slack_allow_bots:
             return False
-        if allow and event.get("channel") not in allow and event.get("channel_type") != "im":
-            return False
-        return bool(event.get("text"))
+        return bool(event.get("text")) and allowed(event.get("channel", ""), event.get("channel_type") == "im")
 
-    def reply(client: WebClient, channel: str, thread_ts: str | None, question: str, answer: Answer | None) -> None:
-        if answer is None:
-            blocks, text = None, APOLOGY
-        else:
-            blocks, text = answer_blocks(answer, question)
-        send(client.chat_postMessage, channel, thread_ts=thread_ts, text=text, blocks=blocks)
+    def post_answer(
+        call: Callable[..., Any], channel: str, question: str, answer: Answer | None, share_button: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        blocks, text = answer_blocks(answer, question, share_button) if answer else (None, APOLOGY)
+        send(call, channel, text=text, blocks=blocks, **kwargs)
 
     def safe_ask(question: str, where: str) -> Answer | None:
         try:
@@ -153,10 +149,12 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
             return
         channel, ts = event["channel"], event["ts"]
         question = question_from_event_text(event["text"])
-        if not question:
+        # One Slack message can arrive as several events (a mention is also a message): answer it once.
+        if not question or not seen.first_time(f"msg:{channel}:{ts}"):
             return
         react(client, "reactions_add", channel, ts)
-        reply(client, channel, event.get("thread_ts") or ts, question, safe_ask(question, channel))
+        answer = safe_ask(question, channel)
+        post_answer(client.chat_postMessage, channel, question, answer, thread_ts=event.get("thread_ts") or ts)
         react(client, "reactions_remove", channel, ts)
 
     @app.event("app_mention")
@@ -176,11 +174,9 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
             return
         ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
         channel, user = command["channel_id"], command["user_id"]
-        if allow and channel not in allow and not channel.startswith("D"):
+        if not allowed(channel, channel.startswith("D")):  # D…: a direct-message channel
             return
-        answer = safe_ask(question, channel)
-        blocks, text = answer_blocks(answer, question, share_button=True) if answer else (None, APOLOGY)
-        send(client.chat_postEphemeral, channel, user=user, text=text, blocks=blocks)
+        post_answer(client.chat_postEphemeral, channel, question, safe_ask(question, channel), True, user=user)
 
     @app.action(SHARE_ACTION)
     def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -189,6 +185,4 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
         question = action.get("value", "")
         if not channel or not question:
             return
-        answer = safe_ask(question, channel)
-        blocks, text = answer_blocks(answer, question) if answer else (None, APOLOGY)
-        send(client.chat_postMessage, channel, text=text, blocks=blocks)
+        post_answer(client.chat_postMessage, channel, question, safe_ask(question, channel))
