@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from qa_bot.answer_type import AnswerType, candidates, expected_type, offers_answer
 from qa_bot.index import Index
 from qa_bot.keyword import terms
 from qa_bot.records import Answer, Hit, Quote, SourceRef
@@ -20,12 +22,16 @@ class QuoteOptions:
     max_quotes: int = 3
     max_quote_chars: int = 400
     passages_for_quotes: int = 8
-    abstain_threshold: float = 0.3
+    abstain_threshold: float = 0.5
+    confidence_slope: float = 26.5
+    confidence_midpoint: float = 0.35
     duplicate_similarity: float = 0.85
     sentence_weight: float = 0.5
     keyword_weight: float = 0.2
     passage_weight: float = 0.3
     relative_floor: float = 0.75
+    type_weight: float = 0.1
+    neighbour_ratio: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,10 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteO
     keyword = keyword / keyword.max() if keyword.max() > 0 else keyword
     passage = np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
     scores = options.sentence_weight * cosines + options.keyword_weight * keyword + options.passage_weight * passage
+    wanted = expected_type(query.text)
+    if wanted is not None and options.type_weight:
+        offers = np.array([offers_answer(index.sentence_text(int(i)), query.text, wanted) for i in ids])
+        scores = scores + options.type_weight * offers
     order = np.argsort(-scores, kind="stable")
     return [ScoredSentence(int(ids[i]), float(scores[i]), float(cosines[i])) for i in order]
 
@@ -90,6 +100,42 @@ def _source(index: Index, sentence_id: int, start: int, end: int) -> SourceRef:
     return SourceRef(doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end])
 
 
+_BACK_REFERENCE = re.compile(r"^(?:he|she|it|they|this|these|those|his|her|its|their|the latter|the former)\b", re.I)
+
+
+def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options: QuoteOptions) -> tuple[int, int]:
+    """(first, last) sentence ids of the quote around ``sentence_id``: the sentence or two that answer.
+
+    A neighbour joins when it scores nearly as well (``neighbour_ratio``), or, for the previous
+    sentence, when the chosen one starts by referring back to it ("He is also ..."); the two must
+    fit in ``max_quote_chars``.
+    """
+    doc_index, start, end = (int(x) for x in index.sentences[sentence_id])
+
+    def joinable(other: int) -> bool:
+        if other < 0 or other >= len(index.sentences) or int(index.sentences[other][0]) != doc_index:
+            return False
+        lo = min(start, int(index.sentences[other][1]))
+        hi = max(end, int(index.sentences[other][2]))
+        return hi - lo <= options.max_quote_chars
+
+    own = scores.get(sentence_id, 0.0)
+    close = [n for n in (sentence_id - 1, sentence_id + 1)
+             if n in scores and scores[n] >= options.neighbour_ratio * own and joinable(n)]
+    if close:
+        other = max(close, key=lambda n: scores[n])
+        return min(sentence_id, other), max(sentence_id, other)
+    if _BACK_REFERENCE.match(index.sentence_text(sentence_id)) and joinable(sentence_id - 1):
+        return sentence_id - 1, sentence_id
+    return sentence_id, sentence_id
+
+
+def calibrated_confidence(cosine: float, options: QuoteOptions) -> float:
+    """The probability, in [0, 1], that the articles answer the question, from the best sentence's cosine."""
+    z = options.confidence_slope * (cosine - options.confidence_midpoint)
+    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+
 def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptions) -> Answer:
     """The answer to ``query`` from retrieval ``hits``: up to ``max_quotes`` quotes, or an abstention.
 
@@ -99,36 +145,43 @@ def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptio
     scored = score_sentences(index, query, hits, options)
     if not scored:
         return Answer(question=query.text)
-    confidence = max(0.0, min(1.0, scored[0].cosine))
+    confidence = calibrated_confidence(scored[0].cosine, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence)
     question_terms = set(query.terms)
-    chosen: list[tuple[ScoredSentence, list[SourceRef]]] = []
+    scores = {c.sentence_id: c.score for c in scored}
+    chosen: list[tuple[ScoredSentence, tuple[int, int], list[SourceRef]]] = []
+    covered: set[int] = set()
     floor = scored[0].score * options.relative_floor
     for candidate in scored:
         if candidate.score < floor:
             break
+        if candidate.sentence_id in covered:
+            continue
         vector = np.asarray(index.sentence_vectors[candidate.sentence_id], dtype=np.float32)
         doc_index = int(index.sentences[candidate.sentence_id][0])
         duplicate_of = None
-        for kept, also in chosen:
+        for kept, _, also in chosen:
             similarity = float(np.asarray(index.sentence_vectors[kept.sentence_id], dtype=np.float32) @ vector)
             if similarity >= options.duplicate_similarity:
                 duplicate_of = (kept, also)
                 break
         if duplicate_of is not None:
             kept, also = duplicate_of
-            kept_doc = int(index.sentences[kept.sentence_id][0])
-            seen_docs = {kept_doc} | {d.doc_id for d in also}
-            if doc_index != kept_doc and index.documents[doc_index].doc_id not in seen_docs:
+            doc_id = index.documents[doc_index].doc_id
+            kept_doc_id = index.documents[int(index.sentences[kept.sentence_id][0])].doc_id
+            if doc_id != kept_doc_id and doc_id not in {ref.doc_id for ref in also}:
                 _, start, end = (int(x) for x in index.sentences[candidate.sentence_id])
                 also.append(_source(index, candidate.sentence_id, start, end))
             continue
         if len(chosen) < options.max_quotes:
-            chosen.append((candidate, []))
+            first, last = quote_span(index, candidate.sentence_id, scores, options)
+            covered.update(range(first, last + 1))
+            chosen.append((candidate, (first, last), []))
     quotes = []
-    for candidate, also in chosen:
-        doc_index, start, end = (int(x) for x in index.sentences[candidate.sentence_id])
+    for candidate, (first, last), also in chosen:
+        doc_index, start, _ = (int(x) for x in index.sentences[first])
+        end = int(index.sentences[last][2])
         doc = index.documents[doc_index]
         lo, hi = best_window(doc.text[start:end], question_terms, options.max_quote_chars)
         quotes.append(
@@ -146,4 +199,22 @@ def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptio
                 cut_after=start + hi < end,
             )
         )
-    return Answer(question=query.text, quotes=tuple(quotes), confidence=confidence)
+    ordered, notice = prefer_newest(quotes, query.text)
+    return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice)
+
+
+def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...], str | None]:
+    """When the two best quotes come from dated articles and give different numbers or dates, put the
+    newest first and say so; otherwise keep the order."""
+    wanted = expected_type(question)
+    if len(quotes) < 2 or wanted not in (AnswerType.NUMBER, AnswerType.DATE):
+        return tuple(quotes), None
+    first, second = quotes[0], quotes[1]
+    if not (first.date and second.date) or first.doc_id == second.doc_id or first.date == second.date:
+        return tuple(quotes), None
+    a, b = candidates(first.text, question, wanted), candidates(second.text, question, wanted)
+    if not a or not b or a & b:
+        return tuple(quotes), None
+    newest, older = (first, second) if first.date > second.date else (second, first)
+    notice = f"The articles disagree; the newest ({newest.date}) comes first, then the one of {older.date}."
+    return (newest, older, *quotes[2:]), notice

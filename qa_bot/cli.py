@@ -252,7 +252,14 @@ def index_info(index_dir: Path | None) -> None:
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown (for a README).")
-@click.option("--baselines/--no-baselines", default=True, help="Also measure keyword-only and dense-only baselines.")
+@click.option(
+    "--baselines/--no-baselines", default=True,
+    help="Also measure the baselines: keyword-only, dense-only, and dense best-sentence.",
+)
+@click.option(
+    "--sweep", "sweep_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="Also sweep fusion weight and abstention threshold; write sweep.csv and sweep.png into this folder.",
+)
 @click.option(
     "--index-root", type=click.Path(path_type=Path, file_okay=False), default=Path("index"),
     help="Where the corpus's index is built and reused.",
@@ -260,15 +267,16 @@ def index_info(index_dir: Path | None) -> None:
 @model_option
 @friendly_errors
 def eval_command(
-    corpus: Path, questions: Path, as_json: bool, as_markdown: bool, baselines: bool, index_root: Path,
-    model: str | None,
+    corpus: Path, questions: Path, as_json: bool, as_markdown: bool, baselines: bool, sweep_dir: Path | None,
+    index_root: Path, model: str | None,
 ) -> None:
     """Measure answer quality on a corpus and question set (xquad_en format)."""
     from qa_bot.eval_run import run_eval
 
     settings = _settings(model=model)
     run_eval(
-        settings, corpus, questions, index_root, as_json, baselines, as_markdown, _console(), _console(stderr=True)
+        settings, corpus, questions, index_root, as_json, baselines, as_markdown, _console(), _console(stderr=True),
+        sweep_dir,
     )
 
 

@@ -39,8 +39,13 @@ class Settings(BaseSettings):
     sentences_per_passage: int = Field(4, ge=1, le=20)
     passage_overlap: int = Field(1, ge=0, le=10, description="Sentences shared by neighbours.")
     abstain_threshold: float = Field(
-        0.3, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
+        0.5, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
     )
+    # Confidence = logistic(slope * (best sentence cosine - midpoint)), fitted on answerable questions
+    # (xquad_en on its corpus, the bundled articles' own questions) against unanswerable ones (xquad_en
+    # asked of the bundled articles, off-topic questions); see README "Quality".
+    confidence_slope: float = Field(26.5, gt=0.0)
+    confidence_midpoint: float = Field(0.35, ge=-1.0, le=1.0)
     duplicate_similarity: float = Field(0.85, ge=0.0, le=1.0)
 
     slack_bot_token: SecretStr | None = Field(

@@ -37,6 +37,7 @@ def run_eval(
     as_markdown: bool,
     out: Console,
     err: Console,
+    sweep_dir: Path | None = None,
 ) -> list[Report]:
     """Evaluate on ``corpus`` and ``questions_path``; print a table (or JSON) to ``out``.
 
@@ -68,6 +69,15 @@ def run_eval(
         for name, strategy in strategies.items():
             task = bar.add_task(name, total=len(questions))
             reports.append(evaluate(name, strategy, questions, lambda t=task: bar.advance(t)))  # type: ignore[misc]
+    if sweep_dir is not None:
+        from qa_bot.sweep import run_sweep, write_sweep
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("sweeping fusion weight and threshold", total=len(questions) * 6)
+            rows = run_sweep(pipeline, questions, lambda: bar.advance(task))
+        table_path, plot_path = write_sweep(rows, sweep_dir)
+        wrote = f"{table_path} and {plot_path}" if plot_path else f"{table_path} (install matplotlib for the plot)"
+        err.print(f"Sweep written: {wrote}")
     if as_json:
         out.print_json(json.dumps({"corpus": str(corpus), "questions": len(questions),
                                    "reports": [r.to_json() for r in reports]}))

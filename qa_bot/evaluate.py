@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from qa_bot.errors import EvalDataError
 from qa_bot.index import Index
 from qa_bot.pipeline import QAPipeline
@@ -33,6 +35,8 @@ class Prediction:
     """A strategy's answer reduced to what the metrics need: each quote's text and documents."""
 
     quotes: tuple[tuple[str, frozenset[str]], ...]
+    confidence: float = 1.0
+    latency_ms: float = 0.0
 
 
 @dataclass(slots=True)
@@ -117,7 +121,8 @@ def pipeline_strategy(pipeline: QAPipeline, max_quotes: int = 5) -> Strategy:
     def run(question: str) -> Prediction:
         answer = pipeline.ask(question, max_quotes=max_quotes)
         return Prediction(
-            tuple((q.text, frozenset({q.doc_id, *(s.doc_id for s in q.also_in)})) for q in answer.quotes)
+            tuple((q.text, frozenset({q.doc_id, *(s.doc_id for s in q.also_in)})) for q in answer.quotes),
+            confidence=answer.confidence,
         )
 
     return run
@@ -140,8 +145,26 @@ def first_sentence_strategy(
     return run
 
 
+def best_sentence_strategy(index: Index, encode: Callable[[str], object], k: int = 5) -> Strategy:
+    """A stronger baseline: the ``k`` sentences of the whole corpus nearest the question (dense only)."""
+
+    def run(question: str) -> Prediction:
+        vector = np.asarray(encode(question), dtype=np.float32)
+        scores = np.asarray(index.sentence_vectors, dtype=np.float32) @ vector
+        top = np.argsort(-scores, kind="stable")[:k]
+        return Prediction(
+            tuple(
+                (index.sentence_text(int(i)), frozenset({index.documents[int(index.sentences[i][0])].doc_id}))
+                for i in top
+            )
+        )
+
+    return run
+
+
 def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
-    """The keyword-only and dense-only baselines on the pipeline's index and model."""
+    """The baselines on the pipeline's index and model: keyword-only and dense-only passage search
+    quoting each passage's first sentence, and dense search over all sentences quoting the best ones."""
 
     def encode(question: str) -> object:
         return pipeline.embedder.encode([question])[0]
@@ -149,26 +172,46 @@ def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
     return {
         "keyword-only baseline": first_sentence_strategy(pipeline.index, encode, keyword_search),
         "dense-only baseline": first_sentence_strategy(pipeline.index, encode, dense_search),
+        "dense best-sentence baseline": best_sentence_strategy(pipeline.index, encode),
     }
+
+
+def predict(
+    strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
+) -> list[Prediction]:
+    """Run ``strategy`` on every question, timing each."""
+    predictions = []
+    for item in questions:
+        began = time.perf_counter()
+        prediction = strategy(item.question)
+        latency = (time.perf_counter() - began) * 1000
+        predictions.append(Prediction(prediction.quotes, prediction.confidence, latency))
+        if on_question is not None:
+            on_question()
+    return predictions
 
 
 def evaluate(
     name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
 ) -> Report:
     """Run ``strategy`` on every question and compute the metrics."""
+    return score(name, questions, predict(strategy, questions, on_question))
+
+
+def score(
+    name: str, questions: list[EvalQuestion], predictions: list[Prediction], threshold: float | None = None
+) -> Report:
+    """The metrics of ``predictions``; with ``threshold``, answers less confident than it count as abstentions."""
     report = Report(name=name, questions=len(questions))
-    latencies: list[float] = []
+    latencies = [p.latency_ms for p in predictions]
     counts = dict.fromkeys(("d1", "d5", "a1", "a3", "abstain"), 0)
-    for item in questions:
-        began = time.perf_counter()
-        prediction = strategy(item.question)
-        latencies.append((time.perf_counter() - began) * 1000)
-        abstained = not prediction.quotes
+    for item, prediction in zip(questions, predictions, strict=True):
+        abstained = not prediction.quotes or (threshold is not None and prediction.confidence < threshold)
         counts["abstain"] += abstained
         if not item.answerable:
             for key in ("d1", "d5", "a1", "a3"):
                 counts[key] += abstained
-        else:
+        elif not abstained:
             docs = [d for _, d in prediction.quotes]
             texts = [fold(t) for t, _ in prediction.quotes]
             golds = [fold(a) for a in item.answers if a.strip()]
@@ -179,8 +222,8 @@ def evaluate(
             counts["a3"] += any(g in t for g in golds for t in texts[:3])
             if not a1:
                 report.misses.append(item.id)
-        if on_question is not None:
-            on_question()
+        else:
+            report.misses.append(item.id)
     n = max(1, len(questions))
     report.doc_hit_1 = counts["d1"] / n
     report.doc_hit_5 = counts["d5"] / n

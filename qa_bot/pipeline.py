@@ -22,6 +22,8 @@ def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOpt
         max_quote_chars=settings.max_quote_chars,
         passages_for_quotes=settings.passages_for_quotes,
         abstain_threshold=settings.abstain_threshold,
+        confidence_slope=settings.confidence_slope,
+        confidence_midpoint=settings.confidence_midpoint,
         duplicate_similarity=settings.duplicate_similarity,
     )
 

@@ -130,5 +130,6 @@ class Answer:
             "question": self.question,
             "answered": self.answered,
             "confidence": round(self.confidence, 4),
+            "notice": self.notice,
             "quotes": [q.to_json() for q in self.quotes],
         }

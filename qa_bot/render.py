@@ -49,6 +49,8 @@ def answer_markup(answer: Answer) -> str:
         ]
         lines += [f"   [dim]also in[/dim] {_source_line(ref)}" for ref in quote.also_in]
         blocks.append("\n".join(lines))
+    if answer.notice:
+        blocks.insert(0, f"[yellow]{escape(answer.notice)}[/yellow]")
     return "\n\n".join(blocks)
 
 

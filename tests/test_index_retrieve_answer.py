@@ -132,3 +132,26 @@ def test_failed_build_keeps_the_old_index(built, fake_embedder):
     assert len(load_index(folder).documents) == 3
     with pytest.raises(IngestError):
         build_index([], fake_embedder, folder)
+
+
+def test_disagreeing_articles_put_the_newest_first_and_say_so(tmp_path, fake_embedder):
+    docs = [
+        Document("old", "Officials counted 30 attacks on the base last month.", "Old report", None, "2024-01-05"),
+        Document("new", "Officials counted 45 attacks on the base last month.", "New report", None, "2024-02-10"),
+    ]
+    build_index(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "How many attacks did officials count on the base?",
+                 abstain_threshold=0.1, duplicate_similarity=1.01)
+    assert [q.doc_id for q in answer.quotes[:2]] == ["new", "old"]
+    assert answer.notice and "2024-02-10" in answer.notice
+
+
+def test_agreeing_articles_keep_their_order_without_a_notice(tmp_path, fake_embedder):
+    docs = [
+        Document("a", "Officials counted 30 attacks on the base.", "A", None, "2024-01-05"),
+        Document("b", "Officials counted 30 attacks at the base overall.", "B", None, "2024-02-10"),
+    ]
+    build_index(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "How many attacks did officials count?",
+                 abstain_threshold=0.1, duplicate_similarity=1.01)
+    assert answer.notice is None

@@ -52,8 +52,9 @@ def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> 
             message = f"{escape(answer.notice)}. Ask a question in plain words."
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
         return blocks, _cut(message, TEXT_LIMIT)
-    blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"Answering _{asked}_"}]}]
-    fallback = [f"Q: {asked}"]
+    heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
+    blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]}]
+    fallback = [f"Q: {asked}"] + ([escape(answer.notice)] if answer.notice else [])
     for quote in answer.quotes:
         body = escape(quote_text(quote))
         sources = [_source(quote), *(_source(ref) for ref in quote.also_in)]
