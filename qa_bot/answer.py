@@ -12,6 +12,7 @@ from qa_bot.answer_type import AnswerType, candidates, expected_type, offers_ans
 from qa_bot.index import Index
 from qa_bot.keyword import terms
 from qa_bot.records import Answer, Hit, Quote, SourceRef
+from qa_bot.rerank import Reranker
 from qa_bot.retrieve import Query
 
 
@@ -32,6 +33,8 @@ class QuoteOptions:
     relative_floor: float = 0.75
     type_weight: float = 0.1
     neighbour_ratio: float = 0.8
+    rerank_top: int = 10
+    rerank_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,21 @@ def calibrated_confidence(cosine: float, options: QuoteOptions) -> float:
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
 
 
-def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptions) -> Answer:
+def rerank(
+    index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: QuoteOptions
+) -> list[ScoredSentence]:
+    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again."""
+    head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
+    extra = reranker.score(query.text, [index.sentence_text(s.sentence_id) for s in head])
+    w = options.rerank_weight
+    blended = [ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine)
+               for s, r in zip(head, extra, strict=True)]
+    return sorted(blended, key=lambda s: -s.score) + tail
+
+
+def make_answer(
+    index: Index, query: Query, hits: list[Hit], options: QuoteOptions, reranker: Reranker | None = None
+) -> Answer:
     """The answer to ``query`` from retrieval ``hits``: up to ``max_quotes`` quotes, or an abstention.
 
     Sentences close to one already chosen (cosine >= ``duplicate_similarity``) are not repeated:
@@ -145,7 +162,10 @@ def make_answer(index: Index, query: Query, hits: list[Hit], options: QuoteOptio
     scored = score_sentences(index, query, hits, options)
     if not scored:
         return Answer(question=query.text)
+    # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
     confidence = calibrated_confidence(scored[0].cosine, options)
+    if reranker is not None:
+        scored = rerank(index, query, scored, reranker, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence)
     question_terms = set(query.terms)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # (xquad_en on its corpus, the bundled articles' own questions) against unanswerable ones (xquad_en
     # asked of the bundled articles, off-topic questions); see README "Quality".
     confidence_slope: float = Field(26.5, gt=0.0)
+    reranker: str = Field("", description="Cross-encoder folder for optional reranking; empty: off.")
+    rerank_top: int = Field(10, ge=1, le=100, description="Best candidate sentences the reranker reads.")
+    rerank_weight: float = Field(0.5, ge=0.0, le=1.0, description="Reranker share of a sentence's score.")
     confidence_midpoint: float = Field(0.35, ge=-1.0, le=1.0)
     duplicate_similarity: float = Field(0.85, ge=0.0, le=1.0)
 

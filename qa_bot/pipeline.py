@@ -10,6 +10,7 @@ from qa_bot.config import Settings
 from qa_bot.embed import Embedder, SentenceTransformerEmbedder
 from qa_bot.index import Index, load_index, read_manifest
 from qa_bot.records import Answer
+from qa_bot.rerank import Reranker, load_reranker
 from qa_bot.retrieve import make_query, retrieve
 
 MAX_QUESTION_CHARS = 2_000
@@ -24,6 +25,8 @@ def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOpt
         abstain_threshold=settings.abstain_threshold,
         confidence_slope=settings.confidence_slope,
         confidence_midpoint=settings.confidence_midpoint,
+        rerank_top=settings.rerank_top,
+        rerank_weight=settings.rerank_weight,
         duplicate_similarity=settings.duplicate_similarity,
     )
 
@@ -31,10 +34,13 @@ def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOpt
 class QAPipeline:
     """Answers questions from one index with one embedding model, both loaded once."""
 
-    def __init__(self, settings: Settings, index: Index, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, index: Index, embedder: Embedder, reranker: Reranker | None = None
+    ) -> None:
         self.settings = settings
         self.index = index
         self.embedder = embedder
+        self.reranker = reranker
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAPipeline:
@@ -47,7 +53,7 @@ class QAPipeline:
         read_manifest(folder)  # a missing index is reported before the slow model load
         if embedder is None:
             embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
-        return cls(settings, load_index(folder, embedder), embedder)
+        return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker))
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer ``question`` with verbatim quotes, or abstain when the articles do not answer it."""
@@ -59,6 +65,6 @@ class QAPipeline:
         hits = retrieve(
             self.index, query, self.settings.candidates, self.settings.fusion, self.settings.dense_weight
         )
-        answer = make_answer(self.index, query, hits, quote_options(self.settings, max_quotes))
+        answer = make_answer(self.index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
         answer.timings["seconds"] = time.perf_counter() - began
         return answer

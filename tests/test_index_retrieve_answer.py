@@ -155,3 +155,31 @@ def test_agreeing_articles_keep_their_order_without_a_notice(tmp_path, fake_embe
     answer = ask(tmp_path / "i", fake_embedder, "How many attacks did officials count?",
                  abstain_threshold=0.1, duplicate_similarity=1.01)
     assert answer.notice is None
+
+
+def test_a_reranker_reorders_candidate_sentences(built, fake_embedder):
+    from qa_bot.answer import make_answer
+
+    folder, _ = built
+
+    class PrefersTraffic:
+        def score(self, question, texts):
+            return np.array([1.0 if "Traffic" in t else 0.0 for t in texts], dtype=np.float32)
+
+    index = load_index(folder, fake_embedder)
+    question = "How much did the bridge cost?"
+    query = make_query(question, fake_embedder.encode([question])[0])
+    options = QuoteOptions(abstain_threshold=0.1, relative_floor=0.0, neighbour_ratio=9, rerank_weight=0.9)
+    plain = make_answer(index, query, retrieve(index, query, 10), options)
+    reranked = make_answer(index, query, retrieve(index, query, 10), options, PrefersTraffic())
+    assert plain.quotes[0].text == "The bridge cost 40 million dollars."
+    assert reranked.quotes[0].text == "Traffic is expected to ease."
+
+
+def test_missing_reranker_model_is_a_clear_error(tmp_path):
+    from qa_bot.errors import ModelLoadError
+    from qa_bot.rerank import load_reranker
+
+    assert load_reranker("") is None
+    with pytest.raises(ModelLoadError, match="QA_BOT_RERANKER"):
+        load_reranker(str(tmp_path / "no-such-cross-encoder"))
