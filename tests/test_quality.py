@@ -77,3 +77,28 @@ def test_xquad_eval_beats_the_baselines(tmp_path):
     for baseline in reports.values():
         assert ours["answer_hit@1"] > baseline["answer_hit@1"]
         assert ours["doc_hit@1"] > baseline["doc_hit@1"]
+
+
+def test_eval_sweep_writes_a_table_and_a_plot(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    questions = tmp_path / "questions.jsonl"
+    docs = [
+        {"doc_id": "bridge", "title": "Bridge", "text": "The new bridge cost 40 million dollars. It opened in May."},
+        {"doc_id": "storm", "title": "Storm", "text": "A storm cut power to 3,000 homes. Crews worked overnight."},
+    ]
+    corpus.write_text("\n".join(json.dumps(d) for d in docs) + "\n", encoding="utf-8")
+    items = [
+        {"id": "1", "question": "How much did the bridge cost?", "answers": ["40 million dollars"], "doc_id": "bridge"},
+        {"id": "2", "question": "How many homes lost power?", "answers": ["3,000"], "doc_id": "storm"},
+        {"id": "3", "question": "Who won the 2018 FIFA World Cup?", "answers": [], "doc_id": None,
+         "answerable": False},
+    ]
+    questions.write_text("\n".join(json.dumps(q) for q in items) + "\n", encoding="utf-8")
+    result = run_cli(tmp_path, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json",
+                     "--index-root", str(tmp_path / "idx"), "--sweep", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    reports = {r["name"]: r for r in json.loads(result.stdout)["reports"]}
+    assert reports["qa-bot"]["answer_hit@1"] == 1.0 and reports["qa-bot"]["abstain_rate"] == round(1 / 3, 4)
+    rows = (tmp_path / "out" / "sweep.csv").read_text().splitlines()
+    assert rows[0] == "fusion,threshold,answer_hit@1,doc_hit@1,abstain_rate" and len(rows) == 1 + 6 * 11
+    assert (tmp_path / "out" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
