@@ -24,8 +24,9 @@ class QuoteOptions:
     max_quote_chars: int = 400
     passages_for_quotes: int = 8
     abstain_threshold: float = 0.5
-    confidence_slope: float = 26.5
-    confidence_midpoint: float = 0.35
+    confidence_cosine: float = 21.8
+    confidence_coverage: float = 11.9
+    confidence_bias: float = -11.7
     duplicate_similarity: float = 0.85
     sentence_weight: float = 0.5
     keyword_weight: float = 0.2
@@ -133,9 +134,22 @@ def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options
     return sentence_id, sentence_id
 
 
-def calibrated_confidence(cosine: float, options: QuoteOptions) -> float:
-    """The probability, in [0, 1], that the articles answer the question, from the best sentence's cosine."""
-    z = options.confidence_slope * (cosine - options.confidence_midpoint)
+def term_coverage(index: Index, query: Query, hits: list[Hit]) -> float:
+    """The share of the question's keyword terms found in the best passage (0 when it has none)."""
+    asked = set(query.terms)
+    if not asked or not hits:
+        return 0.0
+    doc_index, _, _, start, end = (int(x) for x in index.passages[hits[0].passage_id])
+    found = set(terms([index.documents[doc_index].text[start:end]])[0])
+    return len(asked & found) / len(asked)
+
+
+def calibrated_confidence(cosine: float, coverage: float, options: QuoteOptions) -> float:
+    """The probability, in [0, 1], that the articles answer the question.
+
+    A logistic model of the best sentence's cosine and the question terms' coverage of the best passage.
+    """
+    z = options.confidence_cosine * cosine + options.confidence_coverage * coverage + options.confidence_bias
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
 
 
@@ -163,7 +177,7 @@ def make_answer(
     if not scored:
         return Answer(question=query.text)
     # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
-    confidence = calibrated_confidence(scored[0].cosine, options)
+    confidence = calibrated_confidence(scored[0].cosine, term_coverage(index, query, hits), options)
     if reranker is not None:
         scored = rerank(index, query, scored, reranker, options)
     if confidence < options.abstain_threshold:

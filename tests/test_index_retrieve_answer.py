@@ -183,3 +183,12 @@ def test_missing_reranker_model_is_a_clear_error(tmp_path):
     assert load_reranker("") is None
     with pytest.raises(ModelLoadError, match="QA_BOT_RERANKER"):
         load_reranker(str(tmp_path / "no-such-cross-encoder"))
+
+
+def test_confidence_is_a_probability_rising_with_evidence():
+    from qa_bot.answer import calibrated_confidence
+
+    options = QuoteOptions()
+    values = [calibrated_confidence(c, k, options) for c, k in ((0.0, 0.0), (0.3, 0.2), (0.5, 0.6), (0.9, 1.0))]
+    assert values == sorted(values) and 0.0 <= values[0] < 0.01 and 0.99 < values[-1] <= 1.0
+    assert calibrated_confidence(0.45, 0.2, options) < calibrated_confidence(0.45, 0.8, options)
