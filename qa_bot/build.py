@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.config import Settings
-from qa_bot.embed import Embedder, SentenceTransformerEmbedder
+from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
 from qa_bot.index import BuildSummary, build_index
 from qa_bot.ingest import read_articles
@@ -40,7 +40,7 @@ def build_from_paths(
             "supported: .txt .md .html .htm .json .jsonl"
         )
     if embedder is None:
-        embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
+        embedder = embedder_from_settings(settings)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

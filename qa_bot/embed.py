@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from qa_bot.config import DEFAULT_MODEL
+from qa_bot.config import DEFAULT_MODEL, Settings
 from qa_bot.errors import ModelLoadError
 
 ProgressCallback = Callable[[int], None]
@@ -20,6 +20,7 @@ class Embedder(Protocol):
     """What the index and retrieval need from an embedding model."""
 
     model_id: str
+    backend: str
     dimension: int
     max_tokens: int
 
@@ -58,7 +59,9 @@ def resolve_model(model: str) -> tuple[str, str]:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only (never from a hub)."""
 
-    def __init__(self, model: str, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str, batch_size: int = 32, backend: str = "torch", cache_dir: Path | None = None
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -70,13 +73,28 @@ class SentenceTransformerEmbedder:
             # Token counts of long texts are taken on purpose; its "longer than the maximum" notice is noise.
             transformers.logging.set_verbosity_error()
 
-            self._model = SentenceTransformer(target, device="cpu")
+            if backend == "onnx-int8":
+                from qa_bot.onnx_export import int8_model_folder
+
+                if not Path(target).is_dir():
+                    raise ModelLoadError(f"the onnx-int8 backend needs a model folder, not {model!r}")
+                folder, file_name = int8_model_folder(Path(target), cache_dir or Path("index") / ".models")
+                self._model = SentenceTransformer(
+                    str(folder), device="cpu", backend="onnx", model_kwargs={"file_name": file_name}
+                )
+            elif backend == "torch":
+                self._model = SentenceTransformer(target, device="cpu")
+            else:
+                raise ModelLoadError(f"unknown embedding backend {backend!r}: use torch or onnx-int8")
+        except ModelLoadError:
+            raise
         except Exception as exc:  # the library raises many kinds: OSError, ValueError, HF errors
             raise ModelLoadError(
                 f"cannot load embedding model {model!r} offline: give a sentence-transformers folder "
                 f"(QA_BOT_MODEL or --model) ({type(exc).__name__})"
             ) from exc
         self.batch_size = batch_size
+        self.backend = backend
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
@@ -112,3 +130,11 @@ class SentenceTransformerEmbedder:
             if progress is not None:
                 progress(len(rows))
         return out
+
+
+def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder the settings ask for: model, backend, batch size and export cache."""
+    return SentenceTransformerEmbedder(
+        settings.model, batch_size=settings.batch_size, backend=settings.embed_backend,
+        cache_dir=settings.model_cache_dir or Path(settings.index_dir).resolve().parent / ".models",
+    )

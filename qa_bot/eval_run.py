@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.config import Settings
-from qa_bot.embed import SentenceTransformerEmbedder
+from qa_bot.embed import embedder_from_settings
 from qa_bot.errors import EvalDataError
 from qa_bot.evaluate import (
     TABLE_HEADER,
@@ -54,8 +54,8 @@ def run_eval(
         raise EvalDataError(f"no corpus file at {corpus}")
     questions = read_questions(questions_path)
     with err.status("Loading the model…"):
-        embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
-    folder = corpus_cache_dir(corpus, embedder.model_id, index_root)
+        embedder = embedder_from_settings(settings)
+    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}", index_root)
     settings = settings.model_copy(update={"index_dir": folder})
     if not (folder / "manifest.json").is_file():
         err.print(f"Indexing {corpus} into {folder}…")

@@ -180,6 +180,7 @@ def build_index(
         manifest = {
             "format": FORMAT_VERSION,
             "model": embedder.model_id,
+            "backend": embedder.backend,
             "dimension": embedder.dimension,
             "max_tokens": embedder.max_tokens,
             "documents": len(documents),
@@ -246,6 +247,11 @@ def check_compatible(manifest: dict[str, object], embedder: Embedder, folder: Pa
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {folder} has format {manifest.get('format')}, this qa-bot reads {FORMAT_VERSION}: {rebuild}"
+        )
+    if manifest.get("backend", "torch") != embedder.backend:
+        raise IndexMismatchError(
+            f"index at {folder} was embedded with the {manifest.get('backend', 'torch')} backend, but the "
+            f"configured backend is {embedder.backend}: {rebuild} or set QA_BOT_EMBED_BACKEND={manifest.get('backend')}"
         )
     if manifest.get("model") != embedder.model_id or manifest.get("dimension") != embedder.dimension:
         raise IndexMismatchError(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa_bot.answer import QuoteOptions, make_answer
 from qa_bot.config import Settings
-from qa_bot.embed import Embedder, SentenceTransformerEmbedder
+from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.index import Index, load_index, read_manifest
 from qa_bot.records import Answer
 from qa_bot.rerank import Reranker, load_reranker
@@ -53,7 +53,7 @@ class QAPipeline:
         folder = Path(settings.index_dir)
         read_manifest(folder)  # a missing index is reported before the slow model load
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(settings.model, batch_size=settings.batch_size)
+            embedder = embedder_from_settings(settings)
         return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker))
 
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:

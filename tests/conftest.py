@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class FakeEmbedder:
     """Deterministic bag-of-words vectors: each word hashed to a dimension, then normalised."""
 
     model_id = "fake-bow-256"
+    backend = "torch"
     dimension = 256
     max_tokens = 40
 
@@ -48,6 +50,16 @@ class FakeEmbedder:
         return out
 
 
+SHARED_ROOT = Path(tempfile.mkdtemp(prefix="qa-bot-tests-"))
+MODEL_CACHE = SHARED_ROOT / ".models"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_shared_root():
+    yield
+    shutil.rmtree(SHARED_ROOT, ignore_errors=True)
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
@@ -55,9 +67,11 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from qa_bot.embed import SentenceTransformerEmbedder
+    from qa_bot.config import Settings
+    from qa_bot.embed import embedder_from_settings
 
-    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    # The shipped default (int8 ONNX), exported once into a folder the CLI tests' indexes sit beside.
+    return embedder_from_settings(Settings(index_dir=SHARED_ROOT / "index"))
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +80,7 @@ def bundled_index(tmp_path_factory, real_embedder) -> Path:
     from qa_bot.build import build_from_paths
     from qa_bot.config import Settings
 
-    folder = tmp_path_factory.mktemp("bundled") / "index"
+    folder = SHARED_ROOT / "bundled-index"
     build_from_paths(Settings(index_dir=folder), [ARTICLES], embedder=real_embedder)
     return folder
 

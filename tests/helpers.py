@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import MODEL_CACHE
+
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """The environment for a subprocess: offline, history and settings kept inside ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_BOT_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", XDG_STATE_HOME=str(tmp_path / "state"),
+               QA_BOT_MODEL_CACHE_DIR=str(MODEL_CACHE),  # the int8 model exported once for the session
                COLUMNS="200", NO_COLOR="1")
     return env
 

@@ -192,3 +192,11 @@ def test_confidence_is_a_probability_rising_with_evidence():
     values = [calibrated_confidence(c, k, options) for c, k in ((0.0, 0.0), (0.3, 0.2), (0.5, 0.6), (0.9, 1.0))]
     assert values == sorted(values) and 0.0 <= values[0] < 0.01 and 0.99 < values[-1] <= 1.0
     assert calibrated_confidence(0.45, 0.2, options) < calibrated_confidence(0.45, 0.8, options)
+
+
+def test_index_of_another_backend_is_refused(built, fake_embedder):
+    folder, _ = built
+    assert json.loads((folder / "manifest.json").read_text())["backend"] == "torch"
+    fake_embedder.backend = "onnx-int8"
+    with pytest.raises(IndexMismatchError, match="QA_BOT_EMBED_BACKEND=torch"):
+        load_index(folder, fake_embedder)
