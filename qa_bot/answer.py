@@ -112,7 +112,7 @@ def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options
 
     A neighbour joins when it scores nearly as well (``neighbour_ratio``), or, for the previous
     sentence, when the chosen one starts by referring back to it ("He is also ..."); the two must
-    fit in ``max_quote_chars``.
+    fit in ``max_quote_chars`` and stand in the same paragraph.
     """
     doc_index, start, end = (int(x) for x in index.sentences[sentence_id])
 
@@ -121,7 +121,9 @@ def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options
             return False
         lo = min(start, int(index.sentences[other][1]))
         hi = max(end, int(index.sentences[other][2]))
-        return hi - lo <= options.max_quote_chars
+        text = index.documents[doc_index].text
+        between = text[min(end, int(index.sentences[other][2])): max(start, int(index.sentences[other][1]))]
+        return hi - lo <= options.max_quote_chars and "\n\n" not in between  # one paragraph only
 
     own = scores.get(sentence_id, 0.0)
     close = [n for n in (sentence_id - 1, sentence_id + 1)

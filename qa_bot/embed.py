@@ -132,9 +132,21 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def embedder_from_settings(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedder the settings ask for: model, backend, batch size and export cache."""
+def embedder_from_settings(settings: Settings) -> Embedder:
+    """The embedder the settings ask for: model, backend, batch size and export cache.
+
+    For onnx-int8 on a mean-pooled model (all-MiniLM-L6-v2 is one) this is the light onnxruntime
+    embedder, which loads without PyTorch; the export itself, on first use, needs sentence-transformers.
+    """
+    cache_dir = settings.model_cache_dir or Path(settings.index_dir).resolve().parent / ".models"
+    if settings.embed_backend == "onnx-int8":
+        from qa_bot.onnx_embed import OnnxEmbedder, supports_light_path
+        from qa_bot.onnx_export import int8_model_folder
+
+        target, model_id = resolve_model(settings.model)
+        if Path(target).is_dir() and supports_light_path(Path(target)):
+            folder, file_name = int8_model_folder(Path(target), cache_dir)
+            return OnnxEmbedder(folder, file_name, model_id, batch_size=settings.batch_size)
     return SentenceTransformerEmbedder(
-        settings.model, batch_size=settings.batch_size, backend=settings.embed_backend,
-        cache_dir=settings.model_cache_dir or Path(settings.index_dir).resolve().parent / ".models",
+        settings.model, batch_size=settings.batch_size, backend=settings.embed_backend, cache_dir=cache_dir
     )

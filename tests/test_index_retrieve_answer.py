@@ -200,3 +200,15 @@ def test_index_of_another_backend_is_refused(built, fake_embedder):
     fake_embedder.backend = "onnx-int8"
     with pytest.raises(IndexMismatchError, match="QA_BOT_EMBED_BACKEND=torch"):
         load_index(folder, fake_embedder)
+
+
+def test_a_quote_never_joins_sentences_across_paragraphs(tmp_path, fake_embedder):
+    from qa_bot.answer import quote_span
+
+    docs = [Document("p", "The dam held firm overnight.\n\nThe dam held firm again today.", "P", None, None)]
+    build_index(docs, fake_embedder, tmp_path / "i")
+    index = load_index(tmp_path / "i", fake_embedder)
+    assert quote_span(index, 0, {0: 1.0, 1: 1.0}, QuoteOptions()) == (0, 0)
+    joined = [Document("q", "The dam held firm overnight. The dam held firm again today.", "Q", None, None)]
+    build_index(joined, fake_embedder, tmp_path / "j")
+    assert quote_span(load_index(tmp_path / "j", fake_embedder), 0, {0: 1.0, 1: 1.0}, QuoteOptions()) == (0, 1)
