@@ -61,12 +61,14 @@ def int8_model_folder(model_dir: Path, cache_root: Path) -> tuple[Path, str]:
     staging = cache_root / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
+        import transformers
         from optimum.onnxruntime import ORTModelForFeatureExtraction
         from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
 
         _mirror(model_dir, staging)
         with warnings.catch_warnings():  # tracing the model warns about constants; they are constant
             warnings.simplefilter("ignore")
+            transformers.logging.set_verbosity_error()  # deprecation notices of the libraries' own calls
             ORTModelForFeatureExtraction.from_pretrained(str(model_dir), export=True).save_pretrained(
                 str(staging / "onnx")
             )

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Benchmark embedding backends, index builds and query latency, as ratios to a baseline in the same run.
+
+Usage: scripts/bench.py [--corpus data/eval/xquad_en/corpus.jsonl] [--questions ...] [--out bench.json]
+
+Measures, in one process (plus subprocesses for cold starts):
+  * build throughput: the passages and sentences a build embeds, encoded by plain sentence-transformers
+    (the baseline) and by each qa-bot backend; passages/s and the ratio to the baseline;
+  * warm query latency p50/p95 of the full pipeline per backend;
+  * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("torch", "onnx-int8")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def build_texts(corpus: Path) -> list[str]:
+    """The texts an index build of ``corpus`` embeds (its passages, then its sentences)."""
+    from qa_bot.config import Settings
+    from qa_bot.embed import embedder_from_settings
+    from qa_bot.index import _chunk
+    from qa_bot.ingest import read_articles
+
+    documents = read_articles([corpus]).documents
+    counter = embedder_from_settings(Settings(index_dir=Path(tempfile.mkdtemp()) / "i"))
+    sentences, passages = _chunk(documents, counter, 4, 1)
+    spans = [*passages, *sentences]
+    return [documents[s.doc_index].text[s.start: s.end] for s in spans]
+
+
+def encode_rate(encode, texts: list[str]) -> float:
+    encode(texts[:16])  # warm up
+    began = time.perf_counter()
+    encode(texts)
+    return len(texts) / (time.perf_counter() - began)
+
+
+def cold_ask(backend: str, index: Path, cache: Path) -> tuple[float, float]:
+    """(median seconds, peak MB) of `qa-bot ask` in a fresh process, over 3 runs."""
+    env = {**os.environ, "QA_BOT_EMBED_BACKEND": backend, "QA_BOT_MODEL_CACHE_DIR": str(cache)}
+    # The child reports its own peak resident memory (VmHWM, in kB) as it exits. ru_maxrss would not do:
+    # on Linux it keeps the peak of the forked parent from before exec.
+    code = (
+        "import sys\nfrom qa_bot.cli import main\n"
+        f"try:\n    main(['ask', 'Who is David Schenker?', '--json', '--index', {str(index)!r}])\n"
+        "except SystemExit:\n    pass\n"
+        "peak = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "sys.stderr.write(f'MAXRSS {peak}\\n')\n"
+    )
+    times, peaks = [], []
+    for _ in range(3):
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+        times.append(time.perf_counter() - began)
+        peaks.append(int(done.stderr.rsplit("MAXRSS ", 1)[1].split()[0]) / 1024)
+    return statistics.median(times), max(peaks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "data/eval/xquad_en/corpus.jsonl")
+    parser.add_argument("--questions", type=Path, default=ROOT / "data/eval/xquad_en/questions.jsonl")
+    parser.add_argument("--articles", type=Path, default=ROOT / "data/articles")
+    parser.add_argument("--out", type=Path, default=Path("bench.json"))
+    parser.add_argument("--limit", type=int, default=300, help="questions timed per backend")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    from sentence_transformers import SentenceTransformer
+
+    from qa_bot.build import build_from_paths
+    from qa_bot.config import Settings
+    from qa_bot.embed import bundled_model_folder, embedder_from_settings
+    from qa_bot.evaluate import read_questions
+    from qa_bot.pipeline import QAPipeline
+
+    work = Path(tempfile.mkdtemp(prefix="qa-bot-bench-"))
+    cache = work / ".models"
+    texts = build_texts(args.corpus)
+    plain = SentenceTransformer(str(bundled_model_folder()), device="cpu")
+    results: dict[str, object] = {"texts_embedded": len(texts)}
+    encoders = {"baseline": lambda t: plain.encode(t, batch_size=32, show_progress_bar=False)}
+    embedders = {}
+    for backend in BACKENDS:
+        settings = Settings(index_dir=work / f"xquad-{backend}", embed_backend=backend, model_cache_dir=cache)
+        embedders[backend] = embedder_from_settings(settings)
+        encoders[backend] = embedders[backend].encode
+    # Interleaved rounds, median per encoder: the machine's speed drifts, and each ratio compares like with like.
+    rounds: dict[str, list[float]] = {name: [] for name in encoders}
+    for _ in range(3):
+        for name, encode in encoders.items():
+            rounds[name].append(encode_rate(encode, texts))
+    rates = {name: statistics.median(values) for name, values in rounds.items()}
+    baseline = rates["baseline"]
+    results["plain sentence-transformers encode (texts/s)"] = round(baseline, 1)
+    questions = [q.question for q in read_questions(args.questions)][: args.limit]
+    rows = [("plain sentence-transformers encode", baseline, 1.0, None, None, None, None)]
+    for backend in BACKENDS:
+        settings = Settings(index_dir=work / f"xquad-{backend}", embed_backend=backend, model_cache_dir=cache)
+        embedder = embedders[backend]
+        rate = rates[backend]
+        build_from_paths(settings, [args.corpus], embedder=embedder)
+        pipeline = QAPipeline.open(settings, embedder)
+        for q in questions[:20]:
+            pipeline.ask(q)
+        latencies = []
+        for q in questions:
+            began = time.perf_counter()
+            pipeline.ask(q)
+            latencies.append((time.perf_counter() - began) * 1000)
+        bundled = Settings(index_dir=work / f"bundled-{backend}", embed_backend=backend, model_cache_dir=cache)
+        build_from_paths(bundled, [args.articles], embedder=embedder)
+        cold, peak = cold_ask(backend, bundled.index_dir, cache)
+        rows.append((f"qa-bot {backend}", rate, rate / baseline, statistics.median(latencies),
+                     percentile(latencies, 0.95), cold, peak))
+    header = ("run", "texts/s", "x baseline", "warm p50 ms", "warm p95 ms", "cold ask s", "cold peak MB")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        cells = [row[0]] + ["—" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row[1:]]
+        print("| " + " | ".join(cells) + " |")
+    results["rows"] = [dict(zip(header, row, strict=True)) for row in rows]
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
