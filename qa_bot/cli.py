@@ -230,7 +230,8 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
     summary = build_from_paths(settings, list(articles) or [settings.articles_dir], _console(stderr=True))
     click.echo(
         f"Indexed {summary.documents} documents into {summary.passages} passages "
-        f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}"
+        f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
+        f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
     )
 
 

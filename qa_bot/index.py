@@ -31,6 +31,7 @@ from qa_bot.embed import Embedder
 from qa_bot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IngestError
 from qa_bot.keyword import KeywordIndex
 from qa_bot.records import Document, Passage, Sentence
+from qa_bot.reuse import Vectors, previous_vectors, text_hash
 from qa_bot.segment import group_passages, split_sentences
 
 FORMAT_VERSION = 1
@@ -49,6 +50,8 @@ class BuildSummary:
     skipped: int
     seconds: float
     index_dir: str
+    embedded: int = 0
+    reused: int = 0
 
 
 @dataclass(slots=True)
@@ -141,7 +144,13 @@ def build_index(
 
     passage_texts = texts_of(passages)
     sentence_texts = texts_of(sentences)
-    total = len(passage_texts) + len(sentence_texts)
+    passage_vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    passage_todo, sentence_todo = _fill_from_previous(
+        documents, passages, sentences, passage_vectors, sentence_vectors,
+        previous_vectors(folder, embedder, sentences_per_passage, overlap),
+    )
+    total = len(passage_todo) + len(sentence_todo)
     done = 0
 
     def advance(n: int) -> None:
@@ -152,8 +161,12 @@ def build_index(
 
     if progress is not None:
         progress("embedding", 0, total)
-    passage_vectors = embedder.encode(passage_texts, progress=advance)
-    sentence_vectors = embedder.encode(sentence_texts, progress=advance)
+    if passage_todo:
+        passage_vectors[passage_todo] = embedder.encode([passage_texts[i] for i in passage_todo], progress=advance)
+    if sentence_todo:
+        sentence_vectors[sentence_todo] = embedder.encode(
+            [sentence_texts[i] for i in sentence_todo], progress=advance
+        )
 
     folder = folder.resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +217,38 @@ def build_index(
         skipped=skipped,
         seconds=time.perf_counter() - began,
         index_dir=str(folder),
+        embedded=total,
+        reused=len(passages) + len(sentences) - total,
     )
+
+
+def _fill_from_previous(
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    previous: dict[str, Vectors],
+) -> tuple[list[int], list[int]]:
+    """Copy the old vectors of unchanged documents in place; return the rows still to embed."""
+    passage_rows: dict[int, list[int]] = {}
+    sentence_rows: dict[int, list[int]] = {}
+    for row, passage in enumerate(passages):
+        passage_rows.setdefault(passage.doc_index, []).append(row)
+    for row, sentence in enumerate(sentences):
+        sentence_rows.setdefault(sentence.doc_index, []).append(row)
+    passage_todo: list[int] = []
+    sentence_todo: list[int] = []
+    for doc_index, document in enumerate(documents):
+        p_rows, s_rows = passage_rows.get(doc_index, []), sentence_rows.get(doc_index, [])
+        old = previous.get(text_hash(document.text))
+        if old is not None and len(old[0]) == len(p_rows) and len(old[1]) == len(s_rows):
+            passage_vectors[p_rows] = old[0]
+            sentence_vectors[s_rows] = old[1]
+        else:
+            passage_todo.extend(p_rows)
+            sentence_todo.extend(s_rows)
+    return passage_todo, sentence_todo
 
 
 def _swap_in(staging: Path, folder: Path) -> None:

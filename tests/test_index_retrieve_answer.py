@@ -212,3 +212,53 @@ def test_a_quote_never_joins_sentences_across_paragraphs(tmp_path, fake_embedder
     joined = [Document("q", "The dam held firm overnight. The dam held firm again today.", "Q", None, None)]
     build_index(joined, fake_embedder, tmp_path / "j")
     assert quote_span(load_index(tmp_path / "j", fake_embedder), 0, {0: 1.0, 1: 1.0}, QuoteOptions()) == (0, 1)
+
+
+def test_rebuild_embeds_only_changed_and_new_articles(tmp_path, fake_embedder):
+    from dataclasses import replace
+
+    folder = tmp_path / "idx"
+    first = build_index(DOCS, fake_embedder, folder, sentences_per_passage=2, overlap=1)
+    assert first.reused == 0 and first.embedded > 0
+    changed = replace(DOCS[1], text="The city council rejected the budget. Schools get less money.")
+    added = Document("d", "A new library opened downtown. It has a cafe.", "Library", None, "2024-06-01")
+    fake_embedder.encoded.clear()
+    second = build_index([DOCS[0], changed, added], fake_embedder, folder, sentences_per_passage=2, overlap=1)
+    embedded = set(fake_embedder.encoded)
+    assert embedded and all(t in changed.text or t in added.text for t in embedded)  # DOCS[0] reused
+    assert second.embedded == len(fake_embedder.encoded) and second.reused > 0
+    index = load_index(folder, fake_embedder)
+    assert [d.doc_id for d in index.documents] == ["a", "b", "d"]  # the deleted article is gone
+    fresh = tmp_path / "fresh"
+    build_index([DOCS[0], changed, added], fake_embedder, fresh, sentences_per_passage=2, overlap=1)
+    scratch = load_index(fresh, fake_embedder)
+    n = index.passage_vectors.ntotal
+    assert np.allclose(index.passage_vectors.reconstruct_n(0, n), scratch.passage_vectors.reconstruct_n(0, n))
+    assert np.allclose(index.sentence_vectors, scratch.sentence_vectors)
+
+
+def test_rebuild_with_other_passage_settings_embeds_everything(built, fake_embedder):
+    folder, first = built
+    fake_embedder.encoded.clear()
+    again = build_index(DOCS, fake_embedder, folder, sentences_per_passage=3, overlap=1)
+    assert again.reused == 0 and again.embedded == len(fake_embedder.encoded)
+
+
+def test_changing_one_xquad_article_re_embeds_only_its_passages(tmp_path, fake_embedder):
+    from dataclasses import replace
+
+    from qa_bot.ingest import read_articles
+
+    from .conftest import XQUAD
+
+    documents = read_articles([XQUAD / "corpus.jsonl"]).documents
+    assert len(documents) == 240
+    build_index(documents, fake_embedder, tmp_path / "x")
+    target = 17
+    documents[target] = replace(documents[target], text=documents[target].text + " A sentence added later.")
+    fake_embedder.encoded.clear()
+    summary = build_index(documents, fake_embedder, tmp_path / "x")
+    index = load_index(tmp_path / "x", fake_embedder)
+    own = int((index.passages[:, 0] == target).sum() + (index.sentences[:, 0] == target).sum())
+    assert summary.embedded == len(fake_embedder.encoded) == own
+    assert all(text in documents[target].text for text in fake_embedder.encoded)
