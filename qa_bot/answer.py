@@ -136,14 +136,16 @@ def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options
     return sentence_id, sentence_id
 
 
+def _share_of_terms(asked: set[str], text: str) -> float:
+    return len(asked & set(terms([text])[0])) / len(asked) if asked else 0.0
+
+
 def term_coverage(index: Index, query: Query, hits: list[Hit]) -> float:
     """The share of the question's keyword terms found in the best passage (0 when it has none)."""
-    asked = set(query.terms)
-    if not asked or not hits:
+    if not hits:
         return 0.0
     doc_index, _, _, start, end = (int(x) for x in index.passages[hits[0].passage_id])
-    found = set(terms([index.documents[doc_index].text[start:end]])[0])
-    return len(asked & found) / len(asked)
+    return _share_of_terms(set(query.terms), index.documents[doc_index].text[start:end])
 
 
 def calibrated_confidence(cosine: float, coverage: float, options: QuoteOptions) -> float:
@@ -179,7 +181,8 @@ def make_answer(
     if not scored:
         return Answer(question=query.text)
     # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
-    confidence = calibrated_confidence(scored[0].cosine, term_coverage(index, query, hits), options)
+    coverage = term_coverage(index, query, hits)
+    confidence = calibrated_confidence(scored[0].cosine, coverage, options)
     if reranker is not None:
         scored = rerank(index, query, scored, reranker, options)
     if confidence < options.abstain_threshold:
@@ -228,6 +231,11 @@ def make_answer(
                 url=doc.url,
                 date=doc.date,
                 score=max(0.0, min(1.0, candidate.score)),  # the score quotes are ordered by
+                # How likely this quote answers: the calibrated model on the quote's own cosine and the share of
+                # question terms it holds, never above the answer's.
+                confidence=min(confidence, calibrated_confidence(
+                    candidate.cosine, _share_of_terms(question_terms, doc.text[start + lo: start + hi]), options
+                )),
                 start=start + lo,
                 end=start + hi,
                 also_in=tuple(also),
@@ -235,6 +243,8 @@ def make_answer(
                 cut_after=start + hi < end,
             )
         )
+    # A further quote that the calibrated model doubts answers at all would only mislead.
+    quotes = quotes[:1] + [q for q in quotes[1:] if q.confidence >= options.abstain_threshold]
     ordered, notice = prefer_newest(quotes, query.text)
     return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice)
 

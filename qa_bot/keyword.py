@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -29,11 +30,25 @@ def _stemmer() -> object:
     return Stemmer.Stemmer("english")
 
 
+_SPLITTER = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own default splitter
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
 def terms(texts: Sequence[str]) -> list[list[str]]:
-    """Stemmed, stop-word-free terms of each text, as the keyword index sees them."""
-    return _bm25s().tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+    """Stemmed, stop-word-free terms of each text, exactly as ``bm25s.tokenize`` makes them.
+
+    Done here directly (same splitter, stop words and stemmer) because it runs several times per
+    question, and bm25s's tokenizer costs about 0.7 ms a call against 0.01 ms for this.
+    """
+    stopwords = _stopwords()
+    stem = _stemmer().stemWords  # type: ignore[attr-defined]
+    return [stem([w for w in _SPLITTER.findall(text.lower()) if w not in stopwords]) for text in texts]
 
 
 class KeywordIndex:

@@ -78,6 +78,7 @@ class Quote:
     start: int
     end: int
     also_in: tuple[SourceRef, ...] = ()
+    confidence: float = 0.0
     cut_before: bool = False
     cut_after: bool = False
 
@@ -90,6 +91,7 @@ class Quote:
             "url": self.url,
             "date": self.date,
             "score": round(self.score, 4),
+            "confidence": round(self.confidence, 4),
             "start": self.start,
             "end": self.end,
             "cut_before": self.cut_before,

@@ -12,11 +12,11 @@ NO_ANSWER = "The articles don't say."
 NO_ANSWER_HINT = "Nothing in the indexed articles answers this; try rephrasing, or ask about what they cover."
 
 
-def confidence_words(score: float) -> str:
-    """A person's word for a confidence in [0, 1]."""
-    if score >= 0.55:
+def confidence_words(confidence: float) -> str:
+    """A person's word for a calibrated confidence (a probability in [0, 1])."""
+    if confidence >= 0.9:
         return "high"
-    if score >= 0.4:
+    if confidence >= 0.6:
         return "medium"
     return "low"
 
@@ -45,7 +45,7 @@ def answer_markup(answer: Answer) -> str:
     for number, quote in enumerate(answer.quotes, start=1):
         lines = [
             f"[cyan]{number}.[/cyan] “{escape(quote_text(quote))}”",
-            f"   [dim]—[/dim] {_source_line(quote)} [dim](confidence: {confidence_words(quote.score)})[/dim]",
+            f"   [dim]—[/dim] {_source_line(quote)} [dim](confidence: {confidence_words(quote.confidence)})[/dim]",
         ]
         lines += [f"   [dim]also in[/dim] {_source_line(ref)}" for ref in quote.also_in]
         blocks.append("\n".join(lines))

@@ -262,3 +262,13 @@ def test_changing_one_xquad_article_re_embeds_only_its_passages(tmp_path, fake_e
     own = int((index.passages[:, 0] == target).sum() + (index.sentences[:, 0] == target).sum())
     assert summary.embedded == len(fake_embedder.encoded) == own
     assert all(text in documents[target].text for text in fake_embedder.encoded)
+
+
+def test_query_terms_match_the_keyword_index_tokenizer():
+    import bm25s
+
+    from qa_bot.keyword import _stemmer, terms
+
+    texts = [d.text for d in DOCS] + ["Who is Al-Sudani's ally? The U.S. said 40% of 2,000 troops…", ""]
+    expected = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    assert terms(texts) == expected

@@ -102,3 +102,10 @@ def test_eval_sweep_writes_a_table_and_a_plot(tmp_path):
     rows = (tmp_path / "out" / "sweep.csv").read_text().splitlines()
     assert rows[0] == "fusion,threshold,answer_hit@1,doc_hit@1,abstain_rate" and len(rows) == 1 + 6 * 11
     assert (tmp_path / "out" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):
+    answer = bundled_pipeline.ask("Who is David Schenker?")
+    threshold = bundled_pipeline.settings.abstain_threshold
+    assert answer.quotes and all(q.confidence >= threshold for q in answer.quotes)
+    assert all("Schenker" in q.text or q.text.startswith("He ") for q in answer.quotes)

@@ -64,7 +64,7 @@ def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> 
                 "type": "context",
                 "elements": [
                     {"type": "mrkdwn", "text": _cut(f"{' | '.join(sources)} · confidence: "
-                                                    f"{confidence_words(quote.score)}", 2000)}
+                                                    f"{confidence_words(quote.confidence)}", 2000)}
                 ],
             }
         )
