@@ -33,3 +33,11 @@ class IndexCorruptError(QABotError):
 
 class EvalDataError(QABotError):
     """An evaluation corpus or question file is malformed."""
+
+
+class IndexLockedError(QABotError):
+    """Another build of the same index is running."""
+
+
+class IndexWriteError(QABotError):
+    """The new index could not be written (disk full, permissions); the previous one is untouched."""

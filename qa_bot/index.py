@@ -1,12 +1,14 @@
-"""The index on disk: FAISS passage vectors, sentence vectors, BM25 indexes, a passage store, a manifest.
+"""The index on disk: passage vectors and their search index, sentence vectors, BM25, passage store, manifest.
 
-Layout of an index folder::
+One build of an index is a folder (the live one is reached through the index's link, see
+:mod:`qa_bot.store`)::
 
-    manifest.json          model, dimension, counts, build time, versions, format
+    manifest.json          model, backend, dimension, counts, vector index, versions, format, checksums
     documents.jsonl        one document a line: id, metadata, text
     sentences.npy          int64 rows (doc_index, start, end)
     passages.npy           int64 rows (doc_index, first_sentence, last_sentence, start, end)
-    passages.faiss         normalised passage vectors (inner product = cosine)
+    passages.faiss         the passage vector search index (exact or IVF-SQ8, by size)
+    passage_vectors.npy    normalised passage vectors, row i = passage i (kept exact for rebuilds)
     sentence_vectors.npy   normalised sentence vectors, row i = sentence i
     keyword_passages/      bm25s index of passages
     keyword_sentences/     bm25s index of sentences
@@ -15,7 +17,6 @@ Layout of an index folder::
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -26,15 +27,19 @@ from typing import Any
 
 import numpy as np
 
-from qa_bot import __version__
+from qa_bot import __version__, store
+from qa_bot.checksums import LOAD_HASH_LIMIT, digest_tree, find_damage
 from qa_bot.embed import Embedder
 from qa_bot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IngestError
 from qa_bot.keyword import KeywordIndex
 from qa_bot.records import Document, Passage, Sentence
 from qa_bot.reuse import Vectors, previous_vectors, text_hash
 from qa_bot.segment import group_passages, split_sentences
+from qa_bot.vector_index import VectorIndexSpec, build_vector_index, load_vector_index, save_vector_index
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+APPROXIMATE_FROM = 50_000
+"""Passages from which the passage vectors get an approximate index (see :mod:`qa_bot.vector_index`)."""
 MANIFEST = "manifest.json"
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a build runs."""
@@ -52,6 +57,8 @@ class BuildSummary:
     index_dir: str
     embedded: int = 0
     reused: int = 0
+    build_dir: str = ""
+    vector_index: str = "flat"
 
 
 @dataclass(slots=True)
@@ -63,8 +70,10 @@ class Index:
     documents: list[Document]
     sentences: np.ndarray
     passages: np.ndarray
-    passage_vectors: Any  # a faiss.Index
+    passage_vectors: Any  # a faiss.Index, memory-mapped
     sentence_vectors: np.ndarray
+    passage_vector_rows: np.ndarray
+    """The exact passage vectors (memory-mapped); the search index may hold them quantised."""
     keyword_passages: KeywordIndex
     keyword_sentences: KeywordIndex
 
@@ -120,30 +129,92 @@ def build_index(
     skipped: int = 0,
     sentences_per_passage: int = 4,
     overlap: int = 1,
+    approximate_from: int = APPROXIMATE_FROM,
     progress: Progress | None = None,
 ) -> BuildSummary:
-    """Build an index of ``documents`` into ``folder``, replacing what is there only when complete.
+    """Build an index of ``documents`` and make it the live index ``folder`` once it is complete.
 
-    The new index is written beside ``folder`` and moved into place at the end, so a build that
-    fails or is killed leaves the previous index as it was.
+    The build holds the index's lock throughout, writes a new build folder beside the live one,
+    verifies it against its checksums and only then switches the ``folder`` link to it (see
+    :mod:`qa_bot.store`), so a build that fails or is killed leaves the previous index answering.
 
     Raises:
         IngestError: there is no document with text.
+        IndexLockedError: another build of ``folder`` is running.
+        IndexWriteError: the files could not be written (the disk is full, for example).
     """
-    import faiss
-
     began = time.perf_counter()
     if not documents:
         raise IngestError("no readable articles to index")
-    sentences, passages = _chunk(documents, embedder, sentences_per_passage, overlap)
-    if not passages:
-        raise IngestError("the articles hold no sentences to index")
+    with store.build_lock(folder):
+        sentences, passages = _chunk(documents, embedder, sentences_per_passage, overlap)
+        if not passages:
+            raise IngestError("the articles hold no sentences to index")
+        passage_vectors, sentence_vectors, embedded = _embed(
+            documents, passages, sentences, embedder, folder, sentences_per_passage, overlap, progress
+        )
+        try:
+            staging = store.new_staging(folder)
+        except OSError as exc:
+            raise store.write_error(exc, folder) from exc
+        try:
+            spec = _write(staging, documents, passages, sentences, passage_vectors, sentence_vectors, approximate_from)
+            manifest = {
+                "format": FORMAT_VERSION,
+                "model": embedder.model_id,
+                "backend": embedder.backend,
+                "dimension": embedder.dimension,
+                "max_tokens": embedder.max_tokens,
+                "documents": len(documents),
+                "passages": len(passages),
+                "sentences": len(sentences),
+                "skipped": skipped,
+                "sentences_per_passage": sentences_per_passage,
+                "passage_overlap": overlap,
+                "vector_index": spec.to_manifest(),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "versions": _versions(),
+                "files": digest_tree(staging),
+            }
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            load_index(staging, embedder, hash_limit=None)  # read back what was written before it goes live
+            store.sync_tree(staging)
+            live = store.publish(staging, folder)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise store.write_error(exc, folder) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return BuildSummary(
+        documents=len(documents),
+        passages=len(passages),
+        sentences=len(sentences),
+        skipped=skipped,
+        seconds=time.perf_counter() - began,
+        index_dir=str(store.absolute(folder)),
+        embedded=embedded,
+        reused=len(passages) + len(sentences) - embedded,
+        build_dir=str(live),
+        vector_index=spec.kind,
+    )
+
+
+def _embed(
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    embedder: Embedder,
+    folder: Path,
+    sentences_per_passage: int,
+    overlap: int,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(passage vectors, sentence vectors, how many were embedded); unchanged documents reuse old ones."""
 
     def texts_of(spans: list[Sentence] | list[Passage]) -> list[str]:
         return [documents[s.doc_index].text[s.start: s.end] for s in spans]
 
-    passage_texts = texts_of(passages)
-    sentence_texts = texts_of(sentences)
     passage_vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
     sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
     passage_todo, sentence_todo = _fill_from_previous(
@@ -162,64 +233,43 @@ def build_index(
     if progress is not None:
         progress("embedding", 0, total)
     if passage_todo:
-        passage_vectors[passage_todo] = embedder.encode([passage_texts[i] for i in passage_todo], progress=advance)
+        passage_texts = texts_of([passages[i] for i in passage_todo])
+        passage_vectors[passage_todo] = embedder.encode(passage_texts, progress=advance)
     if sentence_todo:
-        sentence_vectors[sentence_todo] = embedder.encode(
-            [sentence_texts[i] for i in sentence_todo], progress=advance
-        )
+        sentence_texts = texts_of([sentences[i] for i in sentence_todo])
+        sentence_vectors[sentence_todo] = embedder.encode(sentence_texts, progress=advance)
+    return passage_vectors, sentence_vectors, total
 
-    folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.parent / f".{folder.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        flat = faiss.IndexFlatIP(embedder.dimension)
-        flat.add(passage_vectors)
-        faiss.write_index(flat, str(staging / "passages.faiss"))
-        np.save(staging / "sentence_vectors.npy", sentence_vectors)
-        np.save(staging / "sentences.npy", np.array([(s.doc_index, s.start, s.end) for s in sentences], dtype=np.int64))
-        np.save(
-            staging / "passages.npy",
-            np.array(
-                [(p.doc_index, p.first_sentence, p.last_sentence, p.start, p.end) for p in passages], dtype=np.int64
-            ),
-        )
-        with (staging / "documents.jsonl").open("w", encoding="utf-8") as out:
-            for document in documents:
-                out.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
-        KeywordIndex.build(passage_texts).save(staging / "keyword_passages")
-        KeywordIndex.build(sentence_texts).save(staging / "keyword_sentences")
-        manifest = {
-            "format": FORMAT_VERSION,
-            "model": embedder.model_id,
-            "backend": embedder.backend,
-            "dimension": embedder.dimension,
-            "max_tokens": embedder.max_tokens,
-            "documents": len(documents),
-            "passages": len(passages),
-            "sentences": len(sentences),
-            "skipped": skipped,
-            "sentences_per_passage": sentences_per_passage,
-            "passage_overlap": overlap,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "versions": _versions(),
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _swap_in(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return BuildSummary(
-        documents=len(documents),
-        passages=len(passages),
-        sentences=len(sentences),
-        skipped=skipped,
-        seconds=time.perf_counter() - began,
-        index_dir=str(folder),
-        embedded=total,
-        reused=len(passages) + len(sentences) - total,
+
+def _write(
+    staging: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    approximate_from: int,
+) -> VectorIndexSpec:
+    """Write every file of a build but the manifest into ``staging``; return how passages are searched."""
+    vectors, spec = build_vector_index(passage_vectors, sentence_vectors, approximate_from)
+    save_vector_index(vectors, staging / "passages.faiss")
+    np.save(staging / "passage_vectors.npy", passage_vectors)
+    np.save(staging / "sentence_vectors.npy", sentence_vectors)
+    np.save(staging / "sentences.npy", np.array([(s.doc_index, s.start, s.end) for s in sentences], dtype=np.int64))
+    np.save(
+        staging / "passages.npy",
+        np.array([(p.doc_index, p.first_sentence, p.last_sentence, p.start, p.end) for p in passages], dtype=np.int64),
     )
+    with (staging / "documents.jsonl").open("w", encoding="utf-8") as out:
+        for document in documents:
+            out.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
+
+    def text(span: Sentence | Passage) -> str:
+        return documents[span.doc_index].text[span.start: span.end]
+
+    KeywordIndex.build([text(p) for p in passages]).save(staging / "keyword_passages")
+    KeywordIndex.build([text(s) for s in sentences]).save(staging / "keyword_sentences")
+    return spec
 
 
 def _fill_from_previous(
@@ -251,23 +301,18 @@ def _fill_from_previous(
     return passage_todo, sentence_todo
 
 
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Put the complete index at ``staging`` where ``folder`` is, keeping the old one until then."""
-    retired = folder.parent / f".{folder.name}.old-{os.getpid()}"
-    if folder.exists():
-        os.replace(folder, retired)
-    os.replace(staging, folder)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
 def read_manifest(folder: Path) -> dict[str, object]:
-    """The manifest of the index in ``folder``.
+    """The manifest of the live build of the index ``folder``.
 
     Raises:
         IndexNotFoundError: there is no index there.
         IndexCorruptError: the manifest cannot be read.
     """
-    path = folder / MANIFEST
+    return _manifest_at(store.live_dir(folder), folder)
+
+
+def _manifest_at(live: Path, folder: Path) -> dict[str, object]:
+    path = live / MANIFEST
     if not path.is_file():
         raise IndexNotFoundError(
             f"no index at {folder}: build one with `qa-bot index build --articles PATH --index {folder}`"
@@ -275,10 +320,22 @@ def read_manifest(folder: Path) -> dict[str, object]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"unreadable manifest at {path}: rebuild the index") from exc
+        raise IndexCorruptError(f"unreadable manifest at {path}: {_rebuild(folder)}") from exc
     if not isinstance(manifest, dict):
-        raise IndexCorruptError(f"unreadable manifest at {path}: rebuild the index")
+        raise IndexCorruptError(f"unreadable manifest at {path}: {_rebuild(folder)}")
     return manifest
+
+
+def _check_format(manifest: dict[str, object], folder: Path) -> None:
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {folder} has format {manifest.get('format')}, this qa-bot reads {FORMAT_VERSION}: "
+            f"{_rebuild(folder)}"
+        )
+
+
+def _rebuild(folder: Path) -> str:
+    return f"rebuild it with `qa-bot index build --articles PATH --index {folder}`"
 
 
 def check_compatible(manifest: dict[str, object], embedder: Embedder, folder: Path) -> None:
@@ -287,11 +344,8 @@ def check_compatible(manifest: dict[str, object], embedder: Embedder, folder: Pa
     Raises:
         IndexMismatchError: with the command that rebuilds it.
     """
-    rebuild = f"rebuild it with `qa-bot index build --articles PATH --index {folder}`"
-    if manifest.get("format") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index at {folder} has format {manifest.get('format')}, this qa-bot reads {FORMAT_VERSION}: {rebuild}"
-        )
+    rebuild = _rebuild(folder)
+    _check_format(manifest, folder)
     if manifest.get("backend", "torch") != embedder.backend:
         raise IndexMismatchError(
             f"index at {folder} was embedded with the {manifest.get('backend', 'torch')} backend, but the "
@@ -305,41 +359,54 @@ def check_compatible(manifest: dict[str, object], embedder: Embedder, folder: Pa
         )
 
 
-def load_index(folder: Path, embedder: Embedder | None = None) -> Index:
-    """Load the index in ``folder``, checking it against ``embedder`` when one is given.
+def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: int | None = LOAD_HASH_LIMIT) -> Index:
+    """Load the live build of the index ``folder``, checking it against ``embedder`` when one is given.
+
+    Every file is checked against the manifest's sizes, and against its checksums up to
+    ``hash_limit`` bytes a file (``None``: every file, as ``qa-bot index verify`` does).
 
     Raises:
         IndexNotFoundError, IndexMismatchError, IndexCorruptError
     """
-    import faiss
-
-    manifest = read_manifest(folder)
+    live = store.live_dir(folder)  # resolved once, so a swap while loading cannot mix two builds
+    manifest = _manifest_at(live, folder)
+    _check_format(manifest, folder)
     if embedder is not None:
         check_compatible(manifest, embedder, folder)
+    recorded = manifest.get("files")
+    problems = find_damage(live, recorded, hash_limit) if isinstance(recorded, dict) else ["no checksums"]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise IndexCorruptError(f"index at {folder} is damaged: {problems[0]}{more}; {_rebuild(folder)}")
     try:
-        with (folder / "documents.jsonl").open(encoding="utf-8") as lines:
+        with (live / "documents.jsonl").open(encoding="utf-8") as lines:
             documents = [Document(**json.loads(line)) for line in lines]
         index = Index(
-            folder=folder,
+            folder=live,
             manifest=manifest,
             documents=documents,
-            sentences=np.load(folder / "sentences.npy"),
-            passages=np.load(folder / "passages.npy"),
-            passage_vectors=faiss.read_index(str(folder / "passages.faiss")),
-            sentence_vectors=np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
-            keyword_passages=KeywordIndex.load(folder / "keyword_passages"),
-            keyword_sentences=KeywordIndex.load(folder / "keyword_sentences"),
+            sentences=np.load(live / "sentences.npy"),
+            passages=np.load(live / "passages.npy"),
+            passage_vectors=load_vector_index(
+                live / "passages.faiss", VectorIndexSpec.from_manifest(manifest.get("vector_index"))
+            ),
+            sentence_vectors=np.load(live / "sentence_vectors.npy", mmap_mode="r"),
+            passage_vector_rows=np.load(live / "passage_vectors.npy", mmap_mode="r"),
+            keyword_passages=KeywordIndex.load(live / "keyword_passages"),
+            keyword_sentences=KeywordIndex.load(live / "keyword_sentences"),
         )
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise IndexCorruptError(
-            f"index at {folder} is damaged ({type(exc).__name__}): rebuild it with "
-            f"`qa-bot index build --articles PATH --index {folder}`"
-        ) from exc
-    counts = (len(index.documents), len(index.passages), len(index.sentences), index.passage_vectors.ntotal)
-    expected = tuple(manifest.get(key) for key in ("documents", "passages", "sentences", "passages"))
-    if counts != expected or len(index.sentence_vectors) != len(index.sentences):
-        raise IndexCorruptError(
-            f"index at {folder} disagrees with its manifest: rebuild it with "
-            f"`qa-bot index build --articles PATH --index {folder}`"
-        )
+        raise IndexCorruptError(f"index at {folder} is damaged ({type(exc).__name__}): {_rebuild(folder)}") from exc
+    counts = (
+        len(index.documents),
+        len(index.passages),
+        len(index.sentences),
+        index.passage_vectors.ntotal,
+        len(index.passage_vector_rows),
+        len(index.sentence_vectors),
+    )
+    keys = ("documents", "passages", "sentences", "passages", "passages", "sentences")
+    expected = tuple(manifest.get(key) for key in keys)
+    if counts != expected:
+        raise IndexCorruptError(f"index at {folder} disagrees with its manifest: {_rebuild(folder)}")
     return index

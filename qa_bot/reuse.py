@@ -45,10 +45,7 @@ def previous_vectors(folder: Path, embedder: Embedder, sentences_per_passage: in
     )
     if not same:
         return {}
-    try:
-        passage_vectors = index.passage_vectors.reconstruct_n(0, index.passage_vectors.ntotal)
-    except RuntimeError:  # an index type that cannot give its vectors back
-        return {}
+    passage_vectors = np.asarray(index.passage_vector_rows)
     sentence_vectors = np.asarray(index.sentence_vectors)
     passage_docs = index.passages[:, 0]
     sentence_docs = index.sentences[:, 0]

@@ -44,7 +44,10 @@ def test_build_writes_a_manifest_and_loads(built, fake_embedder):
     assert "faiss-cpu" in manifest["versions"] and manifest["built_at"]
     index = load_index(folder, fake_embedder)
     assert [d.doc_id for d in index.documents] == ["a", "b", "c"]
-    assert not list(folder.parent.glob(".idx.*"))  # no staging folder left behind
+    assert folder.is_symlink() and summary.build_dir == str(folder.resolve())
+    assert not list(folder.parent.glob(".idx.builds/*.partial"))  # no staging folder left behind
+    assert manifest["vector_index"]["kind"] == "flat"
+    assert set(manifest["files"]) >= {"passages.faiss", "documents.jsonl", "keyword_passages/params.index.json"}
 
 
 def test_quotes_are_verbatim_with_offsets_and_sources(built, fake_embedder):
