@@ -62,5 +62,6 @@ def build_from_paths(
             skipped=len(report.skipped),
             sentences_per_passage=settings.sentences_per_passage,
             overlap=settings.passage_overlap,
+            approximate_from=settings.approximate_from,
             progress=progress,
         )

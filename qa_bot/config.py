@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     passages_for_quotes: int = Field(8, ge=1, le=100, description="Best passages searched for quotes.")
     sentences_per_passage: int = Field(4, ge=1, le=20)
     passage_overlap: int = Field(1, ge=0, le=10, description="Sentences shared by neighbours.")
+    approximate_from: int = Field(
+        50_000, ge=0, description="Passages from which passage search is approximate (IVF-SQ8); 0: always exact."
+    )
     abstain_threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
     )

@@ -7,7 +7,9 @@ Measures, in one process (plus subprocesses for cold starts):
   * build throughput: the passages and sentences a build embeds, encoded by plain sentence-transformers
     (the baseline) and by each qa-bot backend; passages/s and the ratio to the baseline;
   * warm query latency p50/p95 of the full pipeline per backend;
-  * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3).
+  * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3);
+  * passage search at scale (scripts/bench_scale.py): exact against approximate search on synthetic
+    vectors made from the xquad index's real ones, at --sizes passages, with --plot drawing the curves.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ def main() -> int:
     parser.add_argument("--articles", type=Path, default=ROOT / "data/articles")
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
     parser.add_argument("--limit", type=int, default=300, help="questions timed per backend")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes; empty to skip")
+    parser.add_argument("--plot", type=Path, default=None, help="draw the scaling curves as this PNG")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -137,6 +141,16 @@ def main() -> int:
         cells = [row[0]] + ["—" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row[1:]]
         print("| " + " | ".join(cells) + " |")
     results["rows"] = [dict(zip(header, row, strict=True)) for row in rows]
+    if args.sizes:
+        import bench_scale  # beside this script
+
+        base, _ = bench_scale.real_vectors(work / "xquad-onnx-int8")
+        queries = embedders["onnx-int8"].encode(questions)
+        print("\nPassage search at scale (synthetic vectors from the xquad index, real questions, one core):")
+        results["scale"] = bench_scale.run(base, queries, [int(s) for s in args.sizes.split(",")])
+        if args.plot:
+            bench_scale.plot(results["scale"], args.plot)
+            print(f"wrote {args.plot}")
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
