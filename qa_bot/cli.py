@@ -248,6 +248,28 @@ def index_info(index_dir: Path | None) -> None:
     click.echo(json.dumps(read_manifest(settings.index_dir), indent=2))
 
 
+@index_group.command("verify")
+@index_option
+@friendly_errors
+def index_verify(index_dir: Path | None) -> None:
+    """Check every file of an index against the checksums in its manifest, and that it loads.
+
+    Exits 0 when the index is sound, 1 with what is wrong otherwise.
+    """
+    from qa_bot.index import load_index
+
+    settings = _settings(index_dir=index_dir)
+    index = load_index(settings.index_dir, hash_limit=None)
+    files, spec = index.manifest.get("files"), index.manifest.get("vector_index")
+    count = len(files) if isinstance(files, dict) else 0
+    kind = spec.get("kind") if isinstance(spec, dict) else "?"
+    click.echo(
+        f"{settings.index_dir} is sound: {len(index.documents)} documents, {len(index.passages)} passages "
+        f"({kind} search), {len(index.sentences)} sentences; {count} files match their checksums "
+        f"(build {index.folder.name})"
+    )
+
+
 @main.command("eval")
 @click.option("--corpus", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Corpus JSONL.")
 @click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")

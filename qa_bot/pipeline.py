@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from pathlib import Path
 
+from qa_bot import store
 from qa_bot.answer import QuoteOptions, make_answer
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
+from qa_bot.errors import QABotError
 from qa_bot.index import Index, load_index, read_manifest
 from qa_bot.records import Answer
 from qa_bot.rerank import Reranker, load_reranker
 from qa_bot.retrieve import make_query, retrieve
 
 MAX_QUESTION_CHARS = 2_000
+log = logging.getLogger(__name__)
 
 
 def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOptions:
@@ -33,7 +38,12 @@ def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOpt
 
 
 class QAPipeline:
-    """Answers questions from one index with one embedding model, both loaded once."""
+    """Answers questions from one index with one embedding model, both loaded once.
+
+    Before each question it checks (one ``stat``) whether a rebuild of the index has gone live, and
+    if so loads it and answers from it; questions already running finish on the index they started
+    with. A rebuilt index that fails to load is logged and the current one stays in service.
+    """
 
     def __init__(
         self, settings: Settings, index: Index, embedder: Embedder, reranker: Reranker | None = None
@@ -42,6 +52,28 @@ class QAPipeline:
         self.index = index
         self.embedder = embedder
         self.reranker = reranker
+        self._generation = store.generation(index.folder)
+        self._reload_lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Load the live index if a rebuild has replaced the one in use; True when it did."""
+        folder = Path(self.settings.index_dir)
+        if store.generation(folder) == self._generation:
+            return False
+        with self._reload_lock:
+            seen = store.generation(folder)
+            if seen == self._generation:  # another thread reloaded it meanwhile
+                return False
+            try:
+                index = load_index(folder, self.embedder)
+            except QABotError as exc:
+                log.warning("a rebuilt index could not be loaded, still answering from the previous one: %s", exc)
+                self._generation = seen  # not retried until the next rebuild
+                return False
+            self.index = index
+            self._generation = store.generation(index.folder)
+            log.info("now answering from the rebuilt index %s (%d articles)", index.folder, len(index.documents))
+            return True
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> QAPipeline:
@@ -62,10 +94,10 @@ class QAPipeline:
         text = " ".join(question.split())[:MAX_QUESTION_CHARS]
         if not text:
             return Answer(question=question, notice="empty question")
+        self.refresh()
+        index = self.index  # this question is answered from one index even if a reload happens meanwhile
         query = make_query(text, self.embedder.encode([text])[0])
-        hits = retrieve(
-            self.index, query, self.settings.candidates, self.settings.fusion, self.settings.dense_weight
-        )
-        answer = make_answer(self.index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
+        hits = retrieve(index, query, self.settings.candidates, self.settings.fusion, self.settings.dense_weight)
+        answer = make_answer(index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
         answer.timings["seconds"] = time.perf_counter() - began
         return answer

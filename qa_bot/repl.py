@@ -52,6 +52,8 @@ def handle(line: str, pipeline: QAPipeline, console: Console, max_quotes: int | 
         else:
             console.print(f"[red]unknown command {escape(text)}[/red]; type :help")
         return True
+    if pipeline.refresh():
+        console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
     console.print(answer_markup(pipeline.ask(text, max_quotes=max_quotes)))
     return True
 
