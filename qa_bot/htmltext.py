@@ -7,6 +7,15 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+MAX_DEPTH = 1_000
+"""Deeper nesting is refused: the parser's time grows with the square of the depth (100k levels: 20 s),
+and real pages stay far below a hundred."""
+# Elements that never nest (void) or whose end tag may be left out: they do not count towards the depth.
+_NOT_NESTING = frozenset(
+    "area base br col embed hr img input link meta param source track wbr"
+    " p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp".split()
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 _INVISIBLE = ["script", "style", "noscript", "template", "svg", "iframe", "head", "nav", "footer"]
 _BLOCKS = frozenset(
     "address article aside blockquote body dd details div dl dt figcaption figure form h1 h2 h3 h4 h5 h6"
@@ -44,8 +53,29 @@ def _block_id(node: LexborNode) -> int:
     return 0 if parent is None else parent.mem_id
 
 
+def nesting_depth(html: str, stop_at: int = MAX_DEPTH + 1) -> int:
+    """How deep elements nest in ``html``, counted from its tags (stops counting at ``stop_at``)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in _NOT_NESTING:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest >= stop_at:
+                break
+    return deepest
+
+
 def html_to_page(html: str) -> HtmlPage:
-    """Extract the visible text of ``html``: one paragraph a block element, whitespace folded."""
+    """Extract the visible text of ``html``: one paragraph a block element, whitespace folded.
+
+    Raises:
+        ValueError: the elements nest deeper than ``MAX_DEPTH``.
+    """
+    if nesting_depth(html) > MAX_DEPTH:
+        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
     tree = LexborHTMLParser(re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE))
     title = _meta(tree, 'meta[property="og:title"]', "title", "h1")
     url = _meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]')

@@ -20,6 +20,9 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
+"""An article file (or a .json file of articles) larger than this is skipped; .jsonl is read line by line."""
+MAX_TEXT_CHARS = 5_000_000
+"""A single article longer than this is skipped: it is not an article, and would take minutes to split."""
 _OPTIONAL_FIELDS = ("title", "url", "date", "source")
 
 
@@ -120,17 +123,27 @@ def _record_document(record: object, default_id: str, file: Path) -> Document:
     )
 
 
-def _json_records(file: Path, text: str) -> Iterator[tuple[str, object | ValueError]]:
-    """(where, record or the error that record raised) for a .json or .jsonl file."""
-    if file.suffix.lower() == ".jsonl":
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
+def _jsonl_records(file: Path) -> Iterator[tuple[str, object | ValueError]]:
+    """(line number, record or why the line is unusable) for each line of a .jsonl file, streamed."""
+    with file.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            if len(raw) > MAX_TEXT_CHARS * 4:
+                yield f"{number}", ValueError(f"line longer than {MAX_TEXT_CHARS * 4:,} bytes")
                 continue
             try:
-                yield f"{number}", json.loads(line)
+                yield f"{number}", json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            except UnicodeDecodeError as exc:
+                yield f"{number}", ValueError(f"not UTF-8 (byte {exc.start})")
             except json.JSONDecodeError as exc:
                 yield f"{number}", ValueError(f"invalid JSON ({exc.msg})")
-        return
+            except RecursionError:
+                yield f"{number}", ValueError("invalid JSON (too deeply nested)")
+
+
+def _json_records(text: str) -> Iterator[tuple[str, object | ValueError]]:
+    """(number, record) for each article of a .json file: one object, or a list of them."""
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -155,6 +168,8 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
     def add(document: Document, where: str) -> None:
         if not document.text.strip():
             report.skip(where, "no text")
+        elif len(document.text) > MAX_TEXT_CHARS:
+            report.skip(where, f"longer than {MAX_TEXT_CHARS:,} characters; split it into articles")
         elif document.doc_id in seen:
             report.skip(where, f"duplicate doc_id {document.doc_id!r}")
         else:
@@ -165,14 +180,20 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
         report.files_read += 1
         rel = file.relative_to(root).as_posix()
         try:
-            text = _read_text(file)
-            if not text.strip():
-                report.skip(rel, "empty file")
-                continue
-            if file.suffix.lower() not in JSON_SUFFIXES:
-                add(_file_document(rel, file, text), rel)
-                continue
-            for where, record in _json_records(file, text):
+            if file.suffix.lower() == ".jsonl":
+                records = _jsonl_records(file)
+            else:
+                text = _read_text(file)
+                if not text.strip():
+                    report.skip(rel, "empty file")
+                    continue
+                if file.suffix.lower() not in JSON_SUFFIXES:
+                    add(_file_document(rel, file, text), rel)
+                    continue
+                records = _json_records(text)
+            empty = True
+            for where, record in records:
+                empty = False
                 if isinstance(record, ValueError):
                     report.skip(f"{rel}:{where}", str(record))
                     continue
@@ -180,6 +201,11 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
                     add(_record_document(record, f"{rel}#{where}", file), f"{rel}:{where}")
                 except ValueError as exc:
                     report.skip(f"{rel}:{where}", str(exc))
+            if empty:
+                report.skip(rel, "empty file")
         except (OSError, ValueError) as exc:
             report.skip(rel, str(exc) if isinstance(exc, ValueError) else exc.strerror or str(exc))
+        except Exception as exc:  # one strange file must never take the build down
+            log.debug("reading %s failed", rel, exc_info=True)
+            report.skip(rel, f"could not be read ({type(exc).__name__})")
     return report

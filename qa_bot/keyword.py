@@ -31,6 +31,8 @@ def _stemmer() -> object:
 
 
 _SPLITTER = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own default splitter
+NO_TERMS = "\x00no-terms"
+"""The one term of an index whose texts have none; no query term can equal it."""
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +65,8 @@ class KeywordIndex:
         bm25s = _bm25s()
         retriever = bm25s.BM25()
         tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+        if not tokens.vocab:  # no text has a keyword (digits, emoji, stop words): bm25s needs one term
+            tokens = bm25s.tokenization.Tokenized(ids=[[0] for _ in tokens.ids], vocab={NO_TERMS: 0})
         retriever.index(tokens, show_progress=False)
         return cls(retriever)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 from qa_bot import store
@@ -35,6 +36,14 @@ def quote_options(settings: Settings, max_quotes: int | None = None) -> QuoteOpt
         rerank_weight=settings.rerank_weight,
         duplicate_similarity=settings.duplicate_similarity,
     )
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters and bidirectional overrides (which can disguise text)."""
+    return "".join(ch for ch in text if ch.isspace() or not (unicodedata.category(ch) == "Cc" or ch in _BIDI))
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class QAPipeline:
@@ -91,7 +100,7 @@ class QAPipeline:
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer ``question`` with verbatim quotes, or abstain when the articles do not answer it."""
         began = time.perf_counter()
-        text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        text = " ".join(printable(question).split())[:MAX_QUESTION_CHARS]
         if not text:
             return Answer(question=question, notice="empty question")
         self.refresh()
