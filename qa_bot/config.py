@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (a proxy, or tests).")
     slack_channels: str = Field("", description="Comma-separated channel ids the bot answers in; empty: all.")
     slack_allow_bots: bool = Field(False, description="Answer messages from other bots too.")
+    slack_retry_for: float = Field(
+        600.0, ge=0.0, description="Seconds an answer Slack could not take (outage, 5xx, 429) is kept and retried."
+    )
 
     @property
     def slack_channel_allowlist(self) -> frozenset[str]:
@@ -87,10 +90,15 @@ def load_settings(**overrides: Any) -> Settings:
     Raises:
         ConfigError: a value does not validate.
     """
+    from qa_bot.redact import register_secrets
+
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**given)
+        settings = Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None  # the input may be a token
+    tokens = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
+    register_secrets(*(t.get_secret_value() for t in tokens if t is not None))
+    return settings

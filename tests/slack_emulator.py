@@ -1,4 +1,11 @@
-"""A loopback Slack: the Web API over HTTP and a Socket Mode websocket, recording every call."""
+"""A loopback Slack: the Web API over HTTP and a Socket Mode websocket, recording every call.
+
+Faults, as Slack and the network produce them: ``fail`` answers the next calls of a method with a
+status (5xx, or 429 with Retry-After), ``drop`` closes the next connections without an answer (the
+call is not processed), ``rate_limit`` answers 429 for a while, and ``close_sockets`` closes the
+Socket Mode websockets from the server side. Like Slack, Socket Mode envelopes are kept until they are
+acknowledged and delivered again, with ``retry_attempt`` raised, on the next connection.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ from urllib.parse import parse_qs
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
+DROP = 0
+"""A fault status: close the connection without an answer."""
 
 
 class SlackEmulator:
@@ -23,6 +32,10 @@ class SlackEmulator:
         self.faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
         self.auth_ok = auth_ok
         self.acks: list[str] = []
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.limited_until: dict[str, float] = {}
+        self.connections = 0
+        self.redelivered = 0
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._sockets: list[Any] = []
@@ -43,6 +56,9 @@ class SlackEmulator:
                     if isinstance(params.get(key), str):
                         params[key] = json.loads(params[key])
                 status, headers, body = emulator.respond(method, params, self.headers.get("Authorization"))
+                if status == DROP:  # the connection closes before any answer: the call was not processed
+                    self.close_connection = True
+                    return
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -69,11 +85,16 @@ class SlackEmulator:
         return f"ws://127.0.0.1:{self.ws.socket.getsockname()[1]}/link"
 
     def respond(self, method: str, params: dict[str, Any], auth: str | None) -> tuple[int, dict[str, str], dict]:
+        call = {"method": method, "params": params, "auth": auth, "at": time.monotonic(), "status": 200}
         with self._lock:
-            self.calls.append({"method": method, "params": params, "auth": auth, "at": time.monotonic()})
+            self.calls.append(call)
             queued = self.faults.get(method)
             if queued:
+                call["status"] = queued[0][0]
                 return queued.pop(0)
+            if time.monotonic() < self.limited_until.get(method, 0.0):
+                call["status"] = 429
+                return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
         if method == "auth.test":
             if not self.auth_ok:
                 return 200, {}, {"ok": False, "error": "invalid_auth"}
@@ -88,6 +109,26 @@ class SlackEmulator:
         """Answer the next ``times`` calls of ``method`` with ``status``."""
         with self._lock:
             self.faults.setdefault(method, []).extend([(status, headers or {}, body or {"ok": False})] * times)
+
+    def drop(self, method: str, times: int) -> None:
+        """Close the next ``times`` connections calling ``method`` without answering or processing them."""
+        self.fail(method, times, DROP)
+
+    def rate_limit(self, method: str, seconds: float) -> None:
+        """Answer ``method`` with 429 and Retry-After: 1 for the next ``seconds``."""
+        with self._lock:
+            self.limited_until[method] = time.monotonic() + seconds
+
+    def close_sockets(self) -> None:
+        """Close every Socket Mode websocket from the server side, as Slack does when it rotates them."""
+        with self._lock:
+            sockets = list(self._sockets)
+        for connection in sockets:
+            connection.close()
+
+    def delivered(self, method: str) -> list[dict[str, Any]]:
+        """The calls of ``method`` that were processed and answered ok."""
+        return [c for c in self.calls_to(method) if c["status"] == 200]
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -106,13 +147,22 @@ class SlackEmulator:
     def _socket(self, connection: Any) -> None:
         with self._lock:
             self._sockets.append(connection)
+            self.connections += 1
+            again = list(self.pending.values())
         connection.send(json.dumps({"type": "hello", "num_connections": 1}))
         try:
+            for envelope in again:  # not acknowledged on an earlier connection: delivered again
+                envelope["retry_attempt"] = envelope.get("retry_attempt", 0) + 1
+                envelope["retry_reason"] = "timeout"
+                with self._lock:
+                    self.redelivered += 1
+                connection.send(json.dumps(envelope))
             for message in connection:
                 data = json.loads(message)
                 if "envelope_id" in data:
                     with self._lock:
                         self.acks.append(data["envelope_id"])
+                        self.pending.pop(data["envelope_id"], None)
         except Exception:
             pass
         finally:
@@ -121,9 +171,15 @@ class SlackEmulator:
                     self._sockets.remove(connection)
 
     def push(self, envelope: dict[str, Any]) -> None:
-        """Send a Socket Mode envelope to the connected bot."""
-        connection = self.wait_for(lambda: self._sockets and self._sockets[-1], timeout=30)
-        connection.send(json.dumps(envelope))
+        """Send a Socket Mode envelope to the bot now if it is connected, or when it connects; keep it until acked."""
+        with self._lock:
+            self.pending[envelope["envelope_id"]] = envelope
+            connection = self._sockets[-1] if self._sockets else None
+        if connection is not None:
+            try:
+                connection.send(json.dumps(envelope))
+            except Exception:  # closed meanwhile: it is delivered on the next connection
+                pass
 
     def close(self) -> None:
         self.http.shutdown()

@@ -11,13 +11,18 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.records import Answer
 from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
+from qa_bot.slack.outbox import Outbox, describe
 
 log = logging.getLogger(__name__)
 Ask = Callable[[str], Answer]
@@ -53,28 +58,25 @@ def web_client(settings: Settings) -> WebClient:
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-...) of your Slack app")
     url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=30)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=url,
+        timeout=30,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=3),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
     return client
 
 
-def _error_of(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return type(exc).__name__
-
-
-def send(call: Callable[..., Any], channel: str, **kwargs: Any) -> None:
-    """Call a posting Web API method; a failure is logged with the channel and Slack's error, never raised."""
-    try:
-        call(channel=channel, unfurl_links=False, **kwargs)
-    except Exception as exc:  # the bot keeps serving whatever one post does
-        log.error("could not post in %s: %s", channel, _error_of(exc))
-
-
-def build_app(settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False) -> App:
+def build_app(
+    settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False, outbox: Outbox | None = None
+) -> App:
     """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
+
+    Answers Slack does not take at once wait in ``outbox`` (one is made from the settings if not given).
 
     Raises:
         ConfigError: a token or the signing secret is missing or refused by Slack.
@@ -94,13 +96,13 @@ def build_app(settings: Settings, ask: Ask, client: WebClient | None = None, htt
         reason = str(exc).split(":")[-1].strip()
         raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc
     except (SlackClientError, OSError) as exc:
-        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({_error_of(exc)})") from exc
-    register(app, settings, ask)
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
+    register(app, settings, ask, outbox or Outbox(settings.slack_retry_for))
     return app
 
 
-def register(app: App, settings: Settings, ask: Ask) -> None:
-    """Attach the bot's listeners and its duplicate filter to ``app``."""
+def register(app: App, settings: Settings, ask: Ask, outbox: Outbox) -> None:
+    """Attach the bot's listeners and its duplicate filter to ``app``; posts go through ``outbox``."""
     seen = SeenEvents()
     allow = settings.slack_channel_allowlist
     answer_lock = threading.Lock()  # one question at a time on the CPU; Slack is acked before this
@@ -128,7 +130,7 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
         **kwargs: Any,
     ) -> None:
         blocks, text = answer_blocks(answer, question, share_button) if answer else (None, APOLOGY)
-        send(call, channel, text=text, blocks=blocks, **kwargs)
+        outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)
 
     def safe_ask(question: str, where: str) -> Answer | None:
         try:
@@ -142,7 +144,7 @@ def register(app: App, settings: Settings, ask: Ask) -> None:
         try:
             getattr(client, method)(channel=channel, timestamp=ts, name=WORKING_REACTION)
         except Exception as exc:
-            log.debug("reaction %s in %s failed: %s", method, channel, _error_of(exc))
+            log.debug("reaction %s in %s failed: %s", method, channel, describe(exc))
 
     def answer_message(event: dict[str, Any], client: WebClient) -> None:
         if not wanted(event):

@@ -1,0 +1,126 @@
+"""Posts that Slack could not take yet: kept and tried again until Slack is back, then given up on.
+
+The Web API client already retries a dropped connection, a 5xx and a 429 a few times within one call.
+An outage lasts longer than that, and an answer computed during it is worth delivering afterwards: a
+post that still fails for a reason that can pass (connection, 5xx, 429) waits here and is tried again
+with growing pauses, in order, until it succeeds or is older than ``patience`` seconds. A post Slack
+refuses for good (``channel_not_found``, ``not_in_channel``, ...) is logged and dropped at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+FIRST_PAUSE = 1.0
+LONGEST_PAUSE = 30.0
+
+
+def passing(exc: Exception) -> bool:
+    """True when the failure may pass: a connection problem, a 5xx or a rate limit."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        return status == 429 or status >= 500
+    return isinstance(exc, OSError)  # URLError, a reset or refused connection, a timeout
+
+
+def describe(exc: Exception) -> str:
+    """Slack's error code, or the exception's name: safe to log (never the request or its token)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__
+
+
+@dataclass(slots=True)
+class _Post:
+    call: Callable[..., Any]
+    kwargs: dict[str, Any]
+    first_tried: float
+    tries: int = 1
+    due: float = field(default=0.0)
+
+
+class Outbox:
+    """Delivers posts, keeping those that failed for a passing reason and trying them again later."""
+
+    def __init__(self, patience: float = 600.0) -> None:
+        self.patience = patience
+        self._waiting: list[_Post] = []
+        self._lock = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self.delivered = 0
+        self.given_up = 0
+
+    def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
+        """Post now; True when it went through. A passing failure is kept and tried again later."""
+        try:
+            call(**kwargs)
+        except Exception as exc:  # the bot keeps serving whatever one post does
+            if not passing(exc) or self.patience <= 0:
+                self.given_up += 1
+                log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
+                return False
+            log.warning("Slack did not take a post in %s (%s); will try again", kwargs.get("channel"), describe(exc))
+            now = time.monotonic()
+            self._keep(_Post(call, kwargs, first_tried=now, due=now + FIRST_PAUSE))
+            return False
+        self.delivered += 1
+        return True
+
+    @property
+    def waiting(self) -> int:
+        """Posts not delivered yet."""
+        with self._lock:
+            return len(self._waiting)
+
+    def _keep(self, post: _Post) -> None:
+        with self._lock:
+            self._waiting.append(post)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="qa-bot-outbox", daemon=True)
+                self._worker.start()
+            self._lock.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    if not self._lock.wait(timeout=60):
+                        self._worker = None
+                        return
+                post = min(self._waiting, key=lambda p: p.due)
+                delay = post.due - time.monotonic()
+                if delay > 0:
+                    self._lock.wait(timeout=delay)
+                    continue
+                self._waiting.remove(post)
+            self._try_again(post)
+
+    def _try_again(self, post: _Post) -> None:
+        channel = post.kwargs.get("channel")
+        try:
+            post.call(**post.kwargs)
+        except Exception as exc:
+            post.tries += 1
+            age = time.monotonic() - post.first_tried
+            if not passing(exc) or age > self.patience:
+                with self._lock:
+                    self.given_up += 1
+                log.error(
+                    "gave up posting in %s after %d tries over %.0f s: %s", channel, post.tries, age, describe(exc)
+                )
+                return
+            post.due = time.monotonic() + min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (post.tries - 1))
+            with self._lock:
+                self._waiting.append(post)
+            return
+        with self._lock:
+            self.delivered += 1
+        log.info("posted in %s after %d tries", channel, post.tries)

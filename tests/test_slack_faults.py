@@ -1,0 +1,89 @@
+"""The Slack bot under faults: 5xx, 429 windows, dropped connections, a long outage, websockets closed.
+
+Questions arrive over a real Socket Mode websocket while the loopback emulator misbehaves; afterwards
+every question must have exactly one answer in its own thread: none lost, none answered twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+from qa_bot.slack.app import build_app
+from qa_bot.slack.outbox import Outbox
+from qa_bot.slack.run import socket_mode_handler
+
+from .slack_emulator import BOT_USER
+from .test_slack import emulator, settings_for  # noqa: F401 - the fixture and the settings
+
+QUESTIONS = ["Who is David Schenker?", "Where did the drone crash?", "Who is the Iraqi prime minister?",
+             "What did Iran warn?", "How many attacks on US troops?", "Who is Antony Blinken?"]
+_n = itertools.count(1)
+
+
+def envelope(channel: str, ts: str, text: str) -> dict:
+    n = next(_n)
+    event = {"type": "app_mention", "user": "U42", "text": f"<@{BOT_USER}> {text}", "channel": channel, "ts": ts}
+    return {"envelope_id": f"env-f{n}", "type": "events_api", "accepts_response_payload": False,
+            "retry_attempt": 0, "retry_reason": "",
+            "payload": {"type": "event_callback", "event_id": f"EvF{n}", "team_id": "T1", "event": event}}
+
+
+def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundled_index, bundled_pipeline):  # noqa: F811
+    outbox = Outbox(patience=60)
+    app = build_app(settings_for(emulator, bundled_index), bundled_pipeline.ask, outbox=outbox)
+    handler = socket_mode_handler(app, "xapp-test")
+    handler.connect()
+    asked: dict[str, str] = {}  # thread ts -> phase
+
+    def ask(phase: str, count: int = 4) -> None:
+        for _ in range(count):
+            ts = f"17000{next(_n):05d}.000100"
+            asked[ts] = phase
+            emulator.push(envelope("CF", ts, QUESTIONS[len(asked) % len(QUESTIONS)]))
+
+    def answers() -> dict[str, int]:
+        found = {ts: 0 for ts in asked}
+        for call in emulator.delivered("chat.postMessage"):
+            thread = call["params"].get("thread_ts")
+            if thread in found:
+                found[thread] += 1
+        return found
+
+    try:
+        emulator.wait_for(lambda: emulator.connections >= 1)
+        emulator.fail("chat.postMessage", 6, 500, {"ok": False, "error": "internal_error"})
+        ask("500 errors")
+        emulator.rate_limit("chat.postMessage", 3.0)
+        ask("429 for 3 s")
+        emulator.wait_for(lambda: time.monotonic() > emulator.limited_until["chat.postMessage"], timeout=10)
+        emulator.drop("chat.postMessage", 5)
+        ask("dropped connections")
+        emulator.fail("chat.postMessage", 30, 503, {"ok": False, "error": "service_unavailable"})
+        ask("an outage longer than the client's retries")
+        emulator.fail("apps.connections.open", 2, 500, {"ok": False, "error": "internal_error"})
+        emulator.close_sockets()
+        ask("websocket closed by Slack")  # delivered when the bot is back
+        emulator.wait_for(lambda: emulator.connections >= 2, timeout=30)
+        ask("closed again mid-delivery", 2)
+        emulator.close_sockets()
+        ask("after reconnecting", 2)
+        emulator.wait_for(lambda: all(n >= 1 for n in answers().values()), timeout=90)
+        time.sleep(2.0)  # anything still to come would be a second answer
+        final = answers()
+    finally:
+        handler.close()
+    once = sum(1 for n in final.values() if n == 1)
+    twice = sum(1 for n in final.values() if n > 1)
+    lost = sum(1 for n in final.values() if n == 0)
+    report = {"sent": len(asked), "answered once": once, "answered twice": twice, "lost": lost,
+              "websocket connections": emulator.connections,
+              "failed or dropped Web API calls": sum(1 for c in emulator.calls if c["status"] != 200),
+              "envelopes delivered again": emulator.redelivered}
+    print("\nslack fault injection:", json.dumps(report))
+    assert lost == 0 and twice == 0 and once == len(asked) == 24
+    assert emulator.connections >= 3  # it reconnected after each close
+    assert outbox.waiting == 0 and outbox.given_up == 0
+    for call in emulator.delivered("chat.postMessage"):
+        assert call["params"]["channel"] == "CF" and "Sorry" not in call["params"].get("text", "")
