@@ -22,7 +22,9 @@ log = logging.getLogger("qa_bot")
 
 
 def _fail(message: str, code: int = 1) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
+    from qa_bot.redact import redact
+
+    click.secho(f"error: {redact(message)}", fg="red", err=True)
     sys.exit(code)
 
 
@@ -61,6 +63,9 @@ def _setup_logging(verbose: bool) -> None:
     handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False, markup=False)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
     logging.getLogger("qa_bot").setLevel(logging.DEBUG if verbose else logging.INFO)
+    from qa_bot.redact import install
+
+    install()
 
 
 @functools.cache
