@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from qa_bot.ingest import read_articles
 from qa_bot.metadata import extract_metadata
@@ -80,3 +81,26 @@ def test_symlink_out_of_the_folder_is_not_followed(tmp_path):
     (folder / "link.txt").symlink_to(outside)
     (folder / "ok.txt").write_text("Fine text.", encoding="utf-8")
     assert [d.doc_id for d in read_articles([folder]).documents] == ["ok.txt"]
+
+
+def test_nothing_outside_the_given_folders_is_read_or_written(tmp_path, fake_embedder):
+    from qa_bot.index import build_index
+
+    secret_dir = tmp_path / "private"
+    secret_dir.mkdir()
+    (secret_dir / "secret.txt").write_text("Private text never to be indexed.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "linked-dir").symlink_to(secret_dir, target_is_directory=True)
+    (folder / "a.jsonl").write_text(
+        '{"id": "../../etc/passwd", "path": "../../outside.txt", "title": "../x", "text": "Plain news text here."}\n',
+        encoding="utf-8",
+    )
+    report = read_articles([folder])
+    assert [d.text for d in report.documents] == ["Plain news text here."]
+    assert Path(report.documents[0].path) == folder / "a.jsonl"
+    before = {p for p in tmp_path.rglob("*") if "index" not in p.parts}
+    build_index(report.documents, fake_embedder, tmp_path / "index" / "default")
+    after = {p for p in tmp_path.rglob("*") if "index" not in p.parts}
+    assert after == before  # the build wrote only under the index folder's parent
+    assert not (tmp_path.parent / "outside.txt").exists()

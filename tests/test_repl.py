@@ -65,3 +65,38 @@ def test_repl_reads_lines_from_a_pipe(tmp_path, bundled_index):
     assert "assistant secretary of state" in result.stdout
     assert "The articles don't say" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_repl_picks_up_a_rebuilt_index_between_questions(tmp_path):
+    import shutil
+
+    from .conftest import ARTICLES
+
+    articles = tmp_path / "articles"
+    shutil.copytree(ARTICLES, articles)
+    index = tmp_path / "index"
+    assert run_cli(tmp_path, "index", "build", "--articles", str(articles), "--index", str(index)).returncode == 0
+    child = pexpect.spawn(
+        sys.executable, ["-m", "qa_bot.cli", "repl", "--index", str(index)],
+        cwd=str(tmp_path), env=cli_env(tmp_path), encoding="utf-8", timeout=120, dimensions=(40, 200),
+    )
+    try:
+        child.expect(PROMPT)
+        child.sendline("When does the Riverside library open its reading room?")
+        child.expect("The articles don't say")
+        child.expect(PROMPT)
+        (articles / "library.txt").write_text(
+            "Riverside library opens a reading room\n\nThe Riverside library will open its new reading room "
+            "on 3 March, the city council said on Tuesday. The room has 80 seats.\n",
+            encoding="utf-8",
+        )
+        rebuilt = run_cli(tmp_path, "index", "build", "--articles", str(articles), "--index", str(index))
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        child.sendline("When does the Riverside library open its reading room?")
+        child.expect("The index was rebuilt: now 3 articles")
+        child.expect("on 3 March")
+        child.expect(PROMPT)
+        child.sendline(":quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()

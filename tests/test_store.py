@@ -181,3 +181,20 @@ def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small
     assert answer.quotes and len(pipeline.index.documents) == 5
     assert "still answering from the previous one" in caplog.text
     assert np.asarray(pipeline.index.sentence_vectors).shape[0] > 0
+
+
+def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_index(small_index, fake_embedder, monkeypatch):
+    import errno
+
+    from qa_bot import index as index_module
+    from qa_bot.errors import IndexWriteError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(index_module.np, "save", full)
+    with pytest.raises(IndexWriteError, match="the disk is full; the previous index is untouched"):
+        build_index([Document("x", "New text.", "X", None, None)], fake_embedder, small_index)
+    monkeypatch.undo()
+    assert len(load_index(small_index, fake_embedder, hash_limit=None).documents) == 5
+    assert not list(store.builds_dir(small_index).glob("*.partial"))
