@@ -102,3 +102,22 @@ def test_build_index_records_the_choice_and_finds_what_exact_search_finds(tmp_pa
     a, b = load_index(tmp_path / "exact", embedder), load_index(tmp_path / "approx", embedder)
     queries = embedder.encode([f"question {i}" for i in range(200)])
     assert recall_at_k(b.passage_vectors.search(queries, 10)[1], a.passage_vectors.search(queries, 10)[1]) >= 0.95
+
+
+def test_the_scale_benchmark_measures_both_indexes_and_draws_them(tmp_path):
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "scripts" / "bench_scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    base = clustered(300, dimension=48)
+    synthetic = bench.synthetic(base, 5000, seed=1)
+    assert synthetic.shape == (5000, 48) and np.allclose(np.linalg.norm(synthetic, axis=1), 1.0, atol=1e-5)
+    assert not np.any(np.isin(synthetic, base).all(axis=1))  # noise added: no real vector is copied
+    rows = bench.run(base, bench.synthetic(base, 50, seed=99), [2000, 5000])
+    assert [r["passages"] for r in rows] == [2000, 5000] and all(r["approx kind"] == "ivf-sq8" for r in rows)
+    assert all(r["recall@10 (questions)"] >= 0.9 and r["approx MB"] < r["exact MB"] for r in rows)
+    bench.plot(rows, tmp_path / "scale.png")
+    assert (tmp_path / "scale.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
