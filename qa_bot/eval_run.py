@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 
 from qa_bot.config import Settings
 from qa_bot.embed import embedder_from_settings
-from qa_bot.errors import EvalDataError
+from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa_bot.evaluate import (
     TABLE_HEADER,
     Report,
     baseline_strategies,
     corpus_cache_dir,
-    evaluate,
     iter_rows,
     pipeline_strategy,
+    predict_interleaved,
     read_questions,
+    score,
 )
 from qa_bot.index import load_index
 
@@ -57,18 +58,23 @@ def run_eval(
         embedder = embedder_from_settings(settings)
     folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}", index_root)
     settings = settings.model_copy(update={"index_dir": folder})
-    if not (folder / "manifest.json").is_file():
+    try:
+        index = load_index(folder, embedder)
+    except (IndexNotFoundError, IndexMismatchError, IndexCorruptError) as exc:
+        # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
+        if not isinstance(exc, IndexNotFoundError):
+            err.print(f"Rebuilding the cached index: {exc}")
         err.print(f"Indexing {corpus} into {folder}…")
         build_from_paths(settings, [corpus], err, embedder=embedder)
-    pipeline = QAPipeline(settings, load_index(folder, embedder), embedder)
+        index = load_index(folder, embedder)
+    pipeline = QAPipeline(settings, index, embedder)
     strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
     if baselines:
         strategies.update(baseline_strategies(pipeline))
-    reports = []
     with Progress(console=err, transient=True) as bar:
-        for name, strategy in strategies.items():
-            task = bar.add_task(name, total=len(questions))
-            reports.append(evaluate(name, strategy, questions, lambda t=task: bar.advance(t)))  # type: ignore[misc]
+        task = bar.add_task(f"{len(strategies)} strategies", total=len(questions))
+        predictions = predict_interleaved(strategies, questions, lambda: bar.advance(task))
+    reports = [score(name, questions, found) for name, found in predictions.items()]
     if sweep_dir is not None:
         from qa_bot.sweep import run_sweep, write_sweep
 

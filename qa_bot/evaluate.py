@@ -191,6 +191,28 @@ def predict(
     return predictions
 
 
+def predict_interleaved(
+    strategies: dict[str, Strategy], questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
+) -> dict[str, list[Prediction]]:
+    """Run every strategy on every question, question by question in rotating order, timing each.
+
+    Interleaving makes the latency ratios fair on a machine whose speed drifts: each strategy meets
+    the same slow and fast moments, rather than one strategy having the machine at its best.
+    """
+    names = list(strategies)
+    found: dict[str, list[Prediction]] = {name: [] for name in names}
+    for number, item in enumerate(questions):
+        for offset in range(len(names)):
+            name = names[(number + offset) % len(names)]
+            began = time.perf_counter()
+            prediction = strategies[name](item.question)
+            latency = (time.perf_counter() - began) * 1000
+            found[name].append(Prediction(prediction.quotes, prediction.confidence, latency))
+        if on_question is not None:
+            on_question()
+    return found
+
+
 def evaluate(
     name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
 ) -> Report:

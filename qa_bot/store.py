@@ -90,14 +90,20 @@ def live_dir(folder: Path) -> Path:
     return complete[-1] if complete else folder
 
 
-def generation(folder: Path) -> tuple[str, int, int]:
-    """A value that changes whenever a new build of ``folder`` goes live."""
-    live = live_dir(folder)
+def generation(folder: Path) -> tuple[int, int, int, int]:
+    """A value that changes whenever a new build of ``folder`` goes live: its manifest's identity.
+
+    One ``stat`` through the link, cheap enough to call before every question. Each build writes its
+    own manifest file, so a switch changes the inode even within the same clock tick.
+    """
     try:
-        stat = (live / "manifest.json").stat()
+        stat = os.stat(os.path.join(folder, "manifest.json"))
     except OSError:
-        return (str(live), 0, 0)
-    return (str(live), stat.st_ino, stat.st_mtime_ns)
+        try:
+            stat = os.stat(live_dir(folder) / "manifest.json")
+        except OSError:
+            return (0, 0, 0, 0)
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def new_staging(folder: Path) -> Path:
