@@ -14,6 +14,7 @@ Both kinds are read memory-mapped, so loading is instant and only the pages a se
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 Kind = Literal["flat", "ivf-sq8"]
+log = logging.getLogger(__name__)
 TARGET_RECALL = 0.95
 """recall@10 against exact search that an approximate index must reach on the calibration probes."""
 CALIBRATION_PROBES = 500
@@ -106,6 +108,7 @@ def build_vector_index(
         return flat, VectorIndexSpec("flat")
     rng = np.random.default_rng(seed)
     nlist = lists_for(count)
+    log.info("training an IVF-SQ8 index with %d lists over %d passages", nlist, count)
     quantizer = faiss.IndexFlatIP(dimension)
     ivf = faiss.IndexIVFScalarQuantizer(
         quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
@@ -119,10 +122,12 @@ def build_vector_index(
     exact = exact_neighbours(vectors, sample, k)
     nprobe, recall = _calibrate(ivf, sample, exact, target_recall)
     if nprobe == 0:  # no setting reaches the target: exact search is the honest choice
+        log.warning("no nprobe reaches recall@10 %.2f on this corpus; passage search stays exact", target_recall)
         flat = faiss.IndexFlatIP(dimension)
         flat.add(vectors)
         return flat, VectorIndexSpec("flat")
     ivf.nprobe = nprobe
+    log.info("passage search: IVF-SQ8, nprobe %d, recall@10 %.3f against exact search", nprobe, recall)
     return ivf, VectorIndexSpec("ivf-sq8", nlist=nlist, nprobe=nprobe, recall_at_10=round(recall, 4))
 
 

@@ -198,3 +198,13 @@ def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_index(small_i
     monkeypatch.undo()
     assert len(load_index(small_index, fake_embedder, hash_limit=None).documents) == 5
     assert not list(store.builds_dir(small_index).glob("*.partial"))
+
+
+def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_build(small_index, fake_embedder):
+    import os
+
+    live = small_index.resolve()
+    small_index.unlink()  # the moment between moving a plain folder aside and placing the link
+    assert store.live_dir(small_index) == live
+    assert len(load_index(small_index, fake_embedder).documents) == 5
+    os.symlink(os.path.relpath(live, small_index.parent), small_index)
