@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa_bot import store
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
@@ -28,10 +29,13 @@ def build_from_paths(
 
     Raises:
         IngestError: a path is missing, or no article could be read.
+        IndexLockedError: another build of the index is running.
         ModelLoadError: the embedding model cannot be loaded.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    with store.build_lock(settings.index_dir):
+        pass  # refuse now, not after reading and embedding, when another build is running
     report = read_articles(paths)
     if not report.documents:
         where = ", ".join(str(p) for p in paths)

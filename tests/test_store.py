@@ -208,3 +208,12 @@ def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_buil
     assert store.live_dir(small_index) == live
     assert len(load_index(small_index, fake_embedder).documents) == 5
     os.symlink(os.path.relpath(live, small_index.parent), small_index)
+
+
+def test_the_cli_refuses_a_second_build_at_once_in_one_line(tmp_path):
+    from .conftest import ARTICLES
+
+    folder = tmp_path / "index"
+    with store.build_lock(folder):
+        result = run_cli(tmp_path, "index", "build", "--articles", str(ARTICLES), "--index", str(folder))
+    assert_one_line_error(result, "another build of", "is running", "wait for it to finish")
