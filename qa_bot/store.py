@@ -109,12 +109,15 @@ def generation(folder: Path) -> tuple[int, int, int, int]:
 def new_staging(folder: Path) -> Path:
     """An empty ``.partial`` build folder for ``folder``; call while holding the build lock.
 
-    Partial builds left by builds that died are removed first: the lock says none is running.
+    Partial builds and links left by builds that died are removed first: the lock says none is running.
     """
     builds = builds_dir(folder)
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(f"*{PARTIAL}"):
         shutil.rmtree(stale, ignore_errors=True)
+    folder = absolute(folder)
+    for link in folder.parent.glob(f".{folder.name}.link-*"):  # a new link a dead build never placed
+        link.unlink(missing_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     staging = builds / f"{stamp}-{os.getpid()}{PARTIAL}"
     staging.mkdir()

@@ -23,7 +23,7 @@ from qa_bot.keyword import KeywordIndex
 
 from .conftest import XQUAD, FakeEmbedder
 
-POINTS = ("embedding", "writing", "checksums", "verifying", "renamed", "linked")
+POINTS = ("embedding", "writing", "checksums", "verifying", "renamed", "link-made", "linked")
 
 
 class SlowEmbedder(FakeEmbedder):
@@ -64,6 +64,9 @@ def arm(point: str, embedder: SlowEmbedder) -> None:
         )
     elif point == "renamed":  # the build folder has its final name; the link still points at the old one
         os.symlink = lambda *args, **kwargs: die()  # type: ignore[assignment]
+    elif point == "link-made":  # the new link exists under a temporary name, not yet moved over the old
+        replace = os.replace
+        os.replace = lambda src, dst: die() if ".link-" in str(src) else replace(src, dst)  # type: ignore[assignment]
     elif point == "linked":  # the new build is live; the old ones are not pruned yet
         store._prune = lambda builds, keep: die()  # type: ignore[assignment]
 

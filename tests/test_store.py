@@ -71,6 +71,7 @@ def test_a_build_killed_at_any_point_leaves_an_index_that_answers(old_index, tmp
     assert again.wait(120) == 0, again.stderr.read() if again.stderr else ""
     builds = store.builds_dir(folder)
     assert not list(builds.glob("*.partial")) and len(list(builds.iterdir())) <= store.KEEP_BUILDS
+    assert not list(folder.parent.glob(".live.link-*"))
     assert old_documents(folder) != before
 
 
