@@ -175,6 +175,11 @@ def repl(index_dir: Path | None, model: str | None, max_quotes: int | None) -> N
     run_repl(_open_pipeline(settings), _console(), max_quotes=max_quotes)
 
 
+def _stop_as_on_ctrl_c(signum: int, frame: object) -> None:
+    """systemd and docker stop a service with SIGTERM: stop as on Ctrl-C, delivering what is waiting."""
+    raise KeyboardInterrupt
+
+
 @main.command()
 @index_option
 @click.option("--http", "http_mode", is_flag=True, help="Serve Slack's HTTP requests instead of Socket Mode.")
@@ -187,8 +192,11 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
     Slack's events, slash command and buttons on /slack/events.
     """
+    import signal
+
     from qa_bot.errors import ConfigError
     from qa_bot.slack.app import build_app, web_client
+    from qa_bot.slack.outbox import Outbox
     from qa_bot.slack.run import make_http_server, socket_mode_handler
 
     settings = _settings(index_dir=index_dir)
@@ -198,20 +206,27 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
         )
     client = web_client(settings)
     pipeline = _open_pipeline(settings)
-    app = build_app(settings, pipeline.ask, client=client, http=http_mode)
+    outbox = Outbox(settings.slack_retry_for)
+    app = build_app(settings, pipeline.ask, client=client, http=http_mode, outbox=outbox)
     err = _console(stderr=True)
-    if http_mode:
-        server = make_http_server(app, host, port)
-        err.print(f"qa-bot answers Slack on http://{host}:{server.server_port}/slack/events (Ctrl-C stops)")
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()
-        return
-    assert settings.slack_app_token is not None
-    handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
-    err.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
-    handler.start()  # type: ignore[attr-defined]
+    signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+    try:
+        if http_mode:
+            server = make_http_server(app, host, port)
+            err.print(f"qa-bot answers Slack on http://{host}:{server.server_port}/slack/events (Ctrl-C stops)")
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+        else:
+            assert settings.slack_app_token is not None
+            handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+            err.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
+            handler.start()  # type: ignore[attr-defined]
+    finally:
+        if outbox.waiting:
+            err.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
+            outbox.drain()
 
 
 @main.group("index")

@@ -5,18 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
-import signal
-import subprocess
-import sys
-import time
-
-from slack_sdk.signature import SignatureVerifier
 
 from qa_bot.redact import MASK, RedactingFilter, register_secrets
 
-from .helpers import assert_one_line_error, cli_env, run_cli
-from .slack_emulator import BOT_USER, SlackEmulator
+from .helpers import assert_one_line_error, run_cli
+from .slack_emulator import SlackEmulator
+from .slack_process import BotProcess
 
 BOT_TOKEN = "xoxb-1111-2222-grep-me-bot"
 APP_TOKEN = "xapp-1-A111-grep-me-app"
@@ -50,50 +44,22 @@ def test_log_lines_and_tracebacks_are_redacted():
     assert output.count(MASK) == 2 and "Traceback" in output  # the message and the exception text
 
 
-def signed(body: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)}
-
-
 def test_the_running_bot_never_prints_its_tokens_even_verbose_and_failing(tmp_path, bundled_index):
-    import http.client
-
     emulator = SlackEmulator()
     # Slack's error text echoes the token back: it still must not reach the logs.
     emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": f"invalid_auth {BOT_TOKEN}"})
-    env = {**cli_env(tmp_path), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
-           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "QA_BOT_SLACK_API_URL": emulator.api_url}
-    bot = subprocess.Popen(
-        [sys.executable, "-m", "qa_bot.cli", "-v", "slack", "--http", "--host", "127.0.0.1", "--port", "0",
-         "--index", str(bundled_index)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    output = ""
+    tokens = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    bot = BotProcess(tmp_path, bundled_index, emulator.api_url, tokens, verbose=True)
     try:
-        assert bot.stdout is not None
-        for line in bot.stdout:
-            output += line
-            if "/slack/events" in line:
-                break
-        port = int(re.search(r":(\d+)/slack/events", output).group(1))  # type: ignore[union-attr]
         for n, channel in enumerate(("C1", "C2")):
-            body = json.dumps({"type": "event_callback", "event_id": f"EvS{n}", "team_id": "T1", "event": {
-                "type": "app_mention", "user": "U42", "text": f"<@{BOT_USER}> Who is David Schenker?",
-                "channel": channel, "ts": f"170000000{n}.000100"}})
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("POST", "/slack/events", body=body.encode(), headers=signed(body))
-            assert connection.getresponse().status == 200
-            connection.close()
+            assert bot.mention(f"EvS{n}", channel, f"170000000{n}.000100", "Who is David Schenker?") == 200
         emulator.wait_for(lambda: emulator.delivered("chat.postMessage"))
         assert all(c["auth"] == f"Bearer {BOT_TOKEN}" for c in emulator.calls_to("chat.postMessage"))
     finally:
-        bot.send_signal(signal.SIGINT)
-        rest, _ = bot.communicate(timeout=30)
-        output += rest
+        bot.stop()
         emulator.close()
-    assert "invalid_auth" in output and MASK in output  # the failed post was logged, redacted
-    assert_no_secret(output)
+    assert "invalid_auth" in bot.output and MASK in bot.output  # the failed post was logged, redacted
+    assert_no_secret(bot.output)
 
 
 def test_start_up_failures_and_json_output_never_show_tokens(tmp_path, bundled_index):

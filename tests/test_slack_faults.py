@@ -87,3 +87,38 @@ def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundl
     assert outbox.waiting == 0 and outbox.given_up == 0
     for call in emulator.delivered("chat.postMessage"):
         assert call["params"]["channel"] == "CF" and "Sorry" not in call["params"].get("text", "")
+
+
+def test_stopping_during_an_outage_delivers_the_waiting_answers_or_names_them(tmp_path, bundled_index):
+    import signal
+
+    from .slack_emulator import SlackEmulator
+    from .slack_process import BotProcess
+
+    slack = SlackEmulator()
+    slack.fail("chat.postMessage", 10_000, 503, {"ok": False, "error": "service_unavailable"})
+    tokens = {"SLACK_BOT_TOKEN": "xoxb-stop-test", "SLACK_SIGNING_SECRET": "stop-test-secret"}
+    bot = BotProcess(tmp_path, bundled_index, slack.api_url, tokens)
+    try:
+        assert bot.mention("EvStop1", "CS", "1700009001.000100", "Who is David Schenker?") == 200
+        slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 3)  # the client's own retries
+        slack.faults.clear()  # Slack is back just as the service manager stops the bot
+        code = bot.stop(signal.SIGTERM)
+    finally:
+        slack.close()
+    assert code != 0 and "Traceback" not in bot.output
+    assert "Delivering 1 waiting answers before stopping" in bot.output, bot.output
+    delivered = slack.delivered("chat.postMessage")
+    assert len(delivered) == 1 and delivered[0]["params"]["thread_ts"] == "1700009001.000100"
+
+    slack = SlackEmulator()  # Slack stays down: the lost answer is named in the log, not dropped silently
+    slack.fail("chat.postMessage", 10_000, 503, {"ok": False, "error": "service_unavailable"})
+    bot = BotProcess(tmp_path, bundled_index, slack.api_url, tokens)
+    try:
+        assert bot.mention("EvStop2", "CT", "1700009002.000100", "Who is David Schenker?") == 200
+        slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 3)
+        bot.stop(signal.SIGTERM)
+    finally:
+        slack.close()
+    assert "stopping: could not post in CT (service_unavailable)" in bot.output, bot.output
+    assert not slack.delivered("chat.postMessage")

@@ -80,6 +80,30 @@ class Outbox:
         with self._lock:
             return len(self._waiting)
 
+    def drain(self, seconds: float = 10.0) -> int:
+        """Try every waiting post once more now (the bot is stopping); return how many were still lost.
+
+        Each post that still fails is logged with its channel, so nobody's answer disappears silently.
+        """
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        lost = 0
+        for post in waiting:
+            if time.monotonic() < deadline:
+                try:
+                    post.call(**post.kwargs)
+                except Exception as exc:
+                    log.error("stopping: could not post in %s (%s)", post.kwargs.get("channel"), describe(exc))
+                else:
+                    self.delivered += 1
+                    continue
+            else:
+                log.error("stopping: no time left to post in %s", post.kwargs.get("channel"))
+            lost += 1
+        self.given_up += lost
+        return lost
+
     def _keep(self, post: _Post) -> None:
         with self._lock:
             self._waiting.append(post)
