@@ -11,11 +11,16 @@ from .helpers import cli_env, run_cli
 PROMPT = "ask›"
 
 
-def test_repl_in_a_terminal(tmp_path, bundled_index):
-    child = pexpect.spawn(
-        sys.executable, ["-m", "qa_bot.cli", "repl", "--index", str(bundled_index)],
+def spawn_repl(tmp_path, index) -> pexpect.spawn:
+    """``qa-bot repl`` on ``index`` in a 40x200 pseudo-terminal, as a person would start it."""
+    return pexpect.spawn(
+        sys.executable, ["-m", "qa_bot.cli", "repl", "--index", str(index)],
         cwd=str(tmp_path), env=cli_env(tmp_path), encoding="utf-8", timeout=120, dimensions=(40, 200),
     )
+
+
+def test_repl_in_a_terminal(tmp_path, bundled_index):
+    child = spawn_repl(tmp_path, bundled_index)
     try:
         child.expect(PROMPT)
         child.sendline("Who is David Schenker?")
@@ -47,10 +52,7 @@ def test_repl_in_a_terminal(tmp_path, bundled_index):
 
 
 def test_repl_quit_command(tmp_path, bundled_index):
-    child = pexpect.spawn(
-        sys.executable, ["-m", "qa_bot.cli", "repl", "--index", str(bundled_index)],
-        cwd=str(tmp_path), env=cli_env(tmp_path), encoding="utf-8", timeout=120,
-    )
+    child = spawn_repl(tmp_path, bundled_index)
     child.expect(PROMPT)
     child.sendline(":quit")
     child.expect(pexpect.EOF)
@@ -76,10 +78,7 @@ def test_repl_picks_up_a_rebuilt_index_between_questions(tmp_path):
     shutil.copytree(ARTICLES, articles)
     index = tmp_path / "index"
     assert run_cli(tmp_path, "index", "build", "--articles", str(articles), "--index", str(index)).returncode == 0
-    child = pexpect.spawn(
-        sys.executable, ["-m", "qa_bot.cli", "repl", "--index", str(index)],
-        cwd=str(tmp_path), env=cli_env(tmp_path), encoding="utf-8", timeout=120, dimensions=(40, 200),
-    )
+    child = spawn_repl(tmp_path, index)
     try:
         child.expect(PROMPT)
         child.sendline("When does the Riverside library open its reading room?")
