@@ -176,21 +176,6 @@ def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
     }
 
 
-def predict(
-    strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
-) -> list[Prediction]:
-    """Run ``strategy`` on every question, timing each."""
-    predictions = []
-    for item in questions:
-        began = time.perf_counter()
-        prediction = strategy(item.question)
-        latency = (time.perf_counter() - began) * 1000
-        predictions.append(Prediction(prediction.quotes, prediction.confidence, latency))
-        if on_question is not None:
-            on_question()
-    return predictions
-
-
 def predict_interleaved(
     strategies: dict[str, Strategy], questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
 ) -> dict[str, list[Prediction]]:
@@ -213,11 +198,11 @@ def predict_interleaved(
     return found
 
 
-def evaluate(
-    name: str, strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
-) -> Report:
-    """Run ``strategy`` on every question and compute the metrics."""
-    return score(name, questions, predict(strategy, questions, on_question))
+def predict(
+    strategy: Strategy, questions: list[EvalQuestion], on_question: Callable[[], None] | None = None
+) -> list[Prediction]:
+    """Run ``strategy`` on every question, timing each."""
+    return predict_interleaved({"only": strategy}, questions, on_question)["only"]
 
 
 def score(

@@ -370,9 +370,10 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
     """
     live = store.live_dir(folder)  # resolved once, so a swap while loading cannot mix two builds
     manifest = _manifest_at(live, folder)
-    _check_format(manifest, folder)
     if embedder is not None:
-        check_compatible(manifest, embedder, folder)
+        check_compatible(manifest, embedder, folder)  # format, backend, model and dimension
+    else:
+        _check_format(manifest, folder)
     recorded = manifest.get("files")
     problems = find_damage(live, recorded, hash_limit) if isinstance(recorded, dict) else ["no checksums"]
     if problems:
