@@ -34,6 +34,7 @@ class QuoteOptions:
     relative_floor: float = 0.75
     type_weight: float = 0.1
     neighbour_ratio: float = 0.8
+    read_in_context: bool = True
     rerank_top: int = 10
     rerank_weight: float = 0.5
 
@@ -45,10 +46,13 @@ class ScoredSentence:
     sentence_id: int
     score: float
     cosine: float
+    alone: float
+    """The score with the sentence read alone: what decides whether a neighbour joins its quote."""
 
 
 def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteOptions) -> list[ScoredSentence]:
-    """Every sentence of the best passages, scored: its own cosine and BM25, and its passage's score."""
+    """Every sentence of the best passages, scored: its cosine and BM25 (read alone or with the sentence
+    before it), its passage's score, and whether it offers the kind of answer the question asks for."""
     best_passage: dict[int, float] = {}
     top = hits[: options.passages_for_quotes]
     if not top:
@@ -63,16 +67,49 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteO
     if len(ids) == 0:
         return []
     cosines = np.asarray(index.sentence_vectors[ids], dtype=np.float32) @ query.vector
-    keyword = index.keyword_sentences.scores(query.terms)[ids]
-    keyword = keyword / keyword.max() if keyword.max() > 0 else keyword
-    passage = np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
-    scores = options.sentence_weight * cosines + options.keyword_weight * keyword + options.passage_weight * passage
+    keyword_all = index.keyword_sentences.scores(query.terms)
+    top_keyword = float(keyword_all[ids].max())
+    if top_keyword > 0:
+        keyword_all = keyword_all / top_keyword
+    dense, keyword = cosines, keyword_all[ids]
+    if options.read_in_context:
+        dense, keyword = read_in_context(index, ids, cosines, keyword_all, query.vector)
+    passage = options.passage_weight * np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
     wanted = expected_type(query.text)
     if wanted is not None and options.type_weight:
         offers = np.array([offers_answer(index.sentence_text(int(i)), query.text, wanted) for i in ids])
-        scores = scores + options.type_weight * offers
+        passage = passage + options.type_weight * offers
+    scores = options.sentence_weight * dense + options.keyword_weight * keyword + passage
+    alone = options.sentence_weight * cosines + options.keyword_weight * keyword_all[ids] + passage
     order = np.argsort(-scores, kind="stable")
-    return [ScoredSentence(int(ids[i]), float(scores[i]), float(cosines[i])) for i in order]
+    return [ScoredSentence(int(ids[i]), float(scores[i]), float(cosines[i]), float(alone[i])) for i in order]
+
+
+def read_in_context(
+    index: Index, ids: np.ndarray, cosines: np.ndarray, keyword_all: np.ndarray, question: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's cosine and keyword score, read alone or together with the sentence before it in
+    its article, whichever reading matches the question better.
+
+    A sentence that answers often leans on the one before for its subject ("He was the oldest ...",
+    "The company said ..."). Only the sentence before counts: English refers back far more than
+    forward, and reading a sentence with the one after would lend it credit for what that one says.
+    The pair is read as the normalised sum of the two sentence vectors (no extra embedding), and its
+    keyword score is the mean of the two (the pair is twice as long). ``keyword_all`` holds every
+    sentence's keyword score, so that a sentence outside ``ids`` can still be the context.
+    """
+    vectors = index.sentence_vectors
+    own = np.asarray(vectors[ids], dtype=np.float32)
+    doc_of = index.sentences[:, 0]
+    before = np.maximum(ids - 1, 0)
+    same_article = (ids > 0) & (doc_of[before] == doc_of[ids])
+    theirs = np.asarray(vectors[before], dtype=np.float32)
+    # |a + b| = sqrt(2 + 2 a.b) for unit vectors a and b.
+    norm = np.sqrt(np.maximum(2.0 + 2.0 * np.einsum("ij,ij->i", own, theirs), 1e-6))
+    dense = np.where(same_article, np.maximum(cosines, (cosines + theirs @ question) / norm), cosines)
+    alone = keyword_all[ids]
+    keyword = np.where(same_article, np.maximum(alone, (alone + keyword_all[before]) / 2), alone)
+    return dense, keyword
 
 
 def best_window(text: str, question_terms: set[str], max_chars: int) -> tuple[int, int]:
@@ -110,9 +147,11 @@ _BACK_REFERENCE = re.compile(r"^(?:he|she|it|they|this|these|those|his|her|its|t
 def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options: QuoteOptions) -> tuple[int, int]:
     """(first, last) sentence ids of the quote around ``sentence_id``: the sentence or two that answer.
 
-    A neighbour joins when it scores nearly as well (``neighbour_ratio``), or, for the previous
-    sentence, when the chosen one starts by referring back to it ("He is also ..."); the two must
-    fit in ``max_quote_chars`` and stand in the same paragraph.
+    ``scores`` are the sentences' scores read alone: read in context, the sentence after the chosen
+    one would borrow the chosen one's words. A neighbour joins when it scores nearly as well
+    (``neighbour_ratio``), or, for the previous sentence, when the chosen one starts by referring
+    back to it ("He is also ..."); the two must fit in ``max_quote_chars`` and stand in the same
+    paragraph.
     """
     doc_index, start, end = (int(x) for x in index.sentences[sentence_id])
 
@@ -164,8 +203,10 @@ def rerank(
     head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
     extra = reranker.score(query.text, [index.sentence_text(s.sentence_id) for s in head])
     w = options.rerank_weight
-    blended = [ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine)
-               for s, r in zip(head, extra, strict=True)]
+    blended = [
+        ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine, (1 - w) * s.alone + w * float(r))
+        for s, r in zip(head, extra, strict=True)
+    ]
     return sorted(blended, key=lambda s: -s.score) + tail
 
 
@@ -188,7 +229,7 @@ def make_answer(
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence)
     question_terms = set(query.terms)
-    scores = {c.sentence_id: c.score for c in scored}
+    scores = {c.sentence_id: c.alone for c in scored}
     chosen: list[tuple[ScoredSentence, tuple[int, int], list[SourceRef]]] = []
     covered: set[int] = set()
     floor = scored[0].score * options.relative_floor

@@ -275,3 +275,31 @@ def test_query_terms_match_the_keyword_index_tokenizer():
     texts = [d.text for d in DOCS] + ["Who is Al-Sudani's ally? The U.S. said 40% of 2,000 troops…", ""]
     expected = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
     assert terms(texts) == expected
+
+
+def test_a_sentence_is_read_alone_or_with_the_sentence_before_it_in_its_article(built, fake_embedder):
+    from qa_bot.answer import read_in_context
+
+    index = load_index(built[0], fake_embedder)
+    question = fake_embedder.encode(["How much did the bridge the mayor opened cost?"])[0]
+    vectors = np.asarray(index.sentence_vectors, dtype=np.float32)
+    ids = np.arange(len(index.sentences))
+    cosines = vectors @ question
+    keyword = np.linspace(0.1, 1.0, len(ids)).astype(np.float32)
+    dense, keyword_read = read_in_context(index, ids, cosines, keyword, question)
+    firsts = 0
+    for i in ids:
+        expected_dense, expected_keyword = cosines[i], keyword[i]
+        if i > 0 and index.sentences[i - 1][0] == index.sentences[i][0]:
+            pair = vectors[i] + vectors[i - 1]
+            expected_dense = max(expected_dense, float(pair @ question / np.linalg.norm(pair)))
+            expected_keyword = max(expected_keyword, (keyword[i] + keyword[i - 1]) / 2)
+        else:  # the first sentence of an article is read alone, never with the last of the one before
+            firsts += 1
+            assert dense[i] == cosines[i] and keyword_read[i] == keyword[i]
+        assert dense[i] == pytest.approx(expected_dense, abs=1e-5)
+        assert keyword_read[i] == pytest.approx(expected_keyword, abs=1e-6)
+    assert firsts == len(DOCS)
+    # "The bridge cost 40 million dollars." gains from the sentence before it, which names the mayor.
+    cost = next(i for i in ids if "40 million" in index.sentence_text(int(i)))
+    assert dense[cost] > cosines[cost]
