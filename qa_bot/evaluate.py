@@ -50,6 +50,8 @@ class Report:
     answer_hit_1: float = 0.0
     answer_hit_3: float = 0.0
     abstain_rate: float = 0.0
+    quote_chars: float = 0.0
+    """Mean length of the first quote of the answered questions: a longer quote holds an answer more often."""
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     misses: list[str] = field(default_factory=list)
@@ -64,6 +66,7 @@ class Report:
             "answer_hit@1": round(self.answer_hit_1, 4),
             "answer_hit@3": round(self.answer_hit_3, 4),
             "abstain_rate": round(self.abstain_rate, 4),
+            "quote_chars": round(self.quote_chars, 1),
             "latency_p50_ms": round(self.latency_p50_ms, 2),
             "latency_p95_ms": round(self.latency_p95_ms, 2),
         }
@@ -212,6 +215,7 @@ def score(
     report = Report(name=name, questions=len(questions))
     latencies = [p.latency_ms for p in predictions]
     counts = dict.fromkeys(("d1", "d5", "a1", "a3", "abstain"), 0)
+    first_quote_chars: list[int] = []
     for item, prediction in zip(questions, predictions, strict=True):
         abstained = not prediction.quotes or (threshold is not None and prediction.confidence < threshold)
         counts["abstain"] += abstained
@@ -221,6 +225,7 @@ def score(
         elif not abstained:
             docs = [d for _, d in prediction.quotes]
             texts = [fold(t) for t, _ in prediction.quotes]
+            first_quote_chars.append(len(prediction.quotes[0][0]))
             golds = [fold(a) for a in item.answers if a.strip()]
             counts["d1"] += any(item.doc_id in d for d in docs[:1])
             counts["d5"] += any(item.doc_id in d for d in docs[:5])
@@ -237,6 +242,7 @@ def score(
     report.answer_hit_1 = counts["a1"] / n
     report.answer_hit_3 = counts["a3"] / n
     report.abstain_rate = counts["abstain"] / n
+    report.quote_chars = statistics.fmean(first_quote_chars) if first_quote_chars else 0.0
     if latencies:
         ordered = sorted(latencies)
         report.latency_p50_ms = statistics.median(ordered)
@@ -254,9 +260,12 @@ def iter_rows(reports: list[Report]) -> Iterator[list[str]]:
             f"{r.answer_hit_1:.3f}",
             f"{r.answer_hit_3:.3f}",
             f"{r.abstain_rate:.3f}",
+            f"{r.quote_chars:.0f}",
             f"{r.latency_p50_ms:.1f}",
             f"{r.latency_p95_ms:.1f}",
         ]
 
 
-TABLE_HEADER = ["strategy", "doc_hit@1", "doc_hit@5", "answer_hit@1", "answer_hit@3", "abstain", "p50 ms", "p95 ms"]
+TABLE_HEADER = [
+    "strategy", "doc_hit@1", "doc_hit@5", "answer_hit@1", "answer_hit@3", "abstain", "quote chars", "p50 ms", "p95 ms"
+]

@@ -109,3 +109,18 @@ def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):
     threshold = bundled_pipeline.settings.abstain_threshold
     assert answer.quotes and all(q.confidence >= threshold for q in answer.quotes)
     assert all("Schenker" in q.text or q.text.startswith("He ") for q in answer.quotes)
+
+
+def test_eval_reports_the_mean_length_of_first_quotes_of_answered_questions():
+    from qa_bot.evaluate import EvalQuestion, Prediction, score
+
+    questions = [EvalQuestion(str(i), "q?", ("gold",), "d") for i in range(3)]
+    predictions = [
+        Prediction(((("gold" + "x" * 6), frozenset({"d"})), ("y" * 50, frozenset({"d"})))),  # 10 chars first
+        Prediction((("z" * 30, frozenset({"e"})),)),  # 30 chars, a miss
+        Prediction(()),  # abstained: not counted
+    ]
+    report = score("s", questions, predictions)
+    assert report.quote_chars == 20.0
+    assert report.answer_hit_1 == 1 / 3 and report.abstain_rate == 1 / 3
+    assert report.to_json()["quote_chars"] == 20.0
