@@ -58,14 +58,17 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteO
     if not top:
         return []
     top_score = max(h.score for h in top) or 1.0
-    for hit in top:
-        _, first, last, _, _ = (int(x) for x in index.passages[hit.passage_id])
+    spans = index.passages[[hit.passage_id for hit in top]][:, 1:3].tolist()
+    for hit, (first, last) in zip(top, spans, strict=True):
         for sid in range(first, last + 1):
             best_passage[sid] = max(best_passage.get(sid, 0.0), hit.score / top_score)
+    sids = np.fromiter(best_passage, dtype=np.int64, count=len(best_passage))
+    texts = [index.documents[d].text[start:end] for d, start, end in index.sentences[sids].tolist()]
     # A question in the text (an FAQ heading, a rhetorical question) is never an answer.
-    ids = np.fromiter((sid for sid in best_passage if not index.sentence_text(sid).endswith("?")), dtype=np.int64)
-    if len(ids) == 0:
+    keep = [i for i, text in enumerate(texts) if not text.endswith("?")]
+    if not keep:
         return []
+    ids, texts = sids[keep], [texts[i] for i in keep]
     cosines = np.asarray(index.sentence_vectors[ids], dtype=np.float32) @ query.vector
     keyword_all = index.keyword_sentences.scores(query.terms)
     top_keyword = float(keyword_all[ids].max())
@@ -75,12 +78,16 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteO
     if options.read_in_context:
         dense, keyword = read_in_context(index, ids, cosines, keyword_all, query.vector)
     passage = options.passage_weight * np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
-    wanted = expected_type(query.text)
-    if wanted is not None and options.type_weight:
-        offers = np.array([offers_answer(index.sentence_text(int(i)), query.text, wanted) for i in ids])
-        passage = passage + options.type_weight * offers
     scores = options.sentence_weight * dense + options.keyword_weight * keyword + passage
     alone = options.sentence_weight * cosines + options.keyword_weight * keyword_all[ids] + passage
+    wanted = expected_type(query.text)
+    if wanted is not None and options.type_weight:
+        # Only a sentence that could still reach the quotes' floor (``relative_floor`` of the best
+        # score) with the bonus is read for answer candidates; the rules are the costly part.
+        reach = scores + options.type_weight >= options.relative_floor * scores.max()
+        offers = [bool(r) and offers_answer(t, query.text, wanted) for r, t in zip(reach, texts, strict=True)]
+        bonus = options.type_weight * np.array(offers, dtype=np.float32)
+        scores, alone = scores + bonus, alone + bonus
     order = np.argsort(-scores, kind="stable")
     return [ScoredSentence(int(ids[i]), float(scores[i]), float(cosines[i]), float(alone[i])) for i in order]
 
