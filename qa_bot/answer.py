@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,9 +40,8 @@ class QuoteOptions:
     rerank_weight: float = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredSentence:
-    """A candidate sentence and how well it answers the question."""
+class ScoredSentence(NamedTuple):
+    """A candidate sentence and how well it answers the question (a tuple: dozens are made per question)."""
 
     sentence_id: int
     score: float
@@ -89,7 +89,8 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: QuoteO
         bonus = options.type_weight * np.array(offers, dtype=np.float32)
         scores, alone = scores + bonus, alone + bonus
     order = np.argsort(-scores, kind="stable")
-    return [ScoredSentence(int(ids[i]), float(scores[i]), float(cosines[i]), float(alone[i])) for i in order]
+    columns = (ids[order].tolist(), scores[order].tolist(), cosines[order].tolist(), alone[order].tolist())
+    return [ScoredSentence(*row) for row in zip(*columns, strict=True)]
 
 
 def read_in_context(

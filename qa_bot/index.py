@@ -391,8 +391,9 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
             passage_vectors=load_vector_index(
                 live / "passages.faiss", VectorIndexSpec.from_manifest(manifest.get("vector_index"))
             ),
-            sentence_vectors=np.load(live / "sentence_vectors.npy", mmap_mode="r"),
-            passage_vector_rows=np.load(live / "passage_vectors.npy", mmap_mode="r"),
+            # Plain array views of the memory maps: the same pages, without np.memmap's cost on every access.
+            sentence_vectors=np.asarray(np.load(live / "sentence_vectors.npy", mmap_mode="r")),
+            passage_vector_rows=np.asarray(np.load(live / "passage_vectors.npy", mmap_mode="r")),
             keyword_passages=KeywordIndex.load(live / "keyword_passages"),
             keyword_sentences=KeywordIndex.load(live / "keyword_sentences"),
         )

@@ -106,7 +106,10 @@ class QAPipeline:
         self.refresh()
         index = self.index  # this question is answered from one index even if a reload happens meanwhile
         query = make_query(text, self.embedder.encode([text])[0])
-        hits = retrieve(index, query, self.settings.candidates, self.settings.fusion, self.settings.dense_weight)
+        settings = self.settings
+        hits = retrieve(
+            index, query, settings.candidates, settings.fusion, settings.dense_weight, settings.passages_for_quotes
+        )
         answer = make_answer(index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
         answer.timings["seconds"] = time.perf_counter() - began
         return answer

@@ -43,8 +43,9 @@ def fuse(
     keyword: tuple[np.ndarray, np.ndarray],
     method: Literal["weighted", "rrf"],
     dense_weight: float,
+    limit: int | None = None,
 ) -> list[Hit]:
-    """Merge two ranked lists into one, best first.
+    """Merge two ranked lists into one, best first (the ``limit`` best, when given).
 
     ``weighted``: ``w * cosine + (1 - w) * bm25 / max_bm25``; a passage missing from one list gets
     that list's lowest score (an upper bound on what it would have had there would overstate it).
@@ -57,20 +58,24 @@ def fuse(
     kw_of = {i: s / kw_max for i, s in zip(kw_ids.tolist(), kw_scores.tolist(), strict=True)} if kw_max > 0 else {}
     dense_floor = float(dense_scores[-1]) if len(dense_scores) else 0.0
     kw_floor = min(kw_of.values()) if kw_of else 0.0
-    hits: list[Hit] = []
+    scored: list[tuple[float, int]] = []
     if method == "rrf":
         dense_rank = {pid: r for r, pid in enumerate(dense_ids.tolist())}
         kw_rank = {pid: r for r, pid in enumerate(kw_ids.tolist())}
         for pid in dense_rank.keys() | kw_rank.keys():
-            score = sum(1.0 / (RRF_K + 1 + ranks[pid]) for ranks in (dense_rank, kw_rank) if pid in ranks)
-            hits.append(Hit(pid, score, dense_of.get(pid, dense_floor), kw_of.get(pid, 0.0)))
+            scored.append(
+                (sum(1.0 / (RRF_K + 1 + ranks[pid]) for ranks in (dense_rank, kw_rank) if pid in ranks), pid)
+            )
     else:
         for pid in dense_of.keys() | kw_of.keys():
-            d = dense_of.get(pid, dense_floor)
             k = kw_of.get(pid, kw_floor if pid not in kw_of and kw_of else 0.0)
-            hits.append(Hit(pid, dense_weight * d + (1 - dense_weight) * k, d, kw_of.get(pid, 0.0)))
-    hits.sort(key=lambda h: (-h.score, h.passage_id))
-    return hits
+            scored.append((dense_weight * dense_of.get(pid, dense_floor) + (1 - dense_weight) * k, pid))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    # Hits are made only for the passages asked for: most of the candidates are never looked at again.
+    return [
+        Hit(pid, score, dense_of.get(pid, dense_floor), kw_of.get(pid, 0.0))
+        for score, pid in (scored if limit is None else scored[:limit])
+    ]
 
 
 def retrieve(
@@ -79,9 +84,11 @@ def retrieve(
     candidates: int,
     method: Literal["weighted", "rrf"] = "weighted",
     dense_weight: float = 0.6,
+    limit: int | None = None,
 ) -> list[Hit]:
-    """Passages for ``query``, best first, from dense and keyword search fused."""
-    return fuse(dense_search(index, query, candidates), keyword_search(index, query, candidates), method, dense_weight)
+    """Passages for ``query``, best first (the ``limit`` best, when given), from dense and keyword search fused."""
+    dense, keyword = dense_search(index, query, candidates), keyword_search(index, query, candidates)
+    return fuse(dense, keyword, method, dense_weight, limit)
 
 
 def make_query(text: str, vector: np.ndarray) -> Query:

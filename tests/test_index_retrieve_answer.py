@@ -95,6 +95,7 @@ def test_fuse_weighted_and_rrf_agree_on_a_clear_winner():
         hits = fuse(dense, keyword, method, 0.5)
         assert hits[0].passage_id == 1
         assert {h.passage_id for h in hits} == {1, 2, 3}
+        assert fuse(dense, keyword, method, 0.5, limit=2) == hits[:2]
     weighted = fuse(dense, keyword, "weighted", 0.5)
     assert weighted[0].score == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
 
