@@ -25,9 +25,9 @@ class QuoteOptions:
     max_quote_chars: int = 400
     passages_for_quotes: int = 8
     abstain_threshold: float = 0.5
-    confidence_cosine: float = 21.8
+    confidence_cosine: float = 21.0
     confidence_coverage: float = 11.9
-    confidence_bias: float = -11.7
+    confidence_bias: float = -11.2
     duplicate_similarity: float = 0.85
     sentence_weight: float = 0.5
     keyword_weight: float = 0.2
@@ -195,10 +195,17 @@ def term_coverage(index: Index, query: Query, hits: list[Hit]) -> float:
     return _share_of_terms(set(query.terms), index.documents[doc_index].text[start:end])
 
 
+def evidence(index: Index, query: Query, hits: list[Hit], scored: list[ScoredSentence]) -> tuple[float, float]:
+    """What the confidence model reads: the cosine of the best-ranked sentence read alone, and the share
+    of the question's keyword terms in the best passage."""
+    return scored[0].cosine, term_coverage(index, query, hits)
+
+
 def calibrated_confidence(cosine: float, coverage: float, options: QuoteOptions) -> float:
     """The probability, in [0, 1], that the articles answer the question.
 
-    A logistic model of the best sentence's cosine and the question terms' coverage of the best passage.
+    A logistic model of the ``evidence``: the best sentence cosine and the question terms' coverage of the
+    best passage, fitted by ``scripts/fit_confidence.py``.
     """
     z = options.confidence_cosine * cosine + options.confidence_coverage * coverage + options.confidence_bias
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
@@ -230,8 +237,7 @@ def make_answer(
     if not scored:
         return Answer(question=query.text)
     # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
-    coverage = term_coverage(index, query, hits)
-    confidence = calibrated_confidence(scored[0].cosine, coverage, options)
+    confidence = calibrated_confidence(*evidence(index, query, hits, scored), options)
     if reranker is not None:
         scored = rerank(index, query, scored, reranker, options)
     if confidence < options.abstain_threshold:

@@ -50,12 +50,12 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
     )
-    # Confidence = logistic(a * best sentence cosine + b * share of question terms in the best passage + c),
-    # fitted on answerable questions (xquad_en on its corpus, the bundled articles' own questions) against
-    # unanswerable ones (xquad_en asked of the bundled articles, off-topic questions); see README "Quality".
-    confidence_cosine: float = Field(21.8, ge=0.0)
+    # Confidence = logistic(a * best-ranked sentence cosine + b * share of question terms in the best passage + c),
+    # fitted by scripts/fit_confidence.py on answerable questions (xquad_en on its corpus, the bundled articles'
+    # own questions) against unanswerable ones (xquad_en asked of the bundled articles, off-topic questions).
+    confidence_cosine: float = Field(21.0, ge=0.0)
     confidence_coverage: float = Field(11.9, ge=0.0)
-    confidence_bias: float = -11.7
+    confidence_bias: float = -11.2
     reranker: str = Field("", description="Cross-encoder folder for optional reranking; empty: off.")
     rerank_top: int = Field(10, ge=1, le=100, description="Best candidate sentences the reranker reads.")
     rerank_weight: float = Field(0.5, ge=0.0, le=1.0, description="Reranker share of a sentence's score.")

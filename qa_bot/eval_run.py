@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.config import Settings
-from qa_bot.embed import embedder_from_settings
+from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa_bot.evaluate import (
     TABLE_HEADER,
@@ -20,12 +20,32 @@ from qa_bot.evaluate import (
     read_questions,
     score,
 )
-from qa_bot.index import load_index
+from qa_bot.index import Index, load_index
 
 PIPELINE_NAME = "qa-bot"
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+def open_corpus_index(
+    settings: Settings, corpus: Path, index_root: Path, embedder: Embedder, err: Console
+) -> tuple[Settings, Index]:
+    """The cached index of the JSONL ``corpus`` under ``index_root`` (built first when missing or stale),
+    and ``settings`` pointing at it."""
+    from qa_bot.build import build_from_paths
+
+    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}", index_root)
+    settings = settings.model_copy(update={"index_dir": folder})
+    try:
+        return settings, load_index(folder, embedder)
+    except (IndexNotFoundError, IndexMismatchError, IndexCorruptError) as exc:
+        # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
+        if not isinstance(exc, IndexNotFoundError):
+            err.print(f"Rebuilding the cached index: {exc}")
+        err.print(f"Indexing {corpus} into {folder}…")
+        build_from_paths(settings, [corpus], err, embedder=embedder)
+        return settings, load_index(folder, embedder)
 
 
 def run_eval(
@@ -48,7 +68,6 @@ def run_eval(
     from rich.progress import Progress
     from rich.table import Table
 
-    from qa_bot.build import build_from_paths
     from qa_bot.pipeline import QAPipeline
 
     if not corpus.is_file():
@@ -56,17 +75,7 @@ def run_eval(
     questions = read_questions(questions_path)
     with err.status("Loading the model…"):
         embedder = embedder_from_settings(settings)
-    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}", index_root)
-    settings = settings.model_copy(update={"index_dir": folder})
-    try:
-        index = load_index(folder, embedder)
-    except (IndexNotFoundError, IndexMismatchError, IndexCorruptError) as exc:
-        # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
-        if not isinstance(exc, IndexNotFoundError):
-            err.print(f"Rebuilding the cached index: {exc}")
-        err.print(f"Indexing {corpus} into {folder}…")
-        build_from_paths(settings, [corpus], err, embedder=embedder)
-        index = load_index(folder, embedder)
+    settings, index = open_corpus_index(settings, corpus, index_root, embedder, err)
     pipeline = QAPipeline(settings, index, embedder)
     strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
     if baselines:

@@ -124,3 +124,19 @@ def test_eval_reports_the_mean_length_of_first_quotes_of_answered_questions():
     assert report.quote_chars == 20.0
     assert report.answer_hit_1 == 1 / 3 and report.abstain_rate == 1 / 3
     assert report.to_json()["quote_chars"] == 20.0
+
+
+def test_the_confidence_fit_recovers_a_known_logistic_model():
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("fit_confidence", ROOT / "scripts" / "fit_confidence.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 1, size=(20_000, 2))
+    truth = np.array([6.0, -3.0, -1.0])
+    p = 1 / (1 + np.exp(-(x @ truth[:2] + truth[2])))
+    y = (rng.uniform(size=len(p)) < p).astype(float)
+    assert np.allclose(module.fit_logistic(x, y), truth, atol=0.3)

@@ -173,13 +173,16 @@ def test_a_running_pipeline_picks_up_a_rebuilt_index_between_questions(small_ind
 
 
 def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small_index, fake_embedder, caplog):
-    pipeline = QAPipeline(Settings(index_dir=small_index), load_index(small_index, fake_embedder), fake_embedder)
+    # Never abstaining, so that the answer shows which index served it (the fake embedder's confidence is low).
+    settings = Settings(index_dir=small_index, abstain_threshold=0.0)
+    pipeline = QAPipeline(settings, load_index(small_index, fake_embedder), fake_embedder)
     build_index([Document("lib", "The city library opened a new wing.", "Library", None, None)],
                 fake_embedder, small_index)
     manifest = small_index / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "passages": 99}))
     answer = pipeline.ask("How many times did the council vote?")
     assert answer.quotes and len(pipeline.index.documents) == 5
+    assert all(q.doc_id != "lib" for q in answer.quotes)
     assert "still answering from the previous one" in caplog.text
     assert np.asarray(pipeline.index.sentence_vectors).shape[0] > 0
 
