@@ -204,8 +204,8 @@ def evidence(index: Index, query: Query, hits: list[Hit], scored: list[ScoredSen
 def calibrated_confidence(cosine: float, coverage: float, options: QuoteOptions) -> float:
     """The probability, in [0, 1], that the articles answer the question.
 
-    A logistic model of the ``evidence``: the best sentence cosine and the question terms' coverage of the
-    best passage, fitted by ``scripts/fit_confidence.py``.
+    A logistic model of the ``evidence`` (the best-ranked sentence's cosine, and the question terms'
+    coverage of the best passage), fitted by ``scripts/fit_confidence.py``.
     """
     z = options.confidence_cosine * cosine + options.confidence_coverage * coverage + options.confidence_bias
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))

@@ -110,6 +110,6 @@ class QAPipeline:
         hits = retrieve(
             index, query, settings.candidates, settings.fusion, settings.dense_weight, settings.passages_for_quotes
         )
-        answer = make_answer(index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
+        answer = make_answer(index, query, hits, quote_options(settings, max_quotes), self.reranker)
         answer.timings["seconds"] = time.perf_counter() - began
         return answer

@@ -9,7 +9,7 @@ It reads two domains at once, so that no one data set decides:
 - unanswerable: xquad_en asked of the bundled articles, and the off-topic questions
   (tests/data/offtopic_questions.txt).
 
-For each question it takes the two inputs of ``qa_bot.answer.evidence`` (the best sentence cosine,
+For each question it takes the two inputs of ``qa_bot.answer.evidence`` (the best-ranked sentence's cosine,
 and the share of question terms in the best passage), fits weights and a bias by Newton's method,
 and prints them as the settings QA_BOT_CONFIDENCE_COSINE, _COVERAGE and _BIAS, with the abstain
 rate of each group at the threshold QA_BOT_ABSTAIN_THRESHOLD.
@@ -18,6 +18,7 @@ rate of each group at the threshold QA_BOT_ABSTAIN_THRESHOLD.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -33,7 +34,7 @@ TEST_DATA = ROOT / "tests" / "data"
 
 
 def features(pipeline, questions: list[str]) -> np.ndarray:
-    """(best sentence cosine, coverage) per question; (0, 0) when no sentence is a candidate."""
+    """(best-ranked sentence's cosine, coverage) per question; (0, 0) when no sentence is a candidate."""
     from qa_bot.answer import evidence, score_sentences
     from qa_bot.pipeline import quote_options
     from qa_bot.retrieve import make_query, retrieve
@@ -70,8 +71,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-root", type=Path, default=ROOT / "index", help="Where eval indexes are cached.")
     args = parser.parse_args()
-
-    import json
 
     from rich.console import Console
 
