@@ -14,9 +14,9 @@ from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import QABotError
 from qa_bot.index import Index, load_index, read_manifest
-from qa_bot.records import Answer
+from qa_bot.records import Answer, Hit
 from qa_bot.rerank import Reranker, load_reranker
-from qa_bot.retrieve import make_query, retrieve
+from qa_bot.retrieve import Query, make_query, retrieve
 
 MAX_QUESTION_CHARS = 2_000
 log = logging.getLogger(__name__)
@@ -97,6 +97,13 @@ class QAPipeline:
             embedder = embedder_from_settings(settings)
         return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker))
 
+    def passages(self, index: Index, query: Query) -> list[Hit]:
+        """The passages the answer stage reads for ``query``, best first, fused as the settings say."""
+        settings = self.settings
+        return retrieve(
+            index, query, settings.candidates, settings.fusion, settings.dense_weight, settings.passages_for_quotes
+        )
+
     def ask(self, question: str, max_quotes: int | None = None) -> Answer:
         """Answer ``question`` with verbatim quotes, or abstain when the articles do not answer it."""
         began = time.perf_counter()
@@ -106,10 +113,7 @@ class QAPipeline:
         self.refresh()
         index = self.index  # this question is answered from one index even if a reload happens meanwhile
         query = make_query(text, self.embedder.encode([text])[0])
-        settings = self.settings
-        hits = retrieve(
-            index, query, settings.candidates, settings.fusion, settings.dense_weight, settings.passages_for_quotes
-        )
-        answer = make_answer(index, query, hits, quote_options(settings, max_quotes), self.reranker)
+        hits = self.passages(index, query)
+        answer = make_answer(index, query, hits, quote_options(self.settings, max_quotes), self.reranker)
         answer.timings["seconds"] = time.perf_counter() - began
         return answer

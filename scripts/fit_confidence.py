@@ -37,7 +37,7 @@ def features(pipeline, questions: list[str]) -> np.ndarray:
     """(best-ranked sentence's cosine, coverage) per question; (0, 0) when no sentence is a candidate."""
     from qa_bot.answer import evidence, score_sentences
     from qa_bot.pipeline import quote_options
-    from qa_bot.retrieve import make_query, retrieve
+    from qa_bot.retrieve import make_query
 
     settings, index = pipeline.settings, pipeline.index
     options = quote_options(settings)
@@ -45,8 +45,7 @@ def features(pipeline, questions: list[str]) -> np.ndarray:
     rows = []
     for text, vector in zip(questions, vectors, strict=True):
         query = make_query(text, vector)
-        hits = retrieve(index, query, settings.candidates, settings.fusion, settings.dense_weight,
-                        settings.passages_for_quotes)
+        hits = pipeline.passages(index, query)
         scored = score_sentences(index, query, hits, options)
         rows.append(evidence(index, query, hits, scored) if scored else (0.0, 0.0))
     return np.array(rows, dtype=np.float64)
