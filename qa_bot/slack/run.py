@@ -1,19 +1,114 @@
-"""Start the Slack bot: Socket Mode (with an app token) or an HTTP server for Slack's requests."""
+"""Serve the Slack bot: Socket Mode (with an app token) or an HTTP server for Slack's requests, until stopped.
+
+On Ctrl-C or SIGTERM the bot stops taking questions and delivers the answers still waiting in its outbox.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from socketserver import ThreadingMixIn
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 
+from qa_bot.config import Settings
+from qa_bot.errors import ConfigError
+from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
+from qa_bot.slack.context import Ask
+from qa_bot.slack.outbox import Outbox
+
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse
 
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 log = logging.getLogger(__name__)
+
+
+class Printer(Protocol):
+    """Where the bot's status lines go (a rich ``Console`` on stderr in the CLI)."""
+
+    def print(self, *objects: Any) -> Any: ...
+
+
+def check_settings(settings: Settings, http: bool) -> None:
+    """Refuse settings the chosen mode cannot run with; cheap, so call it before loading the model.
+
+    Raises:
+        ConfigError: SLACK_APP_TOKEN is missing for Socket Mode, SLACK_BOT_TOKEN is missing, or
+            SLACK_SIGNING_SECRET is missing for HTTP mode.
+    """
+    if not http and settings.slack_app_token is None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is not set: give the app-level token (xapp-...) for Socket Mode, or use --http"
+        )
+    bot_token(settings)
+    if http:
+        signing_secret(settings)
+
+
+def serve(settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer) -> None:
+    """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
+
+    HTTP mode serves Slack's requests on ``http://host:port/slack/events`` (port 0: any free port);
+    otherwise the bot connects over Socket Mode. One status line on ``console`` says which. SIGTERM, how
+    systemd and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
+
+    Raises:
+        ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.
+        KeyboardInterrupt: the bot was stopped, after the waiting answers were delivered or logged as lost.
+    """
+    check_settings(settings, http)
+    outbox = Outbox(settings.slack_retry_for)
+    app = build_app(settings, ask, client=web_client(settings), http=http, outbox=outbox)
+    with _sigterm_as_ctrl_c():
+        try:
+            if http:
+                _serve_http(app, host, port, console)
+            else:
+                assert settings.slack_app_token is not None  # check_settings made sure
+                _serve_socket_mode(app, settings.slack_app_token.get_secret_value(), console)
+        finally:
+            if outbox.waiting:
+                console.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
+                outbox.drain()
+
+
+def _serve_http(app: App, host: str, port: int, console: Printer) -> None:
+    server = make_http_server(app, host, port)
+    console.print(f"qa-bot answers Slack on http://{host}:{server.server_port}/slack/events (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def _serve_socket_mode(app: App, app_token: str, console: Printer) -> None:
+    handler = socket_mode_handler(app, app_token)
+    console.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
+    handler.start()
+
+
+def _stop_as_on_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt while inside; the previous handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -40,7 +135,7 @@ def make_http_server(app: App, host: str, port: int) -> WSGIServer:
     return make_server(host, port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
 
 
-def socket_mode_handler(app: App, app_token: str) -> object:
+def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
     """A Socket Mode handler for ``app`` using the same Web API client (and base URL)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 

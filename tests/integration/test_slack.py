@@ -13,11 +13,12 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from qa_bot.config import Settings
-from qa_bot.slack.app import APOLOGY, build_app
+from qa_bot.slack.app import build_app
 from qa_bot.slack.format import escape, question_from_event_text
+from qa_bot.slack.listeners import APOLOGY
 from qa_bot.slack.run import make_http_server, socket_mode_handler
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 from .slack_emulator import BOT_ID, BOT_USER, SlackEmulator
 
 SECRET = "test-signing-secret"
@@ -37,6 +38,29 @@ def settings_for(emulator, index, **extra) -> Settings:
                     slack_app_token="xapp-test", slack_api_url=emulator.api_url, **extra)
 
 
+def signed_post(port: int, body: str, content_type: str = "application/json", secret: str = SECRET,
+                timestamp: int | None = None, headers: dict | None = None) -> tuple[int, str]:
+    """POST ``body`` to the bot on ``port`` as Slack would, signed with ``secret``: (status, response body)."""
+    ts = str(timestamp or int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+            **(headers or {})}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/slack/events", body=body.encode(), headers=sent)
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def send_event(port: int, event: dict, event_id: str | None = None, headers: dict | None = None) -> tuple[int, str]:
+    """Deliver ``event`` in a signed ``event_callback`` to the bot on ``port``."""
+    body = {"type": "event_callback", "team_id": "T1", "event_id": event_id or f"Ev{next(_ids)}",
+            "event_time": int(time.time()), "event": event}
+    return signed_post(port, json.dumps(body), headers=headers)
+
+
 class HttpBot:
     def __init__(self, emulator, index, ask, **extra):
         self.app = build_app(settings_for(emulator, index, **extra), ask, http=True)
@@ -46,21 +70,10 @@ class HttpBot:
 
     def post(self, body: str, content_type: str = "application/json", secret: str = SECRET,
              timestamp: int | None = None, headers: dict | None = None) -> tuple[int, str]:
-        ts = str(timestamp or int(time.time()))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
-                **(headers or {})}
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request("POST", "/slack/events", body=body.encode(), headers=sent)
-        response = conn.getresponse()
-        text = response.read().decode()
-        conn.close()
-        return response.status, text
+        return signed_post(self.port, body, content_type, secret, timestamp, headers)
 
     def event(self, event: dict, event_id: str | None = None, headers: dict | None = None) -> tuple[int, str]:
-        body = {"type": "event_callback", "team_id": "T1", "event_id": event_id or f"Ev{next(_ids)}",
-                "event_time": int(time.time()), "event": event}
-        return self.post(json.dumps(body), headers=headers)
+        return send_event(self.port, event, event_id, headers)
 
     def close(self):
         self.server.shutdown()
@@ -242,7 +255,7 @@ def test_rate_limit_is_retried_and_failures_do_not_stop_the_bot(bot, emulator, c
     attempts = [c for c in emulator.calls_to("chat.postMessage") if c["params"].get("channel") == "C9"]
     assert len(attempts) == 2 and attempts[1]["at"] - attempts[0]["at"] >= 0.9  # waited for Retry-After
     emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": "channel_not_found"})
-    with caplog.at_level("ERROR", logger="qa_bot.slack.app"):
+    with caplog.at_level("ERROR", logger="qa_bot.slack"):
         bot.event(mention("Who is David Schenker?", channel="C10"))
         emulator.wait_for(lambda: any("C10" in r.getMessage() for r in caplog.records))
     assert any("channel_not_found" in r.getMessage() for r in caplog.records)
@@ -288,29 +301,58 @@ def test_socket_mode_acks_and_answers(emulator, bundled_index, bundled_pipeline)
         handler.close()
 
 
-def test_load_200_questions_each_answered_once(emulator, bundled_index, bundled_pipeline):
-    bot = HttpBot(emulator, bundled_index, bundled_pipeline.ask)
+SLACK_ACK_DEADLINE = 3.0  # Slack sends an event again when it is not acknowledged within 3 s
+
+
+def test_load_200_questions_acked_in_time_and_each_answered_once(emulator, bundled_index, bundled_pipeline):
+    """200 mentions sent back to back: each acked within Slack's 3 s, each answered once in its own thread,
+    and the answers come about as fast as the pipeline alone can make them.
+
+    The bot answers one question at a time, so under load an answer waits for those before it; the last
+    one cannot arrive before the pipeline's own time for all 200. The bound on p95 is measured against that
+    time in the same run (the ``ask`` calls the bot made, timed as it made them), so a slow or busy machine
+    moves both: the bot's own share (acks, queueing, posts, reactions) must stay below the answering itself.
+    """
+    asked: list[float] = []
+
+    def timed_ask(question: str):
+        began = time.perf_counter()
+        try:
+            return bundled_pipeline.ask(question)
+        finally:
+            asked.append(time.perf_counter() - began)
+
+    bundled_pipeline.ask("Who is David Schenker?")  # warm: the first call of a cold model is not the load
+    bot = HttpBot(emulator, bundled_index, timed_ask)
     topics = ["David Schenker", "the Erbil drone", "Prime Minister Al-Sudani", "Hezbollah", "Antony Blinken",
               "the militias", "Joe Biden", "Iran's warning", "the Gaza war", "the Pentagon data"]
     try:
         began = time.monotonic()
-        sent_at = {}
+        sent_at, acks = {}, []
         for n in range(200):
             ts = f"1700001{n:03d}.000100"
             sent_at[ts] = time.monotonic()
             status, _ = bot.event(mention(f"What do the articles say about {topics[n % 10]}? (#{n})",
                                           channel="CLOAD", ts=ts))
+            acks.append(time.monotonic() - sent_at[ts])
             assert status == 200
         emulator.wait_for(lambda: len(posts_in(emulator, "CLOAD")) >= 200, timeout=240)
         elapsed = time.monotonic() - began
+        time.sleep(0.5)  # a second answer to any question would be posted by now
     finally:
         bot.close()
     posts = [c for c in emulator.calls_to("chat.postMessage") if c["params"].get("channel") == "CLOAD"]
     threads = [p["params"]["thread_ts"] for p in posts]
     assert sorted(threads) == sorted(sent_at)  # every question answered exactly once, in its own thread
+    assert all(p["params"]["text"] != APOLOGY for p in posts)
     latencies = sorted(p["at"] - sent_at[p["params"]["thread_ts"]] for p in posts)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
-    print(f"\nslack load: 200 answers in {elapsed:.1f} s = {200 / elapsed:.1f} answers/s, p95 {p95:.2f} s")
+    answering = sum(asked)
+    print(f"\nslack load: 200 answers in {elapsed:.1f} s = {200 / elapsed:.1f} answers/s, p95 {p95:.2f} s; "
+          f"answering alone {answering:.1f} s; slowest ack {max(acks):.3f} s")
+    assert len(asked) == 200
+    assert max(acks) < SLACK_ACK_DEADLINE  # acked before answering, even with 199 questions waiting
+    assert p95 < 1.5 * answering + 3.0, (p95, answering)
 
 
 def test_question_text_from_slack_is_unescaped_once():

@@ -8,7 +8,7 @@ import logging
 
 from qa_bot.redact import MASK, RedactingFilter, register_secrets
 
-from .helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, run_cli
 from .slack_emulator import SlackEmulator
 from .slack_process import BotProcess
 

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import re
+import signal
+import threading
 import time
+
+import pytest
 
 from qa_bot.slack.app import build_app
 from qa_bot.slack.outbox import Outbox
-from qa_bot.slack.run import socket_mode_handler
+from qa_bot.slack.run import serve, socket_mode_handler
 
+from ..unit.slack.fakes import FakeAsk
 from .slack_emulator import BOT_USER
-from .test_slack import emulator, settings_for  # noqa: F401 - the fixture and the settings
+from .test_slack import emulator, mention, send_event, settings_for  # noqa: F401 - the fixture and helpers
 
 QUESTIONS = ["Who is David Schenker?", "Where did the drone crash?", "Who is the Iraqi prime minister?",
              "What did Iran warn?", "How many attacks on US troops?", "Who is Antony Blinken?"]
@@ -89,9 +96,49 @@ def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundl
         assert call["params"]["channel"] == "CF" and "Sorry" not in call["params"].get("text", "")
 
 
-def test_stopping_during_an_outage_delivers_the_waiting_answers_or_names_them(tmp_path, bundled_index):
-    import signal
+def test_serve_stops_on_sigterm_after_delivering_the_waiting_answer(emulator, tmp_path, caplog):  # noqa: F811
+    """``serve`` in this process, with a fake ``ask``: SIGTERM stops it as Ctrl-C does, once the outbox is drained."""
+    emulator.fail("chat.postMessage", 10_000, 503, {"ok": False, "error": "service_unavailable"})
+    printed: list[str] = []
+    returned = threading.Event()
 
+    class Console:
+        def print(self, *objects: object) -> None:
+            printed.append(" ".join(str(o) for o in objects))
+
+    def slack_then_the_service_manager() -> None:
+        deadline = time.monotonic() + 30
+        while not printed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        found = re.fullmatch(r"qa-bot answers Slack on http://127\.0\.0\.1:(\d+)/slack/events \(Ctrl-C stops\)",
+                             printed[0] if printed else "")
+        if not found or returned.is_set():
+            return  # serve failed on its own: the test reports it; no signal to a process that is not serving
+        send_event(int(found.group(1)), mention("Who is David Schenker?", channel="CS", ts="1700009101.000100"))
+        # The client's own retries failed too: the answer now waits in the outbox (tried again in a second).
+        emulator.wait_for(lambda: any("will try again" in r.getMessage() for r in caplog.records), timeout=20)
+        emulator.faults.clear()  # Slack is back just as the bot is stopped
+        if not returned.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    helper = threading.Thread(target=slack_then_the_service_manager, daemon=True)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            serve(settings_for(emulator, tmp_path / "unused-index"), FakeAsk(), http=True, host="127.0.0.1", port=0,
+                  console=Console())
+    finally:
+        returned.set()
+    helper.join(timeout=30)
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
+    assert printed[1:] == ["Delivering 1 waiting answers before stopping…"], printed
+    delivered = emulator.delivered("chat.postMessage")
+    assert len(delivered) == 1 and delivered[0]["params"]["thread_ts"] == "1700009101.000100"
+    assert "assistant secretary of state" in json.dumps(delivered[0]["params"]["blocks"])
+
+
+def test_stopping_during_an_outage_delivers_the_waiting_answers_or_names_them(tmp_path, bundled_index):
     from .slack_emulator import SlackEmulator
     from .slack_process import BotProcess
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
 
-from .helpers import cli_env
+from ..helpers import cli_env
 from .slack_emulator import BOT_USER
 
 

@@ -1,0 +1,54 @@
+"""What the bot's listeners share: the settings, the answering function, the outbox and the duplicate filter."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qa_bot.config import Settings
+from qa_bot.records import Answer
+from qa_bot.slack.outbox import Outbox
+
+Ask = Callable[[str], Answer]
+
+
+class SeenEvents:
+    """A bounded, thread-safe memory of deliveries already taken (event ids, channel+ts keys)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, *keys: str) -> bool:
+        """True, and remember them, when none of ``keys`` was seen before."""
+        with self._lock:
+            if any(k in self._seen for k in keys if k):
+                return False
+            for key in keys:
+                if key:
+                    self._seen[key] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
+
+
+@dataclass(frozen=True, slots=True)
+class BotContext:
+    """One running bot's state, handed to every listener.
+
+    Attributes:
+        settings: the channel allowlist and whether other bots are answered.
+        ask: answers one question (the pipeline's ``ask``, or a fake in tests).
+        outbox: every post goes through it, so one Slack cannot take yet is tried again later.
+        seen: the deliveries already taken, so a retried or doubled event is answered once.
+        answer_lock: one question at a time on the CPU; Slack is acknowledged before it is taken.
+    """
+
+    settings: Settings
+    ask: Ask
+    outbox: Outbox
+    seen: SeenEvents = field(default_factory=SeenEvents)
+    answer_lock: threading.Lock = field(default_factory=threading.Lock)

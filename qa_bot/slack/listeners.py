@@ -1,0 +1,144 @@
+"""The bot's listeners: which Slack events it answers, once each, and how it answers them.
+
+Each listener is a plain function of the arguments bolt injects by name (``event``, ``client``, ``ack``...)
+plus a keyword-only ``bot``, the ``BotContext`` that ``register`` binds to it. Tests call them directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_bolt import Ack, App, BoltResponse
+from slack_sdk import WebClient
+
+from qa_bot.config import Settings
+from qa_bot.records import Answer
+from qa_bot.slack.context import BotContext
+from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
+from qa_bot.slack.outbox import describe
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+WORKING_REACTION = "hourglass_flowing_sand"
+APOLOGY = "Sorry, something went wrong while answering this question. Please try again in a moment."
+ASK_HINT = "Ask a question after /ask, for example: /ask Who is David Schenker?"
+_IGNORED_SUBTYPES = frozenset({"message_changed", "message_deleted", "message_replied", "bot_message",
+                               "channel_join", "channel_leave", "thread_broadcast"})
+
+
+def register(app: App, bot: BotContext) -> None:
+    """Attach the duplicate filter and the listeners to ``app``, each bound to ``bot``."""
+    app.middleware(_bind(drop_duplicates, bot))
+    app.event("app_mention")(_bind(on_mention, bot))
+    app.event("message")(_bind(on_message, bot))
+    app.command("/ask")(_bind(on_ask, bot))
+    app.action(SHARE_ACTION)(_bind(on_share, bot))
+
+
+def _bind(listener: F, bot: BotContext) -> F:
+    # Bolt injects a function's positional-or-keyword parameters by name (inspect.getfullargspec(...).args),
+    # so the keyword-only ``bot`` is left to the partial. update_wrapper keeps the name in bolt's logs.
+    return functools.update_wrapper(functools.partial(listener, bot=bot), listener)  # type: ignore[return-value]
+
+
+def drop_duplicates(body: dict[str, Any], next_: Callable[[], Any], *, bot: BotContext) -> Any:
+    """Global middleware: acknowledge a repeated delivery of an event (same ``event_id``) and go no further."""
+    if body.get("type") == "event_callback" and not bot.seen.first_time(f"id:{body.get('event_id', '')}"):
+        log.info("ignored a repeated delivery of %s", body.get("event_id"))
+        return BoltResponse(status=200, body="")  # acknowledged, not answered again
+    return next_()
+
+
+def allowed(channel: str, direct: bool, settings: Settings) -> bool:
+    """True when the bot answers in ``channel``: always in a direct message, else as the allowlist says."""
+    allow = settings.slack_channel_allowlist
+    return direct or not allow or channel in allow
+
+
+def wanted(event: dict[str, Any], settings: Settings) -> bool:
+    """True for a new message with text in an allowed channel, from a person (or a bot, if the settings allow).
+
+    Edits, deletions, joins and broadcasts are never wanted.
+    """
+    subtype = event.get("subtype")
+    if subtype in _IGNORED_SUBTYPES and not (settings.slack_allow_bots and subtype == "bot_message"):
+        return False
+    if event.get("bot_id") and not settings.slack_allow_bots:
+        return False
+    return bool(event.get("text")) and allowed(event.get("channel", ""), event.get("channel_type") == "im", settings)
+
+
+def on_mention(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+    """``app_mention``: answer the question in the message's thread."""
+    _answer_message(event, client, bot)
+
+
+def on_message(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+    """``message``: answer a direct message in its thread; messages in channels wait for a mention."""
+    if event.get("channel_type") == "im":
+        _answer_message(event, client, bot)
+
+
+def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+    """``/ask``: acknowledge at once, then answer privately to the asker, with a button to share the answer."""
+    question = question_from_event_text(command.get("text", ""))
+    if not question:
+        ack(text=ASK_HINT)
+        return
+    ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
+    channel, user = command["channel_id"], command["user_id"]
+    if not allowed(channel, channel.startswith("D"), bot.settings):  # D…: a direct-message channel
+        return
+    answer = _safe_ask(bot, question, channel)
+    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, share_button=True, user=user)
+
+
+def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+    """The share button of an ``/ask`` answer: post the answer to the same question in the channel."""
+    ack()
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    question = action.get("value", "")
+    if not channel or not question:
+        return
+    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel))
+
+
+def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -> None:
+    if not wanted(event, bot.settings):
+        return
+    channel, ts = event["channel"], event["ts"]
+    question = question_from_event_text(event["text"])
+    # One Slack message can arrive as several events (a mention is also a message): answer it once.
+    if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
+        return
+    _react(client, "reactions_add", channel, ts)
+    answer = _safe_ask(bot, question, channel)
+    _post_answer(bot, client.chat_postMessage, channel, question, answer, thread_ts=event.get("thread_ts") or ts)
+    _react(client, "reactions_remove", channel, ts)
+
+
+def _safe_ask(bot: BotContext, question: str, where: str) -> Answer | None:
+    try:
+        with bot.answer_lock:
+            return bot.ask(question)
+    except Exception:
+        log.exception("answering a question in %s failed", where)
+        return None
+
+
+def _post_answer(
+    bot: BotContext, call: Callable[..., Any], channel: str, question: str, answer: Answer | None,
+    share_button: bool = False, **kwargs: Any,
+) -> None:
+    blocks, text = answer_blocks(answer, question, share_button) if answer else (None, APOLOGY)
+    bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)
+
+
+def _react(client: WebClient, method: str, channel: str, ts: str) -> None:
+    try:
+        getattr(client, method)(channel=channel, timestamp=ts, name=WORKING_REACTION)
+    except Exception as exc:
+        log.debug("reaction %s in %s failed: %s", method, channel, describe(exc))

@@ -1,0 +1,73 @@
+"""Fakes for the listeners' unit tests: a Web API client and an ``ack`` that record calls, a fake ``ask``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from qa_bot.config import Settings
+from qa_bot.records import Answer, Quote
+from qa_bot.slack.context import BotContext
+from qa_bot.slack.outbox import Outbox
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+SENTENCE = "David Schenker is the assistant secretary of state for Near Eastern affairs."
+TITLE = "Reuters: U.S. forces under fire"
+
+
+class FakeClient:
+    """Any Web API method (``chat_postMessage``, ``reactions_add``...): records its arguments and returns ok."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(**kwargs: Any) -> dict[str, Any]:
+            self.calls.append((method, kwargs))
+            return {"ok": True}
+
+        return call
+
+    def to(self, method: str) -> list[dict[str, Any]]:
+        """The arguments of each call of ``method``, in order."""
+        return [kwargs for name, kwargs in self.calls if name == method]
+
+
+class FakeAck:
+    """Bolt's ``ack``: records what it was called with."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> None:
+        self.calls.append(kwargs)
+
+
+class FakeAsk:
+    """Answers every question with one quote of ``text`` from an article titled ``title``; records the questions."""
+
+    def __init__(self, text: str = SENTENCE, title: str = TITLE) -> None:
+        self.text, self.title = text, title
+        self.questions: list[str] = []
+
+    def __call__(self, question: str) -> Answer:
+        self.questions.append(question)
+        quote = Quote(text=self.text, doc_id="doc-1", title=self.title, url="https://example.com/a", date="2023-10-30",
+                      score=0.8, start=0, end=len(self.text), confidence=0.95)
+        return Answer(question=question, quotes=(quote,), confidence=0.95)
+
+
+def make_bot(ask: Callable[[str], Answer] | None = None, **settings: Any) -> BotContext:
+    """A ``BotContext`` with ``settings``; the Slack ones not given are the defaults, whatever the environment says."""
+    given = {"slack_channels": "", "slack_allow_bots": False, **settings}
+    return BotContext(Settings(_env_file=None, **given), ask or FakeAsk(), Outbox())
+
+
+def shown(post: dict[str, Any]) -> str:
+    """Everything a post shows: its blocks and its fallback text."""
+    return json.dumps(post.get("blocks") or [], ensure_ascii=False) + post.get("text", "")

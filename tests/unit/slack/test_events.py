@@ -1,0 +1,146 @@
+"""Mentions and direct messages: answered once, in their thread, only where and from whom the settings allow."""
+
+from __future__ import annotations
+
+import pytest
+from slack_bolt import BoltResponse
+
+from qa_bot.slack.listeners import APOLOGY, WORKING_REACTION, drop_duplicates, on_mention, on_message, wanted
+
+from .fakes import BOT_ID, BOT_USER, SENTENCE, TITLE, FakeAsk, FakeClient, make_bot, shown
+
+
+def mention(text: str = "Who is David Schenker?", channel: str = "C1", ts: str = "1700000001.000100", **extra):
+    return {"type": "app_mention", "user": "U42", "text": f"<@{BOT_USER}> {text}", "channel": channel, "ts": ts,
+            **extra}
+
+
+def direct(text: str = "Who is David Schenker?", channel: str = "D1", ts: str = "1700000002.000100", **extra):
+    return {"type": "message", "channel_type": "im", "user": "U42", "text": text, "channel": channel, "ts": ts,
+            **extra}
+
+
+def test_a_mention_is_answered_once_in_its_thread():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_mention(mention(), client, bot=bot)
+    on_mention(mention(), client, bot=bot)  # the same message again, under another event id
+    [post] = client.to("chat_postMessage")
+    assert post["channel"] == "C1" and post["thread_ts"] == "1700000001.000100"
+    assert SENTENCE in shown(post) and TITLE in shown(post)
+    assert post["text"] and post["unfurl_links"] is False  # a plain-text fallback beside the blocks
+    assert ask.questions == ["Who is David Schenker?"]  # the mention of the bot is not part of the question
+    assert [name for name, _ in client.calls] == ["reactions_add", "chat_postMessage", "reactions_remove"]
+    assert client.to("reactions_add")[0] == {"channel": "C1", "timestamp": "1700000001.000100",
+                                             "name": WORKING_REACTION}
+
+
+def test_a_mention_inside_a_thread_is_answered_in_that_thread():
+    client = FakeClient()
+    on_mention(mention(thread_ts="1699999999.000001"), client, bot=make_bot())
+    assert client.to("chat_postMessage")[0]["thread_ts"] == "1699999999.000001"
+
+
+def test_a_mention_without_a_question_is_not_answered():
+    ask, client = FakeAsk(), FakeClient()
+    on_mention(mention(text=""), client, bot=make_bot(ask))
+    assert ask.questions == [] and client.calls == []
+
+
+def test_a_direct_message_is_answered_once():
+    client = FakeClient()
+    bot = make_bot()
+    on_message(direct(), client, bot=bot)
+    on_message(direct(), client, bot=bot)  # delivered twice under two event ids
+    [post] = client.to("chat_postMessage")
+    assert post["channel"] == "D1" and post["thread_ts"] == "1700000002.000100" and SENTENCE in shown(post)
+
+
+def test_a_message_in_a_channel_waits_for_a_mention():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    message = {**mention(), "type": "message", "channel_type": "channel"}
+    on_message(message, client, bot=bot)
+    assert ask.questions == [] and client.calls == []
+    on_mention(mention(), client, bot=bot)  # the same message as a mention: answered, once
+    assert len(client.to("chat_postMessage")) == 1
+
+
+def test_a_repeated_event_id_is_acknowledged_and_not_passed_on():
+    bot = make_bot()
+    passed: list[str] = []
+    body = {"type": "event_callback", "event_id": "EvSAME", "event": mention()}
+    assert drop_duplicates(body, lambda: passed.append("first") or "next", bot=bot) == "next"
+    again = drop_duplicates(body, lambda: passed.append("again"), bot=bot)
+    assert isinstance(again, BoltResponse) and again.status == 200
+    assert passed == ["first"]
+    other = {**body, "event_id": "EvOTHER"}
+    drop_duplicates(other, lambda: passed.append("other"), bot=bot)
+    command = {"command": "/ask", "text": "Who?"}  # not an event: no event id to repeat
+    drop_duplicates(command, lambda: passed.append("command"), bot=bot)
+    drop_duplicates(command, lambda: passed.append("command"), bot=bot)
+    assert passed == ["first", "other", "command", "command"]
+
+
+IGNORED = {
+    "the bot's own message": direct(user=BOT_USER, bot_id=BOT_ID),
+    "another bot's message": direct(user="U9", bot_id="BOTHER", subtype="bot_message"),
+    "an edit": {**direct(), "subtype": "message_changed", "message": {"text": "Who is David Schenker?"}},
+    "a deletion": {**direct(), "subtype": "message_deleted"},
+    "a join": {**direct(), "subtype": "channel_join"},
+    "no text": direct(text=""),
+}
+
+
+@pytest.mark.parametrize("event", IGNORED.values(), ids=IGNORED.keys())
+def test_bots_edits_and_empty_messages_are_ignored(event):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    assert not wanted(event, bot.settings)
+    on_message(event, client, bot=bot)
+    on_mention({**event, "type": "app_mention"}, client, bot=bot)
+    assert ask.questions == [] and client.calls == []
+
+
+def test_other_bots_are_answered_when_the_settings_say_so_but_never_edits():
+    client = FakeClient()
+    bot = make_bot(slack_allow_bots=True)
+    on_message(IGNORED["another bot's message"], client, bot=bot)
+    on_message({**IGNORED["an edit"], "ts": "1700000003.000100"}, client, bot=bot)
+    [post] = client.to("chat_postMessage")
+    assert post["channel"] == "D1" and post["thread_ts"] == "1700000002.000100"
+
+
+def test_the_channel_allowlist_is_honoured_and_direct_messages_always_allowed():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask, slack_channels="CALLOWED, CALSO")
+    on_mention(mention(channel="CBLOCKED"), client, bot=bot)
+    assert ask.questions == [] and client.calls == []
+    on_mention(mention(channel="CALSO"), client, bot=bot)
+    on_message(direct(channel="D7"), client, bot=bot)
+    assert [p["channel"] for p in client.to("chat_postMessage")] == ["CALSO", "D7"]
+
+
+def test_a_failing_answer_gets_an_apology_in_the_thread():
+    def broken(question: str):
+        raise RuntimeError("index exploded")
+
+    client = FakeClient()
+    on_mention(mention(thread_ts="1699999999.000001"), client, bot=make_bot(broken))
+    [post] = client.to("chat_postMessage")
+    assert post["text"] == APOLOGY and post["blocks"] is None and post["thread_ts"] == "1699999999.000001"
+    assert "exploded" not in shown(post)
+    assert client.to("reactions_remove")  # the "working" reaction does not stay
+
+
+def test_slack_markup_in_an_article_is_shown_as_text_escaped_once():
+    text = "The mayor said <!channel> and <@U123> must read <http://evil.example|this> about the budget & taxes."
+    client = FakeClient()
+    ask = FakeAsk(text=text, title="Hostile Title <!channel>")
+    on_mention(mention(text="What about A &amp; B &lt;now&gt;?"), client, bot=make_bot(ask))
+    assert ask.questions == ["What about A & B <now>?"]  # Slack's escaping of the question undone once
+    post = shown(client.to("chat_postMessage")[0])
+    assert "<!channel>" not in post and "<@U123>" not in post and "<http://evil" not in post
+    assert "&lt;!channel&gt;" in post and "&lt;@U123&gt;" in post and "budget &amp; taxes" in post
+    assert "Hostile Title &lt;!channel&gt;" in post and "A &amp; B &lt;now&gt;" in post
+    assert "&amp;lt;" not in post and "&amp;amp;" not in post  # escaped once, not twice
