@@ -6,12 +6,11 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa_bot import store
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
-from qa_bot.index import BuildSummary, build_index
-from qa_bot.ingest import read_articles
+from qa_bot.index import BuildSummary, IndexWriter
+from qa_bot.ingest.read import read_articles
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,8 +23,9 @@ def build_from_paths(
 ) -> BuildSummary:
     """Read the articles under ``paths`` and build the index at ``settings.index_dir``.
 
-    Bad files are skipped, logged and counted. The previous index stays in place until the new
-    one is complete.
+    The build lock is taken first, once, for the whole job: a second build is refused before anything
+    is read or embedded. Bad files are skipped, logged and counted. The previous index stays in place
+    until the new one is complete.
 
     Raises:
         IngestError: a path is missing, or no article could be read.
@@ -34,38 +34,30 @@ def build_from_paths(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with store.build_lock(settings.index_dir):
-        pass  # refuse now, not after reading and embedding, when another build is running
-    report = read_articles(paths)
-    if not report.documents:
-        where = ", ".join(str(p) for p in paths)
-        raise IngestError(
-            f"no readable articles in {where} ({report.files_read} files read, {len(report.skipped)} skipped); "
-            "supported: .txt .md .html .htm .json .jsonl"
-        )
-    if embedder is None:
-        embedder = embedder_from_settings(settings)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=console is None,
-    ) as bar:
-        task = bar.add_task("Embedding passages and sentences", total=None)
+    with IndexWriter(settings.index_dir) as writer:
+        report = read_articles(paths)
+        if not report.documents:
+            where = ", ".join(str(p) for p in paths)
+            raise IngestError(
+                f"no readable articles in {where} ({report.files_read} files read, {len(report.skipped)} skipped); "
+                "supported: .txt .md .html .htm .json .jsonl"
+            )
+        if embedder is None:
+            embedder = embedder_from_settings(settings)
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=console is None,
+        ) as bar:
+            task = bar.add_task("Embedding passages and sentences", total=None)
 
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-        return build_index(
-            report.documents,
-            embedder,
-            settings.index_dir,
-            skipped=len(report.skipped),
-            sentences_per_passage=settings.sentences_per_passage,
-            overlap=settings.passage_overlap,
-            approximate_from=settings.approximate_from,
-            progress=progress,
-        )
+            return writer.build(
+                report.documents, embedder, settings.build_options(), skipped=len(report.skipped), progress=progress
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +58,23 @@ def _settings(**overrides: Any) -> Settings:
     return load_settings(**overrides)
 
 
+def prepare_process() -> None:
+    """Set what the libraries read from the environment, before any of them is imported.
+
+    Called by every entry point (this command, the scripts): no model hub is ever asked for anything,
+    the tokenizers do not fork threads of their own, and bm25s draws no progress bars over ours.
+    """
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("TOKENIZERS_PARALLELISM", "false"), ("DISABLE_TQDM", "1")):
+        os.environ.setdefault(name, value)
+
+
+def history_path() -> Path:
+    """Where the REPL keeps its question history (the XDG state folder)."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "qa-bot" / "history"
+
+
 def _setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 
@@ -100,6 +118,7 @@ def main(verbose: bool) -> None:
 
     Settings come from QA_BOT_* environment variables (or a .env file); flags override them.
     """
+    prepare_process()
     _setup_logging(verbose)
 
 
@@ -146,14 +165,14 @@ def ask(
 
     if not question and questions_file is None:
         raise ConfigError('give a question (qa-bot ask "Who is ...?") or --questions FILE')
-    settings = _settings(index_dir=index_dir, model=model)
+    settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
     pipeline = _open_pipeline(settings)
     questions = [" ".join(question)] if question else []
     if questions_file is not None:
         questions = [*questions, *_read_questions(questions_file)]
     console = _console()
     for number, text in enumerate(questions):
-        answer = pipeline.ask(text, max_quotes=max_quotes)
+        answer = pipeline.ask(text)
         if as_json:
             click.echo(answer_json(answer))
             continue
@@ -171,13 +190,8 @@ def repl(index_dir: Path | None, model: str | None, max_quotes: int | None) -> N
     """Ask questions one after another (type :help inside). Reads lines when stdin is not a terminal."""
     from qa_bot.repl import run_repl
 
-    settings = _settings(index_dir=index_dir, model=model)
-    run_repl(_open_pipeline(settings), _console(), max_quotes=max_quotes)
-
-
-def _stop_as_on_ctrl_c(signum: int, frame: object) -> None:
-    """systemd and docker stop a service with SIGTERM: stop as on Ctrl-C, delivering what is waiting."""
-    raise KeyboardInterrupt
+    settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
+    run_repl(_open_pipeline(settings), _console(), history_path())
 
 
 @main.command()
@@ -192,41 +206,12 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
     Slack's events, slash command and buttons on /slack/events.
     """
-    import signal
-
-    from qa_bot.errors import ConfigError
-    from qa_bot.slack.app import build_app, web_client
-    from qa_bot.slack.outbox import Outbox
-    from qa_bot.slack.run import make_http_server, socket_mode_handler
+    from qa_bot.slack.run import check_settings, serve
 
     settings = _settings(index_dir=index_dir)
-    if not http_mode and settings.slack_app_token is None:
-        raise ConfigError(
-            "SLACK_APP_TOKEN is not set: give the app-level token (xapp-...) for Socket Mode, or use --http"
-        )
-    client = web_client(settings)
+    check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
     pipeline = _open_pipeline(settings)
-    outbox = Outbox(settings.slack_retry_for)
-    app = build_app(settings, pipeline.ask, client=client, http=http_mode, outbox=outbox)
-    err = _console(stderr=True)
-    signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
-    try:
-        if http_mode:
-            server = make_http_server(app, host, port)
-            err.print(f"qa-bot answers Slack on http://{host}:{server.server_port}/slack/events (Ctrl-C stops)")
-            try:
-                server.serve_forever()
-            finally:
-                server.server_close()
-        else:
-            assert settings.slack_app_token is not None
-            handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
-            err.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
-            handler.start()  # type: ignore[attr-defined]
-    finally:
-        if outbox.waiting:
-            err.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
-            outbox.drain()
+    serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True))
 
 
 @main.group("index")
@@ -262,10 +247,10 @@ def index_info(index_dir: Path | None) -> None:
     """Show what an index holds and how it was built."""
     import json
 
-    from qa_bot.index import read_manifest
+    from qa_bot.index import describe_index
 
     settings = _settings(index_dir=index_dir)
-    click.echo(json.dumps(read_manifest(settings.index_dir), indent=2))
+    click.echo(json.dumps(describe_index(settings.index_dir).to_json(), indent=2))
 
 
 @index_group.command("verify")
@@ -279,14 +264,11 @@ def index_verify(index_dir: Path | None) -> None:
     from qa_bot.index import load_index
 
     settings = _settings(index_dir=index_dir)
-    index = load_index(settings.index_dir, hash_limit=None)
-    files, spec = index.manifest.get("files"), index.manifest.get("vector_index")
-    count = len(files) if isinstance(files, dict) else 0
-    kind = spec.get("kind") if isinstance(spec, dict) else "?"
+    info = load_index(settings.index_dir, hash_limit=None).describe()
     click.echo(
-        f"{settings.index_dir} is sound: {len(index.documents)} documents, {len(index.passages)} passages "
-        f"({kind} search), {len(index.sentences)} sentences; {count} files match their checksums "
-        f"(build {index.folder.name})"
+        f"{settings.index_dir} is sound: {info.documents} documents, {info.passages} passages "
+        f"({info.search} search), {info.sentences} sentences; {info.files} files match their checksums "
+        f"(build {info.build_dir.name})"
     )
 
 
@@ -314,7 +296,7 @@ def eval_command(
     index_root: Path, model: str | None,
 ) -> None:
     """Measure answer quality on a corpus and question set (xquad_en format)."""
-    from qa_bot.eval_run import run_eval
+    from qa_bot.eval.run import run_eval
 
     settings = _settings(model=model)
     run_eval(

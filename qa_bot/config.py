@@ -1,6 +1,7 @@
 """Settings: one pydantic-settings class, read from ``QA_BOT_*`` variables and an optional ``.env``.
 
-Only entry points build a ``Settings``; every other module takes it (or plain values) as arguments.
+Only entry points build a ``Settings``; every other module takes it, its option groups or plain values
+as arguments.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import ConfigError
@@ -16,8 +17,61 @@ from qa_bot.errors import ConfigError
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
-class Settings(BaseSettings):
-    """Every tunable of qa-bot; CLI flags override these."""
+class BuildOptions(BaseModel):
+    """How articles become passages, and how passages are searched: what an index build takes."""
+
+    sentences_per_passage: int = Field(4, ge=1, le=20, description="Sentences in a passage at most.")
+    passage_overlap: int = Field(1, ge=0, le=10, description="Sentences shared by neighbouring passages.")
+    approximate_from: int = Field(
+        50_000, ge=0, description="Passages from which passage search is approximate (IVF-SQ8); 0: always exact."
+    )
+    vector_store: Literal["faiss", "numpy"] = Field(
+        "faiss", description="Engine of the passage vector store: faiss, or numpy (brute force, for tests)."
+    )
+
+
+class AnswerOptions(BaseModel):
+    """Everything that shapes one answer, from retrieval to the quotes; ``QAPipeline.ask`` takes one."""
+
+    max_quotes: int = Field(3, ge=1, le=10, description="Quotes in an answer at most.")
+    max_quote_chars: int = Field(400, ge=80, le=4000, description="Longest quote.")
+    candidates: int = Field(40, ge=1, le=1000, description="Passages each retriever returns.")
+    fusion: Literal["weighted", "rrf"] = Field("weighted", description="How dense and keyword scores are fused.")
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Dense share of the fused score.")
+    passages_for_quotes: int = Field(8, ge=1, le=100, description="Best passages searched for quotes.")
+    abstain_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
+    )
+    # Confidence = logistic(a * best-ranked sentence cosine + b * share of question terms in the best passage + c),
+    # fitted by scripts/fit_confidence.py on answerable questions (xquad_en on its corpus, the bundled articles'
+    # own questions) against unanswerable ones (xquad_en asked of the bundled articles, off-topic questions).
+    confidence_cosine: float = Field(21.0, ge=0.0, description="Confidence model: weight of the cosine.")
+    confidence_coverage: float = Field(11.9, ge=0.0, description="Confidence model: weight of term coverage.")
+    confidence_bias: float = Field(-11.2, description="Confidence model: bias.")
+    duplicate_similarity: float = Field(
+        0.85, ge=0.0, description="Cosine from which two sentences count as one, shown once (>1: never)."
+    )
+    sentence_weight: float = Field(0.5, ge=0.0, description="Sentence score: weight of its cosine.")
+    keyword_weight: float = Field(0.2, ge=0.0, description="Sentence score: weight of its BM25.")
+    passage_weight: float = Field(0.3, ge=0.0, description="Sentence score: weight of its passage's score.")
+    type_weight: float = Field(0.1, ge=0.0, description="Sentence score: bonus for the kind of answer asked for.")
+    relative_floor: float = Field(
+        0.75, ge=0.0, le=1.0, description="A quote must score at least this share of the best one."
+    )
+    neighbour_ratio: float = Field(
+        0.8, ge=0.0, description="A neighbouring sentence joins a quote when it scores this share of it (>1: never)."
+    )
+    read_in_context: bool = Field(True, description="Also read each sentence together with the one before it.")
+    rerank_top: int = Field(10, ge=1, le=100, description="Best candidate sentences the reranker reads.")
+    rerank_weight: float = Field(0.5, ge=0.0, le=1.0, description="Reranker share of a sentence's score.")
+
+
+class Settings(BaseSettings, BuildOptions, AnswerOptions):
+    """Every setting of qa-bot, read once by an entry point; CLI flags override these.
+
+    The build and answer options are declared once, in :class:`BuildOptions` and :class:`AnswerOptions`,
+    and read here from the same ``QA_BOT_*`` variables as every other setting.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="QA_BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
@@ -36,30 +90,8 @@ class Settings(BaseSettings):
         None, description="Where exported ONNX models are kept (default: .models beside the index folder)."
     )
     batch_size: int = Field(32, ge=1, le=1024)
-    max_quotes: int = Field(3, ge=1, le=10, description="Quotes in an answer at most.")
-    max_quote_chars: int = Field(400, ge=80, le=4000)
-    candidates: int = Field(40, ge=1, le=1000, description="Passages each retriever returns.")
-    fusion: Literal["weighted", "rrf"] = "weighted"
-    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Dense share of the fused score.")
-    passages_for_quotes: int = Field(8, ge=1, le=100, description="Best passages searched for quotes.")
-    sentences_per_passage: int = Field(4, ge=1, le=20)
-    passage_overlap: int = Field(1, ge=0, le=10, description="Sentences shared by neighbours.")
-    approximate_from: int = Field(
-        50_000, ge=0, description="Passages from which passage search is approximate (IVF-SQ8); 0: always exact."
-    )
-    abstain_threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="Below this confidence the bot says the articles do not answer."
-    )
-    # Confidence = logistic(a * best-ranked sentence cosine + b * share of question terms in the best passage + c),
-    # fitted by scripts/fit_confidence.py on answerable questions (xquad_en on its corpus, the bundled articles'
-    # own questions) against unanswerable ones (xquad_en asked of the bundled articles, off-topic questions).
-    confidence_cosine: float = Field(21.0, ge=0.0)
-    confidence_coverage: float = Field(11.9, ge=0.0)
-    confidence_bias: float = -11.2
+    threads: int = Field(0, ge=0, le=256, description="CPU threads of the ONNX model; 0: all cores.")
     reranker: str = Field("", description="Cross-encoder folder for optional reranking; empty: off.")
-    rerank_top: int = Field(10, ge=1, le=100, description="Best candidate sentences the reranker reads.")
-    rerank_weight: float = Field(0.5, ge=0.0, le=1.0, description="Reranker share of a sentence's score.")
-    duplicate_similarity: float = Field(0.85, ge=0.0, le=1.0)
 
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")
@@ -77,6 +109,18 @@ class Settings(BaseSettings):
     slack_retry_for: float = Field(
         600.0, ge=0.0, description="Seconds an answer Slack could not take (outage, 5xx, 429) is kept and retried."
     )
+
+    def model_cache(self) -> Path:
+        """Where exported models are kept: ``model_cache_dir``, or ``.models`` beside the index folder."""
+        return self.model_cache_dir or Path(self.index_dir).resolve().parent / ".models"
+
+    def build_options(self) -> BuildOptions:
+        """The build options of these settings."""
+        return BuildOptions.model_validate(self.model_dump(include=set(BuildOptions.model_fields)))
+
+    def answer_options(self) -> AnswerOptions:
+        """The answer options of these settings."""
+        return AnswerOptions.model_validate(self.model_dump(include=set(AnswerOptions.model_fields)))
 
     @property
     def slack_channel_allowlist(self) -> frozenset[str]:

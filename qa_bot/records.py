@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +40,20 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A passage found by retrieval, with its scores."""
+    """A passage found by retrieval, with its fused score."""
 
     passage_id: int
     score: float
-    dense: float = 0.0
-    keyword: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the confidence model reads of an answer (see :mod:`qa_bot.answer.confidence`)."""
+
+    cosine: float
+    """The cosine of the best-ranked sentence, read alone."""
+    coverage: float
+    """The share of the question's keyword terms found in the best passage."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +127,8 @@ class Answer:
     quotes: tuple[Quote, ...] = ()
     confidence: float = 0.0
     notice: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence | None = None
+    """What the confidence was computed from; None when no sentence was a candidate."""
 
     @property
     def answered(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,21 +19,15 @@ HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Sc
   :quit      leave (Ctrl-D works too; Ctrl-C clears the line)"""
 
 
-def history_path() -> Path:
-    """Where the REPL keeps its question history (XDG state folder)."""
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "qa-bot" / "history"
-
-
 def _sources(pipeline: QAPipeline) -> str:
-    lines = [f"[bold]{len(pipeline.index.documents)} articles[/bold] in {pipeline.index.folder}:"]
+    lines = [f"[bold]{len(pipeline.index.documents)} articles[/bold] in {pipeline.index.build_dir}:"]
     for doc in pipeline.index.documents:
         extra = " · ".join(x for x in (doc.date, doc.url) if x)
         lines.append(f"  • {doc.title} [dim]({doc.doc_id}{' · ' + extra if extra else ''})[/dim]")
     return "\n".join(lines)
 
 
-def handle(line: str, pipeline: QAPipeline, console: Console, max_quotes: int | None) -> bool:
+def handle(line: str, pipeline: QAPipeline, console: Console) -> bool:
     """Act on one line of input; False when the user asked to leave."""
     from rich.markup import escape
 
@@ -54,17 +47,17 @@ def handle(line: str, pipeline: QAPipeline, console: Console, max_quotes: int | 
         return True
     if pipeline.refresh():
         console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
-    console.print(answer_markup(pipeline.ask(text, max_quotes=max_quotes)))
+    console.print(answer_markup(pipeline.ask(text)))
     return True
 
 
-def run_repl(pipeline: QAPipeline, console: Console, max_quotes: int | None = None) -> None:
-    """Read questions and answer them until :quit, Ctrl-D or the end of input."""
+def run_repl(pipeline: QAPipeline, console: Console, history: Path | None = None) -> None:
+    """Read questions and answer them until :quit, Ctrl-D or the end of input; ``history`` keeps past questions."""
     if not sys.stdin.isatty():
         for line in sys.stdin:
             if line.strip() and not line.lstrip().startswith(":"):
                 console.print(f"[bold]Q: {line.strip()}[/bold]", markup=True, highlight=False)
-            if not handle(line, pipeline, console, max_quotes):
+            if not handle(line, pipeline, console):
                 break
             console.print()
         return
@@ -72,13 +65,14 @@ def run_repl(pipeline: QAPipeline, console: Console, max_quotes: int | None = No
     from prompt_toolkit.formatted_text import HTML
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    path = history_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        history: FileHistory | InMemoryHistory = FileHistory(str(path))
-    except OSError:
-        history = InMemoryHistory()
-    session: PromptSession[str] = PromptSession(history=history)
+    kept: FileHistory | InMemoryHistory = InMemoryHistory()
+    if history is not None:
+        try:
+            history.parent.mkdir(parents=True, exist_ok=True)
+            kept = FileHistory(str(history))
+        except OSError:
+            pass
+    session: PromptSession[str] = PromptSession(history=kept)
     documents = len(pipeline.index.documents)
     console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")
     while True:
@@ -88,7 +82,7 @@ def run_repl(pipeline: QAPipeline, console: Console, max_quotes: int | None = No
             continue
         except EOFError:
             break
-        if not handle(line, pipeline, console, max_quotes):
+        if not handle(line, pipeline, console):
             break
         console.print()
     console.print("[dim]bye[/dim]")

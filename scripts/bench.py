@@ -37,12 +37,15 @@ def build_texts(corpus: Path) -> list[str]:
     """The texts an index build of ``corpus`` embeds (its passages, then its sentences)."""
     from qa_bot.config import Settings
     from qa_bot.embed import embedder_from_settings
-    from qa_bot.index import _chunk
-    from qa_bot.ingest import read_articles
+    from qa_bot.ingest.read import read_articles
+    from qa_bot.ingest.segment import chunk_documents
 
     documents = read_articles([corpus]).documents
-    counter = embedder_from_settings(Settings(index_dir=Path(tempfile.mkdtemp()) / "i"))
-    sentences, passages = _chunk(documents, counter, 4, 1)
+    settings = Settings(index_dir=Path(tempfile.mkdtemp()) / "i")
+    counter = embedder_from_settings(settings)
+    sentences, passages = chunk_documents(
+        documents, counter.max_tokens, counter.count_tokens, settings.sentences_per_passage, settings.passage_overlap
+    )
     spans = [*passages, *sentences]
     return [documents[s.doc_index].text[s.start: s.end] for s in spans]
 
@@ -85,14 +88,16 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes; empty to skip")
     parser.add_argument("--plot", type=Path, default=None, help="draw the scaling curves as this PNG")
     args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from qa_bot.cli import prepare_process
 
+    prepare_process()
     from sentence_transformers import SentenceTransformer
 
     from qa_bot.build import build_from_paths
     from qa_bot.config import Settings
-    from qa_bot.embed import bundled_model_folder, embedder_from_settings
-    from qa_bot.evaluate import read_questions
+    from qa_bot.embed import embedder_from_settings
+    from qa_bot.embed.models import bundled_model_folder
+    from qa_bot.eval.metrics import read_questions
     from qa_bot.pipeline import QAPipeline
 
     work = Path(tempfile.mkdtemp(prefix="qa-bot-bench-"))

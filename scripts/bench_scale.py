@@ -45,40 +45,39 @@ def synthetic(base: np.ndarray, count: int, seed: int) -> np.ndarray:
     return out
 
 
-def timed_search(index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
+def timed_search(store, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
     """(ids, per-query milliseconds) searching one query at a time, as the bot does."""
     ids, times = [], []
     for query in queries:
         began = time.perf_counter()
-        ids.append(index.search(query.reshape(1, -1), k)[1][0])
+        ids.append(store.search(query, k)[0])
         times.append((time.perf_counter() - began) * 1000)
     return np.array(ids), times
 
 
-def index_bytes(index) -> int:
-    """Bytes the index holds, as its serialised size (codes, lists, quantiser)."""
-    import faiss
-
-    with tempfile.NamedTemporaryFile(suffix=".faiss") as handle:
-        faiss.write_index(index, handle.name)
-        return Path(handle.name).stat().st_size
+def saved(store) -> tuple[int, dict]:
+    """(bytes the store holds, as the size of what it saves (codes, lists, quantiser); its manifest entry)."""
+    with tempfile.TemporaryDirectory() as folder:
+        entry = store.save(Path(folder))
+        return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()), entry
 
 
 def measure(base: np.ndarray, queries: np.ndarray, size: int, approximate_from: int = 1) -> dict[str, object]:
-    """Build both indexes over ``size`` synthetic vectors and measure them on ``queries``."""
+    """Build both FAISS layouts over ``size`` synthetic vectors and measure them on ``queries``."""
     import faiss
 
-    from qa_bot.vector_index import build_vector_index, recall_at_k
+    from qa_bot.index import build_vector_store, recall_at_k
 
     vectors = synthetic(base, size, seed=size)
     probes = synthetic(base, 2_000, seed=size + 1)  # like the sentence vectors a real build calibrates on
     faiss.omp_set_num_threads(2)
     began = time.perf_counter()
-    exact, _ = build_vector_index(vectors, probes, approximate_from=0)
+    exact = build_vector_store("faiss", vectors, probes, approximate_from=0)
     exact_build = time.perf_counter() - began
     began = time.perf_counter()
-    approx, spec = build_vector_index(vectors, probes, approximate_from=approximate_from)
+    approx = build_vector_store("faiss", vectors, probes, approximate_from=approximate_from)
     approx_build = time.perf_counter() - began
+    (exact_bytes, _), (approx_bytes, spec) = saved(exact), saved(approx)
     faiss.omp_set_num_threads(1)  # the budget is per query on one core
     exact_ids, exact_ms = timed_search(exact, queries)
     approx_ids, approx_ms = timed_search(approx, queries)
@@ -86,28 +85,29 @@ def measure(base: np.ndarray, queries: np.ndarray, size: int, approximate_from: 
         "passages": size,
         "exact p50 ms": statistics.median(exact_ms),
         "exact p95 ms": float(np.percentile(exact_ms, 95)),
-        "exact MB": index_bytes(exact) / 1e6,
+        "exact MB": exact_bytes / 1e6,
         "exact build s": exact_build,
-        "approx kind": spec.kind,
-        "approx nlist": spec.nlist,
-        "approx nprobe": spec.nprobe,
+        "approx kind": spec["layout"],
+        "approx nlist": spec["nlist"],
+        "approx nprobe": spec["nprobe"],
         "approx p50 ms": statistics.median(approx_ms),
         "approx p95 ms": float(np.percentile(approx_ms, 95)),
-        "approx MB": index_bytes(approx) / 1e6,
+        "approx MB": approx_bytes / 1e6,
         "approx build s": approx_build,
         "recall@10 (questions)": recall_at_k(approx_ids, exact_ids),
-        "recall@10 (build calibration)": spec.recall_at_10,
+        "recall@10 (build calibration)": spec["recall_at_10"],
     }
     faiss.omp_set_num_threads(2)
     return row
 
 
-def real_vectors(index_dir: Path) -> tuple[np.ndarray, object]:
-    """(passage and sentence vectors of the index, its manifest)."""
+def real_vectors(index_dir: Path) -> tuple[np.ndarray, str]:
+    """(passage and sentence vectors of the index, the embedding backend it was built with)."""
     from qa_bot.index import load_index
 
     index = load_index(index_dir)
-    return np.vstack([np.asarray(index.passage_vector_rows), np.asarray(index.sentence_vectors)]), index.manifest
+    vectors = np.vstack([index.passage_vectors(), index.sentence_vectors(range(index.sentence_count))])
+    return vectors, index.describe().backend
 
 
 def run(base: np.ndarray, queries: np.ndarray, sizes: list[int]) -> list[dict[str, object]]:
@@ -164,12 +164,14 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, default=None, help="also draw the scaling curves as a PNG")
     args = parser.parse_args()
 
+    from qa_bot.cli import prepare_process
     from qa_bot.config import Settings
     from qa_bot.embed import embedder_from_settings
-    from qa_bot.evaluate import read_questions
+    from qa_bot.eval.metrics import read_questions
 
-    base, manifest = real_vectors(args.index)
-    settings = Settings(index_dir=args.index, embed_backend=manifest["backend"])  # type: ignore[index]
+    prepare_process()
+    base, backend = real_vectors(args.index)
+    settings = Settings(index_dir=args.index, embed_backend=backend)
     questions = [q.question for q in read_questions(args.questions)][: args.queries]
     queries = embedder_from_settings(settings).encode(questions)
     rows = run(base, np.ascontiguousarray(queries, dtype=np.float32), [int(s) for s in args.sizes.split(",")])

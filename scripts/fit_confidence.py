@@ -9,61 +9,31 @@ It reads two domains at once, so that no one data set decides:
 - unanswerable: xquad_en asked of the bundled articles, and the off-topic questions
   (tests/data/offtopic_questions.txt).
 
-For each question it takes the two inputs of ``qa_bot.answer.evidence`` (the best-ranked sentence's cosine,
-and the share of question terms in the best passage), fits weights and a bias by Newton's method,
-and prints them as the settings QA_BOT_CONFIDENCE_COSINE, _COVERAGE and _BIAS, with the abstain
-rate of each group at the threshold QA_BOT_ABSTAIN_THRESHOLD.
+For each question it asks the pipeline (never abstaining) and reads the answer's evidence (the best-ranked
+sentence's cosine, and the share of question terms in the best passage). ``qa_bot.answer.confidence.fit``
+fits the logistic model's weights and bias, printed as the settings QA_BOT_CONFIDENCE_COSINE, _COVERAGE and
+_BIAS, with the abstain rate of each group at the threshold QA_BOT_ABSTAIN_THRESHOLD under the new weights.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 ROOT = Path(__file__).resolve().parent.parent
 XQUAD = ROOT / "data" / "eval" / "xquad_en"
 TEST_DATA = ROOT / "tests" / "data"
 
 
-def features(pipeline, questions: list[str]) -> np.ndarray:
-    """(best-ranked sentence's cosine, coverage) per question; (0, 0) when no sentence is a candidate."""
-    from qa_bot.answer import evidence, score_sentences
-    from qa_bot.pipeline import quote_options
-    from qa_bot.retrieve import make_query
-
-    settings, index = pipeline.settings, pipeline.index
-    options = quote_options(settings)
-    vectors = pipeline.embedder.encode(questions)
-    rows = []
-    for text, vector in zip(questions, vectors, strict=True):
-        query = make_query(text, vector)
-        hits = pipeline.passages(index, query)
-        scored = score_sentences(index, query, hits, options)
-        rows.append(evidence(index, query, hits, scored) if scored else (0.0, 0.0))
-    return np.array(rows, dtype=np.float64)
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, steps: int = 50) -> np.ndarray:
-    """Weights (one per column of ``x``, then the bias) of a logistic regression, by Newton's method."""
-    design = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(design.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-design @ w))
-        gradient = design.T @ (p - y) + ridge * w
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(len(w))
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
+def evidence_of(pipeline, questions: list[str]) -> list:
+    """The evidence of each question's answer, asked of ``pipeline`` never abstaining (None: no candidate)."""
+    options = pipeline.options.model_copy(update={"abstain_threshold": 0.0})
+    return [pipeline.ask(question, options).evidence for question in questions]
 
 
 def main() -> int:
@@ -73,13 +43,17 @@ def main() -> int:
 
     from rich.console import Console
 
+    from qa_bot.answer.confidence import answer_confidence, fit
     from qa_bot.build import build_from_paths
+    from qa_bot.cli import prepare_process
     from qa_bot.config import load_settings
     from qa_bot.embed import embedder_from_settings
-    from qa_bot.eval_run import open_corpus_index
-    from qa_bot.evaluate import read_questions
+    from qa_bot.eval.metrics import read_questions
+    from qa_bot.eval.run import open_corpus_index
     from qa_bot.index import load_index
     from qa_bot.pipeline import QAPipeline
+
+    prepare_process()
 
     err = Console(stderr=True)
     settings = load_settings()
@@ -95,21 +69,20 @@ def main() -> int:
         own = [json.loads(line)["question"] for line in own_lines if line.strip()]
         offtopic = [q for q in (TEST_DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()]
         groups = {
-            "xquad_en on its corpus (answerable)": (features(xquad, xquad_questions), 1),
-            "bundled articles' questions (answerable)": (features(bundled, own), 1),
-            "xquad_en on the bundled articles (unanswerable)": (features(bundled, xquad_questions), 0),
-            "off-topic on the bundled articles (unanswerable)": (features(bundled, offtopic), 0),
+            "xquad_en on its corpus (answerable)": (evidence_of(xquad, xquad_questions), True),
+            "bundled articles' questions (answerable)": (evidence_of(bundled, own), True),
+            "xquad_en on the bundled articles (unanswerable)": (evidence_of(bundled, xquad_questions), False),
+            "off-topic on the bundled articles (unanswerable)": (evidence_of(bundled, offtopic), False),
         }
-    x = np.vstack([f for f, _ in groups.values()])
-    y = np.concatenate([np.full(len(f), label, dtype=np.float64) for f, label in groups.values()])
-    cosine, coverage, bias = fit_logistic(x, y)
-    print(f"QA_BOT_CONFIDENCE_COSINE={cosine:.1f}")
-    print(f"QA_BOT_CONFIDENCE_COVERAGE={coverage:.1f}")
-    print(f"QA_BOT_CONFIDENCE_BIAS={bias:.1f}")
-    weights = np.array([round(cosine, 1), round(coverage, 1)])
-    for name, (f, _) in groups.items():
-        confidence = 1.0 / (1.0 + np.exp(-(f @ weights + round(bias, 1))))
-        print(f"{name}: {len(f)} questions, abstained {np.mean(confidence < settings.abstain_threshold):.1%}")
+    found = [e for evidence, _ in groups.values() for e in evidence]
+    labels = [answerable for evidence, answerable in groups.values() for _ in evidence]
+    weights = fit(found, labels)
+    for name, value in weights.items():
+        print(f"QA_BOT_{name.upper()}={value:.1f}")
+    options = settings.answer_options().model_copy(update=weights)
+    for name, (evidence, _) in groups.items():
+        abstained = [e is None or answer_confidence(e, options) < options.abstain_threshold for e in evidence]
+        print(f"{name}: {len(evidence)} questions, abstained {np.mean(abstained):.1%}")
     return 0
 
 

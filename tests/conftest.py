@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake embedder for fast unit tests, the real model and indexes for integration tests."""
+"""What both suites share: the fake embedder, paths, hypothesis profiles. The real model's fixtures are in
+``tests/integration/conftest.py``; ``tests/unit`` never loads it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from qa_bot.cli import prepare_process
+
+prepare_process()  # offline, as every entry point: no test can reach a model hub
 
 # Property tests replay the same examples on every run (CI must not flake); HYPOTHESIS_PROFILE=explore searches anew.
 hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None, print_blob=True)
@@ -26,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "data" / "articles"
 XQUAD = ROOT / "data" / "eval" / "xquad_en"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+MODEL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa-bot" / "test-models"
+"""Where the integration suite keeps the int8 export of the model across test sessions: the export takes
+about a minute, and its folder inside is keyed by the model folder (see ``qa_bot.embed.onnx_export``)."""
 
 
 class FakeEmbedder:
@@ -56,47 +60,9 @@ class FakeEmbedder:
         return out
 
 
-SHARED_ROOT = Path(tempfile.mkdtemp(prefix="qa-bot-tests-"))
-MODEL_CACHE = SHARED_ROOT / ".models"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _remove_shared_root():
-    yield
-    shutil.rmtree(SHARED_ROOT, ignore_errors=True)
-
-
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
-
-
-@pytest.fixture(scope="session")
-def real_embedder():
-    from qa_bot.config import Settings
-    from qa_bot.embed import embedder_from_settings
-
-    # The shipped default (int8 ONNX), exported once into a folder the CLI tests' indexes sit beside.
-    return embedder_from_settings(Settings(index_dir=SHARED_ROOT / "index"))
-
-
-@pytest.fixture(scope="session")
-def bundled_index(tmp_path_factory, real_embedder) -> Path:
-    """An index of the two bundled articles, built once with the real model."""
-    from qa_bot.build import build_from_paths
-    from qa_bot.config import Settings
-
-    folder = SHARED_ROOT / "bundled-index"
-    build_from_paths(Settings(index_dir=folder), [ARTICLES], embedder=real_embedder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def bundled_pipeline(bundled_index, real_embedder):
-    from qa_bot.config import Settings
-    from qa_bot.pipeline import QAPipeline
-
-    return QAPipeline.open(Settings(index_dir=bundled_index), real_embedder)
 
 
 @pytest.fixture

@@ -1,0 +1,55 @@
+"""How sure an answer is: a logistic model of its evidence, and the fit that sets the model's weights.
+
+The model reads an answer's :class:`~qa_bot.records.Evidence` (the best-ranked sentence's cosine, and
+the share of the question's keyword terms in the best passage). Its weights are settings
+(``confidence_cosine``, ``confidence_coverage``, ``confidence_bias``), printed by ``scripts/fit_confidence.py``,
+which fits them with :func:`fit` on answerable against unanswerable questions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from qa_bot.config import AnswerOptions
+from qa_bot.records import Evidence
+
+
+def calibrated_confidence(cosine: float, coverage: float, options: AnswerOptions) -> float:
+    """The probability, in [0, 1], that the articles answer the question, from the two inputs of the model."""
+    z = options.confidence_cosine * cosine + options.confidence_coverage * coverage + options.confidence_bias
+    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+
+def answer_confidence(evidence: Evidence, options: AnswerOptions) -> float:
+    """The probability that the articles answer the question, from an answer's ``evidence``."""
+    return calibrated_confidence(evidence.cosine, evidence.coverage, options)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, steps: int = 50) -> np.ndarray:
+    """Weights (one per column of ``x``, then the bias) of a logistic regression, by Newton's method."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(design.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + ridge * w
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def fit(evidence: Sequence[Evidence | None], answerable: Sequence[bool]) -> dict[str, float]:
+    """The confidence settings (``confidence_cosine``, ``_coverage``, ``_bias``) fitted to ``evidence``.
+
+    A question with no evidence (no candidate sentence at all) counts as evidence (0, 0). The weights are
+    rounded to one decimal, as the settings carry them; pass them to ``AnswerOptions.model_copy(update=...)``.
+    """
+    x = np.array([(e.cosine, e.coverage) if e is not None else (0.0, 0.0) for e in evidence], dtype=np.float64)
+    y = np.array(answerable, dtype=np.float64)
+    cosine, coverage, bias = (round(float(w), 1) for w in fit_logistic(x, y))
+    return {"confidence_cosine": max(0.0, cosine), "confidence_coverage": max(0.0, coverage), "confidence_bias": bias}

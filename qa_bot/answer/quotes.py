@@ -1,0 +1,203 @@
+"""Turn the best-scored sentences into verbatim, sourced quotes, or an abstention."""
+
+from __future__ import annotations
+
+import re
+from itertools import takewhile
+
+from qa_bot.answer.answer_type import AnswerType, candidates, expected_type
+from qa_bot.answer.confidence import answer_confidence, calibrated_confidence
+from qa_bot.answer.rerank import Reranker
+from qa_bot.answer.retrieve import Query
+from qa_bot.answer.sentences import ScoredSentence, rerank, score_sentences
+from qa_bot.config import AnswerOptions
+from qa_bot.index import Index
+from qa_bot.records import Answer, Evidence, Hit, Quote, SourceRef
+from qa_bot.terms import terms
+
+_BACK_REFERENCE = re.compile(r"^(?:he|she|it|they|this|these|those|his|her|its|their|the latter|the former)\b", re.I)
+
+
+def best_window(text: str, question_terms: set[str], max_chars: int) -> tuple[int, int]:
+    """(start, end) of the part of ``text`` (at most ``max_chars``, word-aligned) richest in question terms."""
+    if len(text) <= max_chars:
+        return 0, len(text)
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    stems = terms([text[s:e] for s, e in words])
+    hits = [1 if question_terms.intersection(ws) else 0 for ws in stems]
+    best = (-1, 0, 0)
+    j = 0
+    count = 0
+    for i in range(len(words)):
+        j = max(j, i)
+        while j < len(words) and words[j][1] - words[i][0] <= max_chars:
+            count += hits[j]
+            j += 1
+        if j > i and count > best[0]:
+            best = (count, words[i][0], words[j - 1][1])
+        if j > i:
+            count -= hits[i]
+    if best[0] < 0:  # a single word longer than max_chars
+        return 0, max_chars
+    return best[1], best[2]
+
+
+def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options: AnswerOptions) -> tuple[int, int]:
+    """(first, last) sentence ids of the quote around ``sentence_id``: the sentence or two that answer.
+
+    ``scores`` are the sentences' scores read alone: read in context, the sentence after the chosen
+    one would borrow the chosen one's words. A neighbour joins when it scores nearly as well
+    (``neighbour_ratio``), or, for the previous sentence, when the chosen one starts by referring
+    back to it ("He is also ..."); the two must fit in ``max_quote_chars`` and stand in the same
+    paragraph.
+    """
+    around = range(max(sentence_id - 1, 0), min(sentence_id + 1, index.sentence_count - 1) + 1)
+    rows = dict(zip(around, index.sentence_spans(around).tolist(), strict=True))
+    doc_index, start, end = rows[sentence_id]
+    text = index.document(doc_index).text
+
+    def joinable(other: int) -> bool:
+        if other not in rows or rows[other][0] != doc_index:
+            return False
+        _, other_start, other_end = rows[other]
+        between = text[min(end, other_end): max(start, other_start)]
+        fits = max(end, other_end) - min(start, other_start) <= options.max_quote_chars
+        return fits and "\n\n" not in between  # one paragraph only
+
+    own = scores.get(sentence_id, 0.0)
+    close = [n for n in (sentence_id - 1, sentence_id + 1)
+             if n in scores and scores[n] >= options.neighbour_ratio * own and joinable(n)]
+    if close:
+        other = max(close, key=lambda n: scores[n])
+        return min(sentence_id, other), max(sentence_id, other)
+    if _BACK_REFERENCE.match(text[start:end]) and joinable(sentence_id - 1):
+        return sentence_id - 1, sentence_id
+    return sentence_id, sentence_id
+
+
+def _share_of_terms(asked: set[str], text: str) -> float:
+    return len(asked & set(terms([text])[0])) / len(asked) if asked else 0.0
+
+
+def term_coverage(index: Index, query: Query, hits: list[Hit]) -> float:
+    """The share of the question's keyword terms found in the best passage (0 when it has none)."""
+    if not hits:
+        return 0.0
+    return _share_of_terms(set(query.terms), index.texts(index.passage_spans([hits[0].passage_id]))[0])
+
+
+def make_answer(
+    index: Index, query: Query, hits: list[Hit], options: AnswerOptions, reranker: Reranker | None = None
+) -> Answer:
+    """The answer to ``query`` from retrieval ``hits``: up to ``max_quotes`` quotes, or an abstention.
+
+    Sentences close to one already chosen (cosine >= ``duplicate_similarity``) are not repeated:
+    when they come from another document, that document is listed as another source of the quote.
+    The answer carries its :class:`~qa_bot.records.Evidence`, what its confidence was computed from.
+    """
+    scored = score_sentences(index, query, hits, options)
+    if not scored:
+        return Answer(question=query.text)
+    # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
+    evidence = Evidence(scored[0].cosine, term_coverage(index, query, hits))
+    confidence = answer_confidence(evidence, options)
+    if reranker is not None:
+        scored = rerank(index, query, scored, reranker, options)
+    if confidence < options.abstain_threshold:
+        return Answer(question=query.text, confidence=confidence, evidence=evidence)
+    chosen = _choose(index, scored, options)
+    question_terms = set(query.terms)
+    quotes = [_quote(index, candidate, span, also, question_terms, confidence, options)
+              for candidate, span, also in chosen]
+    # A further quote that the calibrated model doubts answers at all would only mislead.
+    quotes = quotes[:1] + [q for q in quotes[1:] if q.confidence >= options.abstain_threshold]
+    ordered, notice = prefer_newest(quotes, query.text)
+    return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice, evidence=evidence)
+
+
+Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef]]
+"""A sentence chosen for a quote, the (first, last) sentences its quote spans, and its other sources."""
+
+
+def _choose(index: Index, scored: list[ScoredSentence], options: AnswerOptions) -> list[Chosen]:
+    """The sentences to quote, best first, each once: near-duplicates become other sources of a quote."""
+    floor = scored[0].score * options.relative_floor
+    eligible = list(takewhile(lambda c: c.score >= floor, scored))
+    ids = [c.sentence_id for c in eligible]
+    vectors, spans = index.sentence_vectors(ids), index.sentence_spans(ids).tolist()
+    alone = {c.sentence_id: c.alone for c in scored}
+    chosen: list[Chosen] = []
+    kept_rows: list[int] = []
+    covered: set[int] = set()
+    for row, candidate in enumerate(eligible):
+        if candidate.sentence_id in covered:
+            continue
+        duplicate = next((k for k in kept_rows if float(vectors[k] @ vectors[row]) >= options.duplicate_similarity),
+                         None)
+        if duplicate is not None:
+            also = chosen[kept_rows.index(duplicate)][2]
+            doc_id = index.document(spans[row][0]).doc_id
+            if doc_id != index.document(spans[duplicate][0]).doc_id and doc_id not in {r.doc_id for r in also}:
+                also.append(_source(index, *spans[row]))
+            continue
+        if len(chosen) < options.max_quotes:
+            first, last = quote_span(index, candidate.sentence_id, alone, options)
+            covered.update(range(first, last + 1))
+            chosen.append((candidate, (first, last), []))
+            kept_rows.append(row)
+    return chosen
+
+
+def _source(index: Index, doc_index: int, start: int, end: int) -> SourceRef:
+    doc = index.document(doc_index)
+    return SourceRef(doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end])
+
+
+def _quote(
+    index: Index,
+    candidate: ScoredSentence,
+    span: tuple[int, int],
+    also: list[SourceRef],
+    question_terms: set[str],
+    confidence: float,
+    options: AnswerOptions,
+) -> Quote:
+    (doc_index, start, _), (_, _, end) = index.sentence_spans(span).tolist()
+    doc = index.document(doc_index)
+    lo, hi = best_window(doc.text[start:end], question_terms, options.max_quote_chars)
+    text = doc.text[start + lo: start + hi]
+    return Quote(
+        text=text,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        url=doc.url,
+        date=doc.date,
+        score=max(0.0, min(1.0, candidate.score)),  # the score quotes are ordered by
+        # How likely this quote answers: the calibrated model on the quote's own cosine and the share of
+        # question terms it holds, never above the answer's.
+        confidence=min(confidence, calibrated_confidence(
+            candidate.cosine, _share_of_terms(question_terms, text), options
+        )),
+        start=start + lo,
+        end=start + hi,
+        also_in=tuple(also),
+        cut_before=lo > 0,
+        cut_after=start + hi < end,
+    )
+
+
+def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...], str | None]:
+    """When the two best quotes come from dated articles and give different numbers or dates, put the
+    newest first and say so; otherwise keep the order."""
+    wanted = expected_type(question)
+    if len(quotes) < 2 or wanted not in (AnswerType.NUMBER, AnswerType.DATE):
+        return tuple(quotes), None
+    first, second = quotes[0], quotes[1]
+    if not (first.date and second.date) or first.doc_id == second.doc_id or first.date == second.date:
+        return tuple(quotes), None
+    a, b = candidates(first.text, question, wanted), candidates(second.text, question, wanted)
+    if not a or not b or a & b:
+        return tuple(quotes), None
+    newest, older = (first, second) if first.date > second.date else (second, first)
+    notice = f"The articles disagree; the newest ({newest.date}) comes first, then the one of {older.date}."
+    return (newest, older, *quotes[2:]), notice

@@ -1,0 +1,104 @@
+"""Score the sentences of the best passages by how well each answers the question."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from qa_bot.answer.answer_type import expected_type, offers_answer
+from qa_bot.answer.rerank import Reranker
+from qa_bot.answer.retrieve import Query
+from qa_bot.config import AnswerOptions
+from qa_bot.index import Index
+from qa_bot.records import Hit
+
+
+class ScoredSentence(NamedTuple):
+    """A candidate sentence and how well it answers the question (a tuple: dozens are made per question)."""
+
+    sentence_id: int
+    score: float
+    cosine: float
+    alone: float
+    """The score with the sentence read alone: what decides whether a neighbour joins its quote."""
+
+
+def score_sentences(index: Index, query: Query, hits: list[Hit], options: AnswerOptions) -> list[ScoredSentence]:
+    """Every sentence of the best passages, scored, best first: its cosine and BM25 (read alone or with the
+    sentence before it), its passage's score, and whether it offers the kind of answer the question asks for."""
+    best_passage: dict[int, float] = {}
+    top = hits[: options.passages_for_quotes]
+    if not top:
+        return []
+    top_score = max(h.score for h in top) or 1.0
+    spans = index.passage_sentences([hit.passage_id for hit in top]).tolist()
+    for hit, (first, last) in zip(top, spans, strict=True):
+        for sid in range(first, last + 1):
+            best_passage[sid] = max(best_passage.get(sid, 0.0), hit.score / top_score)
+    sids = np.fromiter(best_passage, dtype=np.int64, count=len(best_passage))
+    texts = index.sentence_texts(sids)
+    # A question in the text (an FAQ heading, a rhetorical question) is never an answer.
+    keep = [i for i, text in enumerate(texts) if not text.endswith("?")]
+    if not keep:
+        return []
+    ids, texts = sids[keep], [texts[i] for i in keep]
+    cosines = index.sentence_vectors(ids) @ query.vector
+    keyword_all = index.sentence_keyword_scores(query.terms)
+    top_keyword = float(keyword_all[ids].max())
+    if top_keyword > 0:
+        keyword_all = keyword_all / top_keyword
+    dense, keyword = cosines, keyword_all[ids]
+    if options.read_in_context:
+        dense, keyword = read_in_context(index, ids, cosines, keyword_all, query.vector)
+    passage = options.passage_weight * np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
+    scores = options.sentence_weight * dense + options.keyword_weight * keyword + passage
+    alone = options.sentence_weight * cosines + options.keyword_weight * keyword_all[ids] + passage
+    wanted = expected_type(query.text)
+    if wanted is not None and options.type_weight:
+        # Only a sentence that could still reach the quotes' floor (``relative_floor`` of the best
+        # score) with the bonus is read for answer candidates; the rules are the costly part.
+        reach = scores + options.type_weight >= options.relative_floor * scores.max()
+        offers = [bool(r) and offers_answer(t, query.text, wanted) for r, t in zip(reach, texts, strict=True)]
+        bonus = options.type_weight * np.array(offers, dtype=np.float32)
+        scores, alone = scores + bonus, alone + bonus
+    order = np.argsort(-scores, kind="stable")
+    columns = (ids[order].tolist(), scores[order].tolist(), cosines[order].tolist(), alone[order].tolist())
+    return [ScoredSentence(*row) for row in zip(*columns, strict=True)]
+
+
+def read_in_context(
+    index: Index, ids: np.ndarray, cosines: np.ndarray, keyword_all: np.ndarray, question: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's cosine and keyword score, read alone or together with the sentence before it in
+    its article, whichever reading matches the question better.
+
+    A sentence that answers often leans on the one before for its subject ("He was the oldest ...",
+    "The company said ..."). Only the sentence before counts: English refers back far more than
+    forward, and reading a sentence with the one after would lend it credit for what that one says.
+    The pair is read as the normalised sum of the two sentence vectors (no extra embedding), and its
+    keyword score is the mean of the two (the pair is twice as long). ``keyword_all`` holds every
+    sentence's keyword score, so that a sentence outside ``ids`` can still be the context.
+    """
+    before, same_article = index.previous_in_document(ids)
+    own, theirs = index.sentence_vectors(ids), index.sentence_vectors(before)
+    # |a + b| = sqrt(2 + 2 a.b) for unit vectors a and b.
+    norm = np.sqrt(np.maximum(2.0 + 2.0 * np.einsum("ij,ij->i", own, theirs), 1e-6))
+    dense = np.where(same_article, np.maximum(cosines, (cosines + theirs @ question) / norm), cosines)
+    alone = keyword_all[ids]
+    keyword = np.where(same_article, np.maximum(alone, (alone + keyword_all[before]) / 2), alone)
+    return dense, keyword
+
+
+def rerank(
+    index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: AnswerOptions
+) -> list[ScoredSentence]:
+    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again."""
+    head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
+    extra = reranker.score(query.text, index.sentence_texts([s.sentence_id for s in head]))
+    w = options.rerank_weight
+    blended = [
+        ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine, (1 - w) * s.alone + w * float(r))
+        for s, r in zip(head, extra, strict=True)
+    ]
+    return sorted(blended, key=lambda s: -s.score) + tail

@@ -1,0 +1,133 @@
+"""The manifest of an index build: what it holds, how it was made, and whether this qa-bot can read it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import qa_bot.index.builds as builds
+from qa_bot.embed import Embedder
+from qa_bot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+
+FORMAT_VERSION = 3
+"""3: stores named by kind (``vector_store``, ``keyword_store``), a content hash per document."""
+MANIFEST = "manifest.json"
+Manifest = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """What an index is, for people: counts, model, how passages are searched, where its build lives."""
+
+    index_dir: Path
+    build_dir: Path
+    documents: int
+    passages: int
+    sentences: int
+    model: str
+    backend: str
+    search: str
+    """How passages are searched, e.g. ``faiss flat`` or ``faiss ivf-sq8 (nprobe 8, recall@10 0.97)``."""
+    built_at: str
+    files: int
+    manifest: Manifest
+
+    def to_json(self) -> Manifest:
+        """The manifest as ``qa-bot index info`` prints it, with the build folder it was read from."""
+        return {"index": str(self.index_dir), "build": str(self.build_dir), **self.manifest}
+
+
+def rebuild_hint(folder: Path) -> str:
+    """The sentence that tells a person how to rebuild the index ``folder``."""
+    return f"rebuild it with `qa-bot index build --articles PATH --index {folder}`"
+
+
+def read_manifest(live: Path, folder: Path) -> Manifest:
+    """The manifest of the build ``live`` of the index ``folder``.
+
+    Raises:
+        IndexNotFoundError: there is no index there.
+        IndexCorruptError: the manifest cannot be read.
+    """
+    path = live / MANIFEST
+    if not path.is_file():
+        raise IndexNotFoundError(
+            f"no index at {folder}: build one with `qa-bot index build --articles PATH --index {folder}`"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"unreadable manifest at {path}: {rebuild_hint(folder)}") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"unreadable manifest at {path}: {rebuild_hint(folder)}")
+    return manifest
+
+
+def check_format(manifest: Manifest, folder: Path) -> None:
+    """Refuse a manifest of another format than this qa-bot writes."""
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {folder} has format {manifest.get('format')}, this qa-bot reads {FORMAT_VERSION}: "
+            f"{rebuild_hint(folder)}"
+        )
+
+
+def check_compatible(manifest: Manifest, embedder: Embedder, folder: Path) -> None:
+    """Refuse an index made with another model, dimension, backend or format than ``embedder``'s.
+
+    Raises:
+        IndexMismatchError: with the command that rebuilds it.
+    """
+    rebuild = rebuild_hint(folder)
+    check_format(manifest, folder)
+    if manifest.get("backend") != embedder.backend:
+        raise IndexMismatchError(
+            f"index at {folder} was embedded with the {manifest.get('backend')} backend, but the "
+            f"configured backend is {embedder.backend}: {rebuild} or set QA_BOT_EMBED_BACKEND={manifest.get('backend')}"
+        )
+    if manifest.get("model") != embedder.model_id or manifest.get("dimension") != embedder.dimension:
+        raise IndexMismatchError(
+            f"index at {folder} was built with model {manifest.get('model')} ({manifest.get('dimension')} dims), "
+            f"but the configured model is {embedder.model_id} ({embedder.dimension} dims): {rebuild} "
+            "or set QA_BOT_MODEL to the index's model"
+        )
+
+
+def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
+    """An :class:`IndexInfo` from a manifest read from ``build_dir``."""
+    store = manifest.get("vector_store")
+    search = "?"
+    if isinstance(store, dict):
+        search = " ".join(str(x) for x in (store.get("kind"), store.get("layout")) if x)
+        if store.get("nprobe"):
+            search += f" (nprobe {store.get('nprobe')}, recall@10 {store.get('recall_at_10')})"
+    files = manifest.get("files")
+
+    def count(key: str) -> int:
+        value = manifest.get(key)
+        return value if isinstance(value, int) else 0
+
+    return IndexInfo(
+        index_dir=builds.absolute(index_dir),
+        build_dir=build_dir,
+        documents=count("documents"),
+        passages=count("passages"),
+        sentences=count("sentences"),
+        model=str(manifest.get("model")),
+        backend=str(manifest.get("backend")),
+        search=search,
+        built_at=str(manifest.get("built_at")),
+        files=len(files) if isinstance(files, dict) else 0,
+        manifest={k: v for k, v in manifest.items() if k != "files"},
+    )
+
+
+def describe_index(folder: Path) -> IndexInfo:
+    """What the live build of the index ``folder`` holds, from its manifest alone (nothing else is read).
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError
+    """
+    live = builds.live_dir(folder)
+    return describe(read_manifest(live, folder), folder, live)

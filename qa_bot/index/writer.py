@@ -1,0 +1,298 @@
+"""Build an index: chunk, embed what changed, write the stores and files, check them, and publish.
+
+All of a build happens under one hold of the index's build lock (:class:`IndexWriter`): a second build
+of the same index is refused at once, before anything is read or embedded. Vectors of documents whose
+text is unchanged are taken from the live build (matched by the content hash each build records per
+document), so a rebuild embeds only what is new or changed. The new build is written into a staging
+folder, read back against its checksums, and only then made live (see :mod:`qa_bot.index.builds`), so a
+build that fails or is killed leaves the previous index answering.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+import qa_bot.index.builds as builds
+import qa_bot.index.layout as layout
+from qa_bot import __version__
+from qa_bot.config import BuildOptions
+from qa_bot.embed import Embedder
+from qa_bot.errors import IngestError, QABotError
+from qa_bot.index.checksums import digest_tree
+from qa_bot.index.manifest import FORMAT_VERSION, MANIFEST
+from qa_bot.index.reader import DocumentVectors, load_index
+from qa_bot.index.stores import build_keyword_store, build_vector_store
+from qa_bot.ingest.segment import chunk_documents
+from qa_bot.records import Document, Passage, Sentence
+
+KEYWORD_ENGINE = "bm25s"
+Progress = Callable[[str, int, int], None]
+"""Called as progress(stage, done, total) while a build runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What a build made."""
+
+    documents: int
+    passages: int
+    sentences: int
+    skipped: int
+    seconds: float
+    index_dir: str
+    embedded: int = 0
+    reused: int = 0
+    build_dir: str = ""
+    search: str = "faiss flat"
+    """How passages are searched: the vector store's kind and layout."""
+
+
+class IndexWriter:
+    """The builds of one index folder, under its build lock.
+
+    ``with IndexWriter(folder) as writer:`` takes the lock (``IndexLockedError`` at once when another
+    build holds it) and keeps it until the block ends; :meth:`build` may then be called.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._held = ExitStack()
+
+    def __enter__(self) -> IndexWriter:
+        self._held.enter_context(builds.build_lock(self.folder))
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._held.close()
+
+    def build(
+        self,
+        documents: list[Document],
+        embedder: Embedder,
+        options: BuildOptions,
+        *,
+        skipped: int = 0,
+        progress: Progress | None = None,
+    ) -> BuildSummary:
+        """Build an index of ``documents`` and make it the live index once it is complete and checked.
+
+        Raises:
+            IngestError: there is no document with text.
+            IndexWriteError: the files could not be written (the disk is full, for example).
+        """
+        began = time.perf_counter()
+        if not documents:
+            raise IngestError("no readable articles to index")
+        sentences, passages = chunk_documents(
+            documents, embedder.max_tokens, embedder.count_tokens,
+            options.sentences_per_passage, options.passage_overlap,
+        )
+        if not passages:
+            raise IngestError("the articles hold no sentences to index")
+        previous = _previous_vectors(self.folder, embedder, options)
+        passage_vectors, sentence_vectors, embedded = _embed(
+            documents, passages, sentences, embedder, previous, progress
+        )
+        try:
+            staging = builds.new_staging(self.folder)
+        except OSError as exc:
+            raise builds.write_error(exc, self.folder) from exc
+        try:
+            manifest = _write(staging, documents, passages, sentences, passage_vectors, sentence_vectors, options)
+            manifest.update(
+                model=embedder.model_id,
+                backend=embedder.backend,
+                dimension=embedder.dimension,
+                max_tokens=embedder.max_tokens,
+                skipped=skipped,
+            )
+            manifest["files"] = digest_tree(staging)
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            search = load_index(staging, embedder, hash_limit=None).describe().search  # read back before going live
+            builds.sync_tree(staging)
+            live = builds.publish(staging, self.folder)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise builds.write_error(exc, self.folder) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return BuildSummary(
+            documents=len(documents),
+            passages=len(passages),
+            sentences=len(sentences),
+            skipped=skipped,
+            seconds=time.perf_counter() - began,
+            index_dir=str(builds.absolute(self.folder)),
+            embedded=embedded,
+            reused=len(passages) + len(sentences) - embedded,
+            build_dir=str(live),
+            search=search,
+        )
+
+
+def build_index(
+    documents: list[Document],
+    embedder: Embedder,
+    folder: Path,
+    options: BuildOptions | None = None,
+    *,
+    skipped: int = 0,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Take the lock of the index ``folder``, build it from ``documents`` and publish it (see :class:`IndexWriter`).
+
+    Raises:
+        IngestError, IndexLockedError, IndexWriteError
+    """
+    with IndexWriter(folder) as writer:
+        return writer.build(documents, embedder, options or BuildOptions(), skipped=skipped, progress=progress)
+
+
+def _previous_vectors(folder: Path, embedder: Embedder, options: BuildOptions) -> dict[str, DocumentVectors]:
+    """The vectors of every document of the live build, by content hash; empty when they cannot be reused.
+
+    They cannot when there is no index yet, or it was built with another model, backend, format or
+    passage settings (its vectors or chunks would not match).
+    """
+    try:
+        previous = load_index(folder, embedder)
+    except QABotError:
+        return {}
+    if not previous.same_passage_settings(embedder.max_tokens, options.sentences_per_passage, options.passage_overlap):
+        return {}
+    return previous.vectors_by_content()
+
+
+def _embed(
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    embedder: Embedder,
+    previous: dict[str, DocumentVectors],
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(passage vectors, sentence vectors, how many were embedded); unchanged documents reuse old ones."""
+    passage_vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    sentence_vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    passage_todo, sentence_todo = _fill_from_previous(
+        documents, passages, sentences, passage_vectors, sentence_vectors, previous
+    )
+    total = len(passage_todo) + len(sentence_todo)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress("embedding", done, total)
+
+    if progress is not None:
+        progress("embedding", 0, total)
+    if passage_todo:
+        passage_vectors[passage_todo] = embedder.encode(_texts(documents, [passages[i] for i in passage_todo]),
+                                                        progress=advance)
+    if sentence_todo:
+        sentence_vectors[sentence_todo] = embedder.encode(_texts(documents, [sentences[i] for i in sentence_todo]),
+                                                          progress=advance)
+    return passage_vectors, sentence_vectors, total
+
+
+def _texts(documents: list[Document], spans: list[Sentence] | list[Passage]) -> list[str]:
+    return [documents[s.doc_index].text[s.start: s.end] for s in spans]
+
+
+def _fill_from_previous(
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    previous: dict[str, DocumentVectors],
+) -> tuple[list[int], list[int]]:
+    """Copy the old vectors of unchanged documents in place; return the rows still to embed."""
+    passage_rows: dict[int, list[int]] = {}
+    sentence_rows: dict[int, list[int]] = {}
+    for row, passage in enumerate(passages):
+        passage_rows.setdefault(passage.doc_index, []).append(row)
+    for row, sentence in enumerate(sentences):
+        sentence_rows.setdefault(sentence.doc_index, []).append(row)
+    passage_todo: list[int] = []
+    sentence_todo: list[int] = []
+    for doc_index, document in enumerate(documents):
+        p_rows, s_rows = passage_rows.get(doc_index, []), sentence_rows.get(doc_index, [])
+        old = previous.get(layout.content_hash(document.text))
+        if old is not None and len(old[0]) == len(p_rows) and len(old[1]) == len(s_rows):
+            passage_vectors[p_rows] = old[0]
+            sentence_vectors[s_rows] = old[1]
+        else:
+            passage_todo.extend(p_rows)
+            sentence_todo.extend(s_rows)
+    return passage_todo, sentence_todo
+
+
+def _write(
+    staging: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    sentences: list[Sentence],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    options: BuildOptions,
+) -> dict[str, object]:
+    """Write every file of a build but the manifest into ``staging``; return the manifest so far."""
+    store = build_vector_store(
+        options.vector_store, passage_vectors, sentence_vectors, approximate_from=options.approximate_from
+    )
+    (staging / layout.PASSAGE_STORE).mkdir()
+    vector_entry = store.save(staging / layout.PASSAGE_STORE)
+    np.save(staging / layout.PASSAGE_VECTORS, passage_vectors)
+    np.save(staging / layout.SENTENCE_VECTORS, sentence_vectors)
+    np.save(staging / layout.SENTENCES,
+            np.array([(s.doc_index, s.start, s.end) for s in sentences], dtype=np.int64).reshape(-1, 3))
+    np.save(
+        staging / layout.PASSAGES,
+        np.array([(p.doc_index, p.first_sentence, p.last_sentence, p.start, p.end) for p in passages],
+                 dtype=np.int64).reshape(-1, 5),
+    )
+    layout.write_documents(staging, documents)
+    keyword_entry: dict[str, object] = {}
+    for folder, spans in ((layout.PASSAGE_KEYWORDS, passages), (layout.SENTENCE_KEYWORDS, sentences)):
+        (staging / folder).mkdir()
+        keyword_entry = build_keyword_store(KEYWORD_ENGINE, _texts(documents, spans)).save(staging / folder)
+    return {
+        "format": FORMAT_VERSION,
+        "documents": len(documents),
+        "passages": len(passages),
+        "sentences": len(sentences),
+        "sentences_per_passage": options.sentences_per_passage,
+        "passage_overlap": options.passage_overlap,
+        "vector_store": vector_entry,
+        "keyword_store": keyword_entry,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"qa-bot": __version__}
+    for package in ("sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "torch", "onnxruntime"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found

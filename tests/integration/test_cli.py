@@ -1,0 +1,110 @@
+"""The command line: answers, JSON, and every error path as one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from ..conftest import ARTICLES
+from ..helpers import assert_one_line_error, run_cli
+
+
+def test_help_is_instant_and_imports_no_model_code():
+    code = (
+        "import sys\nfrom qa_bot.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'bm25s') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in result.stdout
+    assert "ask" in result.stdout and "repl" in result.stdout and "index" in result.stdout
+
+
+def test_ask_answers_schenker_with_its_sources(tmp_path, bundled_index):
+    result = run_cli(tmp_path, "ask", "Who is David Schenker?", "--index", str(bundled_index))
+    assert result.returncode == 0, result.stderr
+    assert "assistant secretary of state" in result.stdout
+    assert "Reuters: U.S. forces under fire" in result.stdout or "000_2f9257486780408a" in result.stdout
+
+
+def test_ask_json_one_object_per_question(tmp_path, bundled_index):
+    questions = "Who is David Schenker?\nWho won the 2018 FIFA World Cup?\n\nWhere did the defective drone crash?\n"
+    result = run_cli(tmp_path, "ask", "--json", "--questions", "-", "--index", str(bundled_index), "-k", "2",
+                     input=questions)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [
+        "Who is David Schenker?", "Who won the 2018 FIFA World Cup?", "Where did the defective drone crash?"
+    ]
+    assert [a["answered"] for a in answers] == [True, False, True]
+    assert answers[1]["quotes"] == []
+    texts = {p.name: p.read_text(encoding="utf-8") for p in ARTICLES.iterdir()}
+    for answer in answers:
+        assert len(answer["quotes"]) <= 2
+        for quote in answer["quotes"]:
+            assert set(quote) >= {"text", "doc_id", "title", "url", "date", "score", "start", "end"}
+            assert quote["text"] in texts[quote["doc_id"]]
+
+
+def test_missing_index(tmp_path):
+    result = run_cli(tmp_path, "ask", "Who?", "--index", str(tmp_path / "none"))
+    assert_one_line_error(result, "no index at", "qa-bot index build")
+
+
+def test_index_of_another_model_is_refused(tmp_path, bundled_index, copy_index):
+    folder = copy_index(bundled_index)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["model"] = "sentence-transformers/some-other-model"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    result = run_cli(tmp_path, "ask", "Who?", "--index", str(folder))
+    assert_one_line_error(result, "some-other-model", "rebuild it with `qa-bot index build")
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli(tmp_path, "index", "build", "--articles", str(tmp_path / "empty"), "--index", str(tmp_path / "i"))
+    assert_one_line_error(result, "no readable articles")
+    assert not (tmp_path / "i").exists()
+
+
+def test_missing_articles_path(tmp_path):
+    result = run_cli(tmp_path, "index", "build", "--articles", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
+    assert_one_line_error(result, "no such file or folder")
+
+
+def test_only_bad_files(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    (folder / "b.json").write_text("{oops", encoding="utf-8")
+    result = run_cli(tmp_path, "index", "build", "--articles", str(folder), "--index", str(tmp_path / "i"))
+    assert_one_line_error(result, "no readable articles", "2 skipped")
+
+
+def test_bad_files_are_skipped_and_counted_in_a_build(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("The harbour reopened on Tuesday after the storm.", encoding="utf-8")
+    (folder / "bad.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (folder / "empty.md").write_text("", encoding="utf-8")
+    result = run_cli(tmp_path, "index", "build", "--articles", str(folder), "--index", str(tmp_path / "i"))
+    assert result.returncode == 0, result.stderr
+    assert "Indexed 1 documents" in result.stdout and "(2 skipped)" in result.stdout
+    assert "bad.txt" in result.stderr and "Traceback" not in result.stderr
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    assert manifest["skipped"] == 2 and manifest["documents"] == 1
+
+
+def test_ask_without_a_question(tmp_path, bundled_index):
+    assert_one_line_error(run_cli(tmp_path, "ask", "--index", str(bundled_index)), "give a question")
+
+
+def test_invalid_setting_is_one_line(tmp_path, bundled_index):
+    result = subprocess.run(
+        [sys.executable, "-m", "qa_bot.cli", "ask", "Who?", "--index", str(bundled_index)],
+        cwd=tmp_path, capture_output=True, text=True,
+        env={**__import__("os").environ, "QA_BOT_MAX_QUOTES": "many"},
+    )
+    assert_one_line_error(result, "max_quotes")

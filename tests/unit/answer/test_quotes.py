@@ -1,0 +1,120 @@
+"""Quote choice with the fake embedder (fast, no model): verbatim quotes, duplicates, disagreement, abstention."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa_bot.answer.quotes import best_window, make_answer, quote_span
+from qa_bot.answer.retrieve import make_query, retrieve
+from qa_bot.config import AnswerOptions
+from qa_bot.index import load_index
+from qa_bot.records import Document
+
+from ..conftest import DOCS, build
+
+
+@pytest.fixture
+def built(tmp_path, fake_embedder):
+    folder = tmp_path / "idx"
+    build(DOCS, fake_embedder, folder, sentences_per_passage=2, passage_overlap=1)
+    return folder
+
+
+def ask(folder, embedder, question, **options):
+    index = load_index(folder, embedder)
+    query = make_query(question, embedder.encode([question])[0])
+    chosen = AnswerOptions(candidates=10, **options)
+    return make_answer(index, query, retrieve(index, query, chosen), chosen)
+
+
+def test_quotes_are_verbatim_with_offsets_and_sources(built, fake_embedder):
+    folder = built
+    answer = ask(folder, fake_embedder, "How much did the bridge cost?", abstain_threshold=0.1, relative_floor=0.0)
+    assert answer.answered
+    top = answer.quotes[0]
+    assert top.text == "The bridge cost 40 million dollars."
+    assert DOCS[0].text[top.start: top.end] == top.text
+    assert (top.doc_id, top.title, top.url, top.date) == ("a", "Bridge opens", "https://ex.com/a", "2024-05-01")
+    scores = [q.score for q in answer.quotes]
+    assert len(scores) > 1 and scores == sorted(scores, reverse=True)  # ordered by confidence
+
+
+def test_abstains_below_threshold(built, fake_embedder):
+    folder = built
+    answer = ask(folder, fake_embedder, "zebra quantum violin", abstain_threshold=0.3)
+    assert not answer.answered and answer.quotes == ()
+
+
+def test_near_duplicates_from_two_documents_shown_once(tmp_path, fake_embedder):
+    docs = [
+        Document("x", "Officials said the dam is safe. Nothing else happened.", "X", None, "2024-01-01"),
+        Document("y", "Officials said the dam is safe. Rain is expected.", "Y", "https://y", "2024-01-02"),
+    ]
+    build(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "Is the dam safe?", abstain_threshold=0.1)
+    top = answer.quotes[0]
+    assert top.text == "Officials said the dam is safe."
+    assert [ref.doc_id for ref in top.also_in] == [{"x": "y", "y": "x"}[top.doc_id]]
+    assert sum(q.text == top.text for q in answer.quotes) == 1
+
+
+def test_long_sentence_is_cut_around_its_best_part():
+    text = " ".join(["filler"] * 100) + " the budget vote passed " + " ".join(["filler"] * 100)
+    start, end = best_window(text, {"budget", "vote"}, 120)
+    assert end - start <= 120 and "budget vote" in text[start:end]
+    assert text[start] != " " and text[end - 1] != " "
+
+
+def test_disagreeing_articles_put_the_newest_first_and_say_so(tmp_path, fake_embedder):
+    docs = [
+        Document("old", "Officials counted 30 attacks on the base last month.", "Old report", None, "2024-01-05"),
+        Document("new", "Officials counted 45 attacks on the base last month.", "New report", None, "2024-02-10"),
+    ]
+    build(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "How many attacks did officials count on the base?",
+                 abstain_threshold=0.1, duplicate_similarity=1.01)
+    assert [q.doc_id for q in answer.quotes[:2]] == ["new", "old"]
+    assert answer.notice and "2024-02-10" in answer.notice
+
+
+def test_agreeing_articles_keep_their_order_without_a_notice(tmp_path, fake_embedder):
+    docs = [
+        Document("a", "Officials counted 30 attacks on the base.", "A", None, "2024-01-05"),
+        Document("b", "Officials counted 30 attacks at the base overall.", "B", None, "2024-02-10"),
+    ]
+    build(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "How many attacks did officials count on the base?",
+                 abstain_threshold=0.1, duplicate_similarity=1.01)
+    # The older article matches the question better and stays first: the same number is no disagreement.
+    assert [q.doc_id for q in answer.quotes] == ["a", "b"]
+    assert answer.quotes[0].score > answer.quotes[1].score
+    assert answer.notice is None
+
+
+def test_a_reranker_reorders_candidate_sentences(built, fake_embedder):
+    folder = built
+
+    class PrefersTraffic:
+        def score(self, question, texts):
+            return np.array([1.0 if "Traffic" in t else 0.0 for t in texts], dtype=np.float32)
+
+    index = load_index(folder, fake_embedder)
+    question = "How much did the bridge cost?"
+    query = make_query(question, fake_embedder.encode([question])[0])
+    options = AnswerOptions(abstain_threshold=0.1, relative_floor=0.0, neighbour_ratio=9, rerank_weight=0.9,
+                            candidates=10)
+    plain = make_answer(index, query, retrieve(index, query, options), options)
+    reranked = make_answer(index, query, retrieve(index, query, options), options, PrefersTraffic())
+    assert plain.quotes[0].text == "The bridge cost 40 million dollars."
+    assert reranked.quotes[0].text == "Traffic is expected to ease."
+
+
+def test_a_quote_never_joins_sentences_across_paragraphs(tmp_path, fake_embedder):
+    docs = [Document("p", "The dam held firm overnight.\n\nThe dam held firm again today.", "P", None, None)]
+    build(docs, fake_embedder, tmp_path / "i")
+    index = load_index(tmp_path / "i", fake_embedder)
+    assert quote_span(index, 0, {0: 1.0, 1: 1.0}, AnswerOptions()) == (0, 0)
+    joined = [Document("q", "The dam held firm overnight. The dam held firm again today.", "Q", None, None)]
+    build(joined, fake_embedder, tmp_path / "j")
+    assert quote_span(load_index(tmp_path / "j", fake_embedder), 0, {0: 1.0, 1: 1.0}, AnswerOptions()) == (0, 1)

@@ -1,0 +1,121 @@
+"""The live link, the lock and damage: builds and loads in one process (fake embedder, NumPy store)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa_bot.config import Settings
+from qa_bot.errors import IndexCorruptError, IndexLockedError
+from qa_bot.index import builds as store
+from qa_bot.index import load_index
+from qa_bot.pipeline import QAPipeline
+from qa_bot.records import Document
+
+from ...conftest import FakeEmbedder
+from ..conftest import build
+
+
+def test_lock_is_refused_in_process_and_released_after(tmp_path):
+    folder = tmp_path / "i"
+    with store.build_lock(folder):
+        with pytest.raises(IndexLockedError, match="wait for it"):
+            build([Document("a", "One sentence here.", "A", None, None)], FakeEmbedder(), folder)
+    build([Document("a", "One sentence here.", "A", None, None)], FakeEmbedder(), folder)
+    assert folder.is_symlink()
+
+
+def test_a_plain_index_folder_is_converted_to_a_linked_build(tmp_path, fake_embedder):
+    folder = tmp_path / "i"
+    build([Document("a", "First text here.", "A", None, None)], fake_embedder, folder)
+    plain = tmp_path / "plain"
+    (folder.resolve()).rename(plain)
+    folder.unlink()
+    plain.rename(folder)  # as an index copied by hand, or made by an older qa-bot
+    assert not folder.is_symlink()
+    build([Document("b", "Second text here.", "B", None, None)], fake_embedder, folder)
+    assert folder.is_symlink() and [d.doc_id for d in load_index(folder).documents] == ["b"]
+
+
+@pytest.fixture
+def small_index(tmp_path, fake_embedder) -> Path:
+    folder = tmp_path / "i"
+    docs = [Document(f"d{i}", f"Article {i} says the council met. It voted {i} times.", f"T{i}", None, None)
+            for i in range(5)]
+    build(docs, fake_embedder, folder)
+    return folder
+
+
+def test_a_truncated_vector_store_is_named_on_load(small_index):
+    path = small_index / "passage_store" / "vectors.npy"
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(IndexCorruptError, match=r"passage_store/vectors\.npy has \d+ bytes.*rebuild it with"):
+        load_index(small_index)
+
+
+def test_an_edited_passage_store_is_named_on_load(small_index):
+    path = small_index / "documents.jsonl"
+    path.write_text(path.read_text().replace("council", "COUNCIL"))  # same size, other text
+    with pytest.raises(IndexCorruptError, match=r"documents\.jsonl was changed"):
+        load_index(small_index)
+
+
+def test_a_manifest_listing_a_missing_file_is_named(small_index):
+    (small_index / "sentence_keywords" / "vocab.index.json").unlink()
+    with pytest.raises(IndexCorruptError, match="vocab.index.json is missing"):
+        load_index(small_index)
+
+
+def test_a_running_pipeline_picks_up_a_rebuilt_index_between_questions(small_index, fake_embedder):
+    pipeline = QAPipeline(Settings(index_dir=small_index), load_index(small_index, fake_embedder), fake_embedder)
+    assert not pipeline.refresh()
+    build([Document("lib", "The city library opened a new wing on Monday.", "Library", None, None)],
+                fake_embedder, small_index)
+    answer = pipeline.ask("When did the city library open a new wing?")
+    assert [q.doc_id for q in answer.quotes] == ["lib"] and len(pipeline.index.documents) == 1
+
+
+def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small_index, fake_embedder, caplog):
+    # Never abstaining, so that the answer shows which index served it (the fake embedder's confidence is low).
+    settings = Settings(index_dir=small_index, abstain_threshold=0.0)
+    pipeline = QAPipeline(settings, load_index(small_index, fake_embedder), fake_embedder)
+    build([Document("lib", "The city library opened a new wing.", "Library", None, None)],
+                fake_embedder, small_index)
+    manifest = small_index / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "passages": 99}))
+    answer = pipeline.ask("How many times did the council vote?")
+    assert answer.quotes and len(pipeline.index.documents) == 5
+    assert all(q.doc_id != "lib" for q in answer.quotes)
+    assert "still answering from the previous one" in caplog.text
+    assert pipeline.index.sentence_count > 0
+
+
+def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_index(small_index, fake_embedder, monkeypatch):
+    import errno
+
+    from qa_bot.errors import IndexWriteError
+    from qa_bot.index import writer
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writer.np, "save", full)
+    with pytest.raises(IndexWriteError, match="the disk is full; the previous index is untouched"):
+        build([Document("x", "New text.", "X", None, None)], fake_embedder, small_index)
+    monkeypatch.undo()
+    assert len(load_index(small_index, fake_embedder, hash_limit=None).documents) == 5
+    assert not list(store.builds_dir(small_index).glob("*.partial"))
+
+
+def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_build(small_index, fake_embedder):
+    import os
+
+    live = small_index.resolve()
+    small_index.unlink()  # the moment between moving a plain folder aside and placing the link
+    assert store.live_dir(small_index) == live
+    assert len(load_index(small_index, fake_embedder).documents) == 5
+    os.symlink(os.path.relpath(live, small_index.parent), small_index)
+
+

@@ -1,0 +1,57 @@
+"""Settings: every tunable declared once, read from the same QA_BOT_* names, handed to stages as option groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.config import AnswerOptions, BuildOptions, Settings, load_settings
+from qa_bot.errors import ConfigError
+
+
+def test_the_option_groups_are_settings_declared_once():
+    settings_fields = set(Settings.model_fields)
+    for group in (AnswerOptions, BuildOptions):
+        assert set(group.model_fields) <= settings_fields
+        own = {name for name, field in Settings.model_fields.items() if name in group.model_fields}
+        assert all(Settings.model_fields[n].description for n in own), "every option says what it does"
+
+
+def test_options_are_read_from_the_environment_by_their_plain_names(monkeypatch):
+    monkeypatch.setenv("QA_BOT_MAX_QUOTES", "5")
+    monkeypatch.setenv("QA_BOT_SENTENCE_WEIGHT", "0.7")
+    monkeypatch.setenv("QA_BOT_SENTENCES_PER_PASSAGE", "3")
+    settings = load_settings(dense_weight=0.4)
+    answer, build = settings.answer_options(), settings.build_options()
+    assert (answer.max_quotes, answer.sentence_weight, answer.dense_weight) == (5, 0.7, 0.4)
+    assert build.sentences_per_passage == 3 and build.vector_store == "faiss"
+
+
+def test_a_bad_option_is_one_clear_error(monkeypatch):
+    monkeypatch.setenv("QA_BOT_DENSE_WEIGHT", "1.5")
+    with pytest.raises(ConfigError, match="invalid setting dense_weight"):
+        load_settings()
+
+
+def test_the_model_cache_defaults_to_beside_the_index(tmp_path):
+    assert Settings(index_dir=tmp_path / "idx").model_cache() == tmp_path / ".models"
+    assert Settings(index_dir=tmp_path / "idx", model_cache_dir=tmp_path / "m").model_cache() == tmp_path / "m"
+
+
+def test_asking_with_other_options_leaves_the_pipeline_as_it_was(tmp_path, fake_embedder):
+    from qa_bot.index import load_index
+    from qa_bot.pipeline import QAPipeline
+
+    from .conftest import DOCS, build
+
+    build(DOCS, fake_embedder, tmp_path / "i")
+    settings = Settings(index_dir=tmp_path / "i", relative_floor=0.0, abstain_threshold=0.0)
+    pipeline = QAPipeline(settings, load_index(tmp_path / "i", fake_embedder),
+                          fake_embedder)
+    before = pipeline.options
+    question = "How much did the bridge cost?"
+    default = pipeline.ask(question)
+    strict = pipeline.ask(question, before.model_copy(update={"abstain_threshold": 1.0}))
+    short = pipeline.ask(question, before.model_copy(update={"max_quotes": 1}))
+    assert len(default.quotes) > 1 and not strict.answered and len(short.quotes) == 1
+    assert strict.evidence is not None and strict.evidence == default.evidence  # the same evidence either way
+    assert pipeline.options == before and pipeline.ask(question).quotes == default.quotes
