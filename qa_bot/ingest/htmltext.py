@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from qa_bot.ingest.dates import first_date
 
 MAX_DEPTH = 1_000
 """Deeper nesting is refused: the parser's time grows with the square of the depth (100k levels: 20 s),
@@ -21,6 +25,19 @@ _BLOCKS = frozenset(
     "address article aside blockquote body dd details div dl dt figcaption figure form h1 h2 h3 h4 h5 h6"
     " header hr li main ol p pre section summary table td th tr ul".split()
 )
+MAX_JSON_LD_CHARS = 1_000_000
+"""A JSON-LD block longer than this is not read for the date."""
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Report)\Z")
+# After article:published_time and JSON-LD, where else a page may say when it was published, most trusted first.
+_DATE_SELECTORS = (
+    'meta[itemprop="datePublished"]',
+    'meta[name="date" i]',
+    'meta[name="pubdate" i]',
+    "time[pubdate][datetime]",
+    "article time[datetime]",
+    "main time[datetime]",
+    "time[datetime]",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +48,13 @@ class HtmlPage:
     title: str | None
     url: str | None
     date: str | None
+    """ISO 8601 (see :func:`~qa_bot.ingest.dates.normalize_date`), or None."""
+    unreadable_date: str | None = None
+    """The page's first date when it has dates but none can be read (``date`` is then None)."""
 
 
-def _meta(tree: LexborHTMLParser, *selectors: str) -> str | None:
+def _meta_values(tree: LexborHTMLParser, *selectors: str) -> Iterator[str]:
+    """The value of the first element each selector finds (its ``content``, ``href``, ``datetime`` or text)."""
     for selector in selectors:
         node = tree.css_first(selector)
         if node is None:
@@ -41,8 +62,57 @@ def _meta(tree: LexborHTMLParser, *selectors: str) -> str | None:
         value = node.attributes.get("content") or node.attributes.get("href") or node.attributes.get("datetime")
         value = value or node.text(strip=True)
         if value and value.strip():
-            return value.strip()
-    return None
+            yield value.strip()
+
+
+def _meta(tree: LexborHTMLParser, *selectors: str) -> str | None:
+    return next(_meta_values(tree, *selectors), None)
+
+
+def _json_ld_objects(data: object) -> Iterator[dict[str, object]]:
+    """The objects of a JSON-LD block: itself or its list's items, and the items of their ``@graph``."""
+    for item in data if isinstance(data, list) else [data]:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        graph = item.get("@graph")
+        for node in graph if isinstance(graph, list) else [graph]:
+            if isinstance(node, dict):
+                yield node
+
+
+def _json_ld_dates(tree: LexborHTMLParser) -> Iterator[str]:
+    """``datePublished`` of the page's JSON-LD: an article's first, then any other object's; bad JSON is passed by."""
+    found: list[tuple[bool, str]] = []
+    for script in tree.css('script[type="application/ld+json" i]'):
+        raw = script.text(deep=True, strip=True)
+        if len(raw) > MAX_JSON_LD_CHARS:
+            continue
+        raw = raw.removeprefix("<!--").removesuffix("-->").strip()
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        for item in _json_ld_objects(data):
+            value = item.get("datePublished")
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, dict):
+                value = value.get("@value")
+            if not isinstance(value, str) or not value.strip():
+                continue
+            kinds = item.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            found.append((any(isinstance(k, str) and _ARTICLE_TYPE.search(k) for k in kinds), value))
+    found.sort(key=lambda pair: not pair[0])  # stable: articles first, each group in page order
+    return (value for _, value in found)
+
+
+def _date_candidates(tree: LexborHTMLParser) -> Iterator[str]:
+    """The dates a page gives for itself, most trusted first (read lazily: the first that reads wins)."""
+    yield from _meta_values(tree, 'meta[property="article:published_time"]')
+    yield from _json_ld_dates(tree)
+    yield from _meta_values(tree, *_DATE_SELECTORS)
 
 
 def _block_id(node: LexborNode) -> int:
@@ -79,7 +149,7 @@ def html_to_page(html: str) -> HtmlPage:
     tree = LexborHTMLParser(re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE))
     title = _meta(tree, 'meta[property="og:title"]', "title", "h1")
     url = _meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]')
-    date = _meta(tree, 'meta[property="article:published_time"]', 'meta[name="date"]', "time[datetime]")
+    date, unreadable_date = first_date(_date_candidates(tree))
     tree.strip_tags(_INVISIBLE)
     root = tree.body or tree.root
     parts: list[str] = []
@@ -97,7 +167,4 @@ def html_to_page(html: str) -> HtmlPage:
     text = re.sub(r"[ \t\r\f\v\u00a0]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    if date:
-        match = re.match(r"\d{4}-\d{2}-\d{2}", date)
-        date = match.group(0) if match else date
-    return HtmlPage(text=text, title=title, url=url, date=date)
+    return HtmlPage(text=text, title=title, url=url, date=date, unreadable_date=unreadable_date)

@@ -9,7 +9,17 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-_DATE_LINE = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+from qa_bot.ingest.dates import normalize_date
+
+# "date 2023-11-13" (year first, maybe with a time), which text may follow on the same line ...
+_DATE_LINE = re.compile(
+    r"\A\s*date:?\s+(\d{4}([-/.])\d{1,2}\2\d{1,2}(?![0-9])"
+    r"(?:(?:T|[ \t])\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?![0-9])(?:[ \t]?(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)\b)?)?)"
+    r"[ \t]*\n?",
+    re.IGNORECASE | re.ASCII,
+)
+# ... or "Date: Nov. 13, 2023": any form with a year, alone on a short line.
+_LABELLED_DATE_LINE = re.compile(r"\A\s*date:[ \t]*(?=[^\n]*\b\d{4}\b)([^\n]{4,60}?)[ \t]*(?:\n|\Z)", re.I | re.A)
 _SOURCES_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:sources?|references)[ \t]*:?[ \t]*$", re.I | re.M)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BARE_URL = re.compile(r"https?://[^\s)>\]]+")
@@ -25,7 +35,10 @@ class TextMetadata:
     title: str | None
     url: str | None
     date: str | None
+    """ISO 8601 (see :func:`~qa_bot.ingest.dates.normalize_date`), or None."""
     source: str | None
+    unreadable_date: str | None = None
+    """The date line's value when it is there but cannot be read (``date`` is then None)."""
 
 
 def _split_sources(text: str) -> tuple[str, list[tuple[str | None, str]]]:
@@ -65,15 +78,19 @@ def _first_line_title(body: str) -> tuple[str | None, str]:
 def extract_metadata(text: str) -> TextMetadata:
     """Split ``text`` into its body and the metadata it carries.
 
-    Recognises a leading ``date YYYY-MM-DD`` line (the date may be followed by text on the same
-    line), a Markdown heading or short first line as the title, and links listed under a trailing
-    "Sources" heading (the first one is the article's URL; its label is the title if none was found).
+    Recognises a leading ``date YYYY-MM-DD`` line (year first, maybe with a time; text may follow on
+    the same line) or a short ``Date: <any form with a year>`` line, a Markdown heading or short first
+    line as the title, and links listed under a trailing "Sources" heading (the first one is the
+    article's URL; its label is the title if none was found). The date is returned as ISO 8601; one
+    that cannot be read is left out and returned as ``unreadable_date``.
     """
-    date = None
+    date = unreadable = None
     body = text
-    date_match = _DATE_LINE.match(body)
+    date_match = _DATE_LINE.match(body) or _LABELLED_DATE_LINE.match(body)
     if date_match:
-        date = date_match.group(1)
+        raw = date_match.group(1).strip()
+        date = normalize_date(raw)
+        unreadable = None if date else raw
         body = body[date_match.end():]
     body, links = _split_sources(body)
     title, body = _first_line_title(body)
@@ -84,4 +101,6 @@ def extract_metadata(text: str) -> TextMetadata:
     if url:
         host = urlparse(url).hostname or ""
         source = host.removeprefix("www.") or None
-    return TextMetadata(body=body.strip("\n\r\t "), title=title, url=url, date=date, source=source)
+    return TextMetadata(
+        body=body.strip("\n\r\t "), title=title, url=url, date=date, source=source, unreadable_date=unreadable
+    )

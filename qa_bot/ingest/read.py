@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa_bot.errors import IngestError
+from qa_bot.ingest.dates import first_date
 from qa_bot.ingest.htmltext import html_to_page
 from qa_bot.ingest.metadata import extract_metadata
 from qa_bot.records import Document
@@ -23,7 +24,10 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 """An article file (or a .json file of articles) larger than this is skipped; .jsonl is read line by line."""
 MAX_TEXT_CHARS = 5_000_000
 """A single article longer than this is skipped: it is not an article, and would take minutes to split."""
-_OPTIONAL_FIELDS = ("title", "url", "date", "source")
+_OPTIONAL_FIELDS = ("title", "url", "source")
+DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "published_date", "datePublished", "pubDate")
+"""The fields of a JSON record that may hold its date, in the order they are tried."""
+_MAX_SHOWN_DATE_CHARS = 80
 
 
 @dataclass(slots=True)
@@ -33,11 +37,20 @@ class IngestReport:
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     files_read: int = 0
+    unreadable_dates: list[tuple[str, str]] = field(default_factory=list)
+    """Documents kept undated because their date could not be read: (file or file:line, the raw date)."""
 
     def skip(self, where: str, why: str) -> None:
         """Record that ``where`` (a file, or file:line) was skipped because ``why``."""
         log.warning("skipped %s: %s", where, why)
         self.skipped.append((where, why))
+
+    def undated(self, where: str, raw_date: str) -> None:
+        """Record that the document at ``where`` was kept undated: ``raw_date`` cannot be read as a date."""
+        if len(raw_date) > _MAX_SHOWN_DATE_CHARS:
+            raw_date = raw_date[: _MAX_SHOWN_DATE_CHARS - 1] + "…"
+        log.warning("undated %s: cannot read the date %r", where, raw_date)
+        self.unreadable_dates.append((where, raw_date))
 
 
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
@@ -75,22 +88,25 @@ def _read_text(file: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _file_document(doc_id: str, file: Path, text: str) -> Document:
+def _file_document(doc_id: str, file: Path, text: str) -> tuple[Document, str | None]:
+    """The document in an article file, and its date's raw text when there is one that cannot be read."""
     suffix = file.suffix.lower()
     if suffix in HTML_SUFFIXES:
         page = html_to_page(text)
         meta = extract_metadata(page.text)
-        return Document(
+        date = page.date or meta.date
+        document = Document(
             doc_id=doc_id,
             text=meta.body,
             title=page.title or meta.title or file.stem,
             url=page.url or meta.url,
-            date=page.date or meta.date,
+            date=date,
             source=meta.source,
             path=str(file),
         )
+        return document, None if date else page.unreadable_date or meta.unreadable_date
     meta = extract_metadata(text)
-    return Document(
+    document = Document(
         doc_id=doc_id,
         text=meta.body,
         title=meta.title or file.stem,
@@ -99,9 +115,11 @@ def _file_document(doc_id: str, file: Path, text: str) -> Document:
         source=meta.source,
         path=str(file),
     )
+    return document, meta.unreadable_date
 
 
-def _record_document(record: object, default_id: str, file: Path) -> Document:
+def _record_document(record: object, default_id: str, file: Path) -> tuple[Document, str | None]:
+    """The document in a JSON record, and its date's raw text when there is one that cannot be read."""
     if not isinstance(record, dict):
         raise ValueError("record is not a JSON object")
     text = record.get("text")
@@ -112,15 +130,18 @@ def _record_document(record: object, default_id: str, file: Path) -> Document:
     extras = {k: str(v).strip() if v is not None else None for k, v in extras.items()}
     raw_id = record.get("doc_id", record.get("id"))
     doc_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else default_id
-    return Document(
+    dates = (record.get(k) for k in DATE_FIELDS)  # a true/false "published" flag is not a date
+    date, unreadable_date = first_date(str(v) for v in dates if v is not None and not isinstance(v, bool))
+    document = Document(
         doc_id=doc_id,
         text=text,
         title=extras["title"] or doc_id,
         url=extras["url"],
-        date=extras["date"],
+        date=date,
         source=extras["source"],
         path=str(file),
     )
+    return document, unreadable_date
 
 
 def _jsonl_records(file: Path) -> Iterator[tuple[str, object | ValueError]]:
@@ -157,7 +178,9 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
     """Read every supported article under ``paths`` (files or folders, recursively).
 
     Unreadable, binary, empty or non-UTF-8 files, and bad JSON records, are skipped, logged and
-    counted in the report; one bad file never stops the read.
+    counted in the report; one bad file never stops the read. Dates are ISO 8601 (see
+    :func:`~qa_bot.ingest.dates.normalize_date`); a document whose date cannot be read is kept undated,
+    logged and counted in ``unreadable_dates``.
 
     Raises:
         IngestError: a path does not exist.
@@ -165,7 +188,8 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
     report = IngestReport()
     seen: set[str] = set()
 
-    def add(document: Document, where: str) -> None:
+    def add(read: tuple[Document, str | None], where: str) -> None:
+        document, unreadable_date = read
         if not document.text.strip():
             report.skip(where, "no text")
         elif len(document.text) > MAX_TEXT_CHARS:
@@ -175,6 +199,8 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
         else:
             seen.add(document.doc_id)
             report.documents.append(document)
+            if unreadable_date is not None:
+                report.undated(where, unreadable_date)
 
     for file, root in discover(paths):
         report.files_read += 1

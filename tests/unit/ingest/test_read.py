@@ -104,3 +104,153 @@ def test_nothing_outside_the_given_folders_is_read_or_written(tmp_path, fake_emb
     after = {p for p in tmp_path.rglob("*") if "index" not in p.parts}
     assert after == before  # the build wrote only under the index folder's parent
     assert not (tmp_path.parent / "outside.txt").exists()
+
+
+def _page(head: str = "", body: str = "<p>Body text.</p>") -> str:
+    return f"<html><head><title>T</title>{head}</head><body>{body}</body></html>"
+
+
+def _json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+DATED_FILES = {
+    "line.txt": ("date 2020/01/03 The council met. It voted.", "2020-01-03"),
+    "iso.txt": ("date 2023-11-13T08:30:00Z\nThe council met.", "2023-11-13T08:30:00+00:00"),
+    "label.md": ("Date: Nov. 13, 2023\n\n# Heading\n\nThe council met.", "2023-11-13"),
+    "meta.html": (
+        _page('<meta property="article:published_time" content="2023-11-13T08:30:00-05:00">'),
+        "2023-11-13T08:30:00-05:00",
+    ),
+    "name.html": (_page('<meta name="date" content="13 November 2023">'), "2023-11-13"),
+    "pubdate.html": (_page('<meta name="pubdate" content="2023-1-3">'), "2023-01-03"),
+    "time.html": (
+        _page(
+            body='<nav><time datetime="2001-01-01">old</time></nav>'
+            '<article><p>Text <time datetime="2023-11-13T09:00+01:00">today</time>.</p></article>'
+        ),
+        "2023-11-13T09:00:00+01:00",
+    ),
+    "ld.html": (_page(_json_ld({"@type": "NewsArticle", "datePublished": "2023-11-13"})), "2023-11-13"),
+    "graph.html": (
+        _page(
+            '<script type="application/ld+json">{not json</script>'
+            + _json_ld(
+                {
+                    "@context": "https://schema.org",
+                    "@graph": [
+                        {"@type": "WebPage", "datePublished": "2001-01-01"},
+                        {"@type": ["ReportageNewsArticle"], "datePublished": "Mon, 13 Nov 2023 08:30:00 GMT"},
+                    ],
+                }
+            )
+        ),
+        "2023-11-13T08:30:00+00:00",
+    ),
+    "ldlist.html": (
+        _page(_json_ld([{"@type": "BreadcrumbList"}, {"@type": "Article", "datePublished": "2023-11-13"}])),
+        "2023-11-13",
+    ),
+    "textline.html": (_page(body="<p>date 2023-11-13</p><p>The council met.</p>"), "2023-11-13"),
+    "fallback.html": (
+        _page(
+            '<meta property="article:published_time" content="soon">',
+            '<p>Text <time datetime="2023-11-13">x</time></p>',
+        ),
+        "2023-11-13",
+    ),
+}
+
+
+def test_every_file_type_yields_an_iso_date(tmp_path):
+    for name, (content, _) in DATED_FILES.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    records = [
+        {"id": "date", "text": "A.", "date": "2020/01/03"},
+        {"id": "published", "text": "A.", "published": "Nov. 13, 2023"},
+        {"id": "published_at", "text": "A.", "published_at": "2023-11-13T08:30:00Z"},
+        {"id": "publishedAt", "text": "A.", "publishedAt": "2023-11-13T08:30:00+02:00"},
+        {"id": "datePublished", "text": "A.", "datePublished": "13 November 2023"},
+        {"id": "pubDate", "text": "A.", "pubDate": "Mon, 13 Nov 2023 08:30:00 +0000"},
+        {"id": "first", "text": "A.", "date": None, "published": True, "pubDate": "Mon, 13 Nov 2023 08:30:00 GMT"},
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps([{"id": "json", "text": "B.", "date": "2023-11-13 08:30"}]))
+
+    report = read_articles([tmp_path])
+    dates = {d.doc_id: d.date for d in report.documents}
+    assert report.skipped == [] and report.unreadable_dates == []
+    assert {name: dates[name] for name in DATED_FILES} == {name: iso for name, (_, iso) in DATED_FILES.items()}
+    assert {k: v for k, v in dates.items() if k not in DATED_FILES} == {
+        "date": "2020-01-03",
+        "published": "2023-11-13",
+        "published_at": "2023-11-13T08:30:00+00:00",
+        "publishedAt": "2023-11-13T08:30:00+02:00",
+        "datePublished": "2023-11-13",
+        "pubDate": "2023-11-13T08:30:00+00:00",
+        "first": "2023-11-13T08:30:00+00:00",
+        "json": "2023-11-13",
+    }
+    by_id = {d.doc_id: d for d in report.documents}
+    assert by_id["line.txt"].text == "The council met. It voted."  # the date is metadata, not text
+    assert by_id["label.md"].title == "Heading" and by_id["label.md"].text == "The council met."
+    assert by_id["textline.html"].text == "The council met."
+
+
+def test_an_unreadable_date_leaves_the_document_undated_warned_and_counted(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text("date 2023-13-45 The council met.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("Date: 03/01/2020\n\nThe council met.", encoding="utf-8")
+    (tmp_path / "c.html").write_text(
+        _page(
+            '<meta property="article:published_time" content="last Tuesday">'
+            + _json_ld({"@type": "NewsArticle", "datePublished": "11/13/2023"})
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "d.jsonl").write_text(
+        json.dumps({"id": "d1", "text": "A.", "date": "1699864200"})
+        + "\n"
+        + json.dumps({"id": "d2", "text": "B.", "published_at": 1699864200})
+        + "\n"
+        + json.dumps({"id": "d3", "text": "C.", "date": "2023-11-13"})
+        + "\n"
+        + json.dumps({"id": "d3", "text": "duplicate, skipped: its date is not counted", "date": "nope"})
+        + "\n"
+        + json.dumps({"id": "d4", "text": "D.", "date": "x" * 500})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "e.txt").write_text("No date at all.", encoding="utf-8")
+
+    with caplog.at_level("WARNING", logger="qa_bot.ingest.read"):
+        report = read_articles([tmp_path])
+    docs = {d.doc_id: d for d in report.documents}
+    assert set(docs) == {"a.txt", "b.md", "c.html", "d1", "d2", "d3", "d4", "e.txt"}  # all kept
+    assert {k: d.date for k, d in docs.items()} == {k: "2023-11-13" if k == "d3" else None for k in docs}
+    assert docs["a.txt"].text == "The council met." and docs["b.md"].text == "The council met."
+    assert report.unreadable_dates == [
+        ("a.txt", "2023-13-45"),
+        ("b.md", "03/01/2020"),
+        ("c.html", "last Tuesday"),
+        ("d.jsonl:1", "1699864200"),
+        ("d.jsonl:2", "1699864200"),
+        ("d.jsonl:5", "x" * 79 + "…"),
+    ]
+    assert [(where, why) for where, why in report.skipped] == [("d.jsonl:4", "duplicate doc_id 'd3'")]
+    warnings = [r.getMessage() for r in caplog.records if "undated" in r.getMessage()]
+    assert len(warnings) == 6 and "b.md" in warnings[1] and "'03/01/2020'" in warnings[1]
+
+
+def test_html_prefers_published_metadata_over_other_dates():
+    from qa_bot.ingest.htmltext import html_to_page
+
+    page = html_to_page(
+        _page(
+            '<meta name="date" content="2001-01-01">'
+            + _json_ld({"@type": "WebPage", "datePublished": "2002-02-02"})
+            + _json_ld({"@type": "NewsArticle", "datePublished": "2023-11-13"}),
+            '<p><time datetime="2003-03-03">x</time></p>',
+        )
+    )
+    assert (page.date, page.unreadable_date) == ("2023-11-13", None)
+    assert html_to_page(_page()).date is None and html_to_page(_page()).unreadable_date is None
