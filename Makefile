@@ -27,7 +27,8 @@ index: $(STAMP)
 # The index is (re)built when it is missing, damaged or of an older format; otherwise the REPL starts at once.
 run: $(STAMP)
 	@$(BIN)/qa-bot index verify --index $(INDEX) >/dev/null 2>&1 || \
-		$(BIN)/qa-bot index build --articles $(ARTICLES) --index $(INDEX)
+		{ echo "Building the index of $(ARTICLES) (none yet, or damaged, or of an older format)…"; \
+		  $(BIN)/qa-bot index build --articles $(ARTICLES) --index $(INDEX); }
 	@$(BIN)/qa-bot repl --index $(INDEX)
 
 # Everything: the unit suite, then the integration suite (real model, CLI processes, Slack emulator).

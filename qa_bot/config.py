@@ -25,8 +25,10 @@ class BuildOptions(BaseModel):
     approximate_from: int = Field(
         50_000, ge=0, description="Passages from which passage search is approximate (IVF-SQ8); 0: always exact."
     )
-    vector_store: Literal["faiss", "numpy"] = Field(
-        "faiss", description="Engine of the passage vector store: faiss, or numpy (brute force, for tests)."
+    vector_store: str = Field(
+        "faiss",
+        description="Engine of the passage vector store, a name in qa_bot.index.stores.VECTOR_STORES (the one "
+        "list of them, checked when a build starts): faiss, or numpy (brute force, for tests).",
     )
 
 

@@ -13,7 +13,7 @@ from qa_bot.answer.retrieve import Query, make_query, retrieve
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import QABotError
-from qa_bot.index import Index, describe_index, live_generation, load_index
+from qa_bot.index import Index, live_generation, load_index, require_index
 from qa_bot.records import Answer, Hit
 
 MAX_QUESTION_CHARS = 2_000
@@ -51,8 +51,8 @@ class QAPipeline:
 
     def refresh(self) -> bool:
         """Load the live index if a rebuild has replaced the one in use; True when it did."""
-        if not self.index.is_stale():
-            return False
+        if not self.index.is_stale() or live_generation(self.index.index_dir) == self._refused:
+            return False  # the fast path, taken by every question: no rebuild, or one already refused
         with self._reload_lock:
             folder = self.index.index_dir
             seen = live_generation(folder)
@@ -76,7 +76,7 @@ class QAPipeline:
             IndexNotFoundError, IndexMismatchError, IndexCorruptError, ModelLoadError
         """
         folder = Path(settings.index_dir)
-        describe_index(folder)  # a missing index is reported before the slow model load
+        require_index(folder)  # a missing or older index is reported before the slow model load
         if embedder is None:
             embedder = embedder_from_settings(settings)
         return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker))

@@ -106,7 +106,8 @@ def real_vectors(index_dir: Path) -> tuple[np.ndarray, str]:
     from qa_bot.index import load_index
 
     index = load_index(index_dir)
-    vectors = np.vstack([index.passage_vectors(), index.sentence_vectors(range(index.sentence_count))])
+    vectors = np.vstack([index.passage_vectors(range(index.passage_count)),
+                         index.sentence_vectors(range(index.sentence_count))])
     return vectors, index.describe().backend
 
 

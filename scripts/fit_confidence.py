@@ -79,6 +79,9 @@ def main() -> int:
     weights = fit(found, labels)
     for name, value in weights.items():
         print(f"QA_BOT_{name.upper()}={value:.1f}")
+    if min(weights["confidence_cosine"], weights["confidence_coverage"]) < 0:
+        print("a weight came out negative: that input lowers the confidence, which the settings do not allow")
+        return 1
     options = settings.answer_options().model_copy(update=weights)
     for name, (evidence, _) in groups.items():
         abstained = [e is None or answer_confidence(e, options) < options.abstain_threshold for e in evidence]

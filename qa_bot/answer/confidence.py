@@ -48,8 +48,9 @@ def fit(evidence: Sequence[Evidence | None], answerable: Sequence[bool]) -> dict
 
     A question with no evidence (no candidate sentence at all) counts as evidence (0, 0). The weights are
     rounded to one decimal, as the settings carry them; pass them to ``AnswerOptions.model_copy(update=...)``.
+    A negative weight is returned as fitted (it says the input hurts); the settings refuse it.
     """
     x = np.array([(e.cosine, e.coverage) if e is not None else (0.0, 0.0) for e in evidence], dtype=np.float64)
     y = np.array(answerable, dtype=np.float64)
     cosine, coverage, bias = (round(float(w), 1) for w in fit_logistic(x, y))
-    return {"confidence_cosine": max(0.0, cosine), "confidence_coverage": max(0.0, coverage), "confidence_bias": bias}
+    return {"confidence_cosine": cosine, "confidence_coverage": coverage, "confidence_bias": bias}

@@ -2,21 +2,19 @@
 
 Readers get an :class:`Index` from :func:`load_index`; builds go through :class:`IndexWriter` (or
 :func:`build_index`). The stores behind them (FAISS or NumPy vectors, bm25s keywords), the files of a
-build and the live link are this package's internals: import from ``qa_bot.index`` only.
+build and the live link are this package's internals: import from ``qa_bot.index`` only. (The store factory
+and ``recall_at_k`` are exported for the scale benchmark, which measures the stores themselves.)
 """
 
 from __future__ import annotations
 
 from qa_bot.index.builds import generation as live_generation
-from qa_bot.index.checksums import LOAD_HASH_LIMIT
-from qa_bot.index.manifest import FORMAT_VERSION, IndexInfo, describe_index
+from qa_bot.index.manifest import IndexInfo, describe_index, require_index
 from qa_bot.index.reader import Index, load_index
 from qa_bot.index.stores import VECTOR_STORES, build_vector_store, recall_at_k
 from qa_bot.index.writer import BuildSummary, IndexWriter, build_index
 
 __all__ = [
-    "FORMAT_VERSION",
-    "LOAD_HASH_LIMIT",
     "VECTOR_STORES",
     "BuildSummary",
     "Index",
@@ -28,4 +26,5 @@ __all__ = [
     "live_generation",
     "load_index",
     "recall_at_k",
+    "require_index",
 ]

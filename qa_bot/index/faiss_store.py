@@ -53,9 +53,10 @@ class FaissVectorStore:
     kind = "faiss"
 
     def __init__(self, engine: Any, layout: str, nlist: int = 0, nprobe: int = 0,
-                 recall_at_10: float | None = None) -> None:
+                 recall_at_10: float | None = None, target_recall: float = TARGET_RECALL) -> None:
         self._engine = engine
         self.layout = layout
+        self.target_recall = target_recall
         self.nlist = nlist
         self.nprobe = nprobe
         self.recall_at_10 = recall_at_10
@@ -64,19 +65,42 @@ class FaissVectorStore:
     @property
     def stated_recall(self) -> float:
         """1.0 for exact search; the target an approximate layout was calibrated to reach."""
-        return 1.0 if self.layout == "flat" else TARGET_RECALL
+        return 1.0 if self.layout == "flat" else self.target_recall
 
     def __len__(self) -> int:
         return int(self._engine.ntotal)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, inner products) of the ``k`` nearest rows to ``query``, best first."""
-        k = min(k, len(self))
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, inner products) of the ``k`` nearest rows to ``query``, best first.
+
+        ``allowed`` is applied inside FAISS (an ``IDSelectorBitmap``), so the results are the best allowed rows.
+        """
+        k = min(k, len(self) if allowed is None else int(np.count_nonzero(allowed)))
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self._engine.search(query.reshape(1, -1), k)
+        if allowed is None:
+            scores, ids = self._engine.search(query.reshape(1, -1), k)
+        else:
+            scores, ids = self._engine.search(query.reshape(1, -1), k, params=self._only(allowed, self.nprobe))
+            if self.layout == "ivf-sq8" and int((ids[0] >= 0).sum()) < k:
+                # The lists probed held fewer than k allowed rows (a narrow date window): search them all.
+                scores, ids = self._engine.search(query.reshape(1, -1), k, params=self._only(allowed, self.nlist))
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def _only(self, allowed: np.ndarray, nprobe: int) -> Any:
+        """FAISS search parameters that admit only the ``allowed`` rows, probing ``nprobe`` lists (IVF)."""
+        import faiss
+
+        bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+        params: Any = (
+            faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
+            if self.layout == "ivf-sq8"
+            else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        )
+        params.keep_alive = (bits, selector)  # FAISS holds raw pointers: keep what they point at alive
+        return params
 
     def entry(self) -> Entry:
         """The manifest entry of this store."""
@@ -99,8 +123,8 @@ class FaissVectorStore:
         if layout not in LAYOUTS:
             raise ValueError(f"unknown FAISS layout {layout!r}")
         recall = entry.get("recall_at_10")
-        store = cls(None, str(layout), int(entry.get("nlist", 0) or 0), int(entry.get("nprobe", 0) or 0),
-                    None if recall is None else float(recall))  # type: ignore[arg-type]
+        store = cls(None, str(layout), int(str(entry.get("nlist") or 0)), int(str(entry.get("nprobe") or 0)),
+                    None if recall is None else float(str(recall)))
         flags = faiss.IO_FLAG_MMAP_IFC if layout == "flat" else faiss.IO_FLAG_MMAP
         store._engine = faiss.read_index(str(folder / FILE), flags | faiss.IO_FLAG_READ_ONLY)
         if layout == "ivf-sq8":
@@ -164,7 +188,8 @@ def _approximate(vectors: np.ndarray, probes: np.ndarray, target_recall: float, 
         return None
     ivf.nprobe = nprobe
     log.info("passage search: IVF-SQ8, nprobe %d, recall@10 %.3f against exact search", nprobe, recall)
-    return FaissVectorStore(ivf, "ivf-sq8", nlist=nlist, nprobe=nprobe, recall_at_10=round(recall, 4))
+    return FaissVectorStore(ivf, "ivf-sq8", nlist=nlist, nprobe=nprobe, recall_at_10=round(recall, 4),
+                            target_recall=target_recall)
 
 
 def _calibrate(ivf: Any, probes: np.ndarray, exact: np.ndarray, target_recall: float) -> tuple[int, float]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import qa_bot.index.builds as builds
@@ -31,11 +31,12 @@ class IndexInfo:
     """How passages are searched, e.g. ``faiss flat`` or ``faiss ivf-sq8 (nprobe 8, recall@10 0.97)``."""
     built_at: str
     files: int
-    manifest: Manifest
+    format: object
+    _manifest: Manifest = field(repr=False)
 
     def to_json(self) -> Manifest:
-        """The manifest as ``qa-bot index info`` prints it, with the build folder it was read from."""
-        return {"index": str(self.index_dir), "build": str(self.build_dir), **self.manifest}
+        """The whole manifest, as ``qa-bot index info`` prints it, after the index and the build it was read from."""
+        return {"index": str(self.index_dir), "build": str(self.build_dir), **self._manifest}
 
 
 def rebuild_hint(folder: Path) -> str:
@@ -119,8 +120,18 @@ def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
         search=search,
         built_at=str(manifest.get("built_at")),
         files=len(files) if isinstance(files, dict) else 0,
-        manifest={k: v for k, v in manifest.items() if k != "files"},
+        format=manifest.get("format"),
+        _manifest=manifest,
     )
+
+
+def require_index(folder: Path) -> None:
+    """Refuse at once, before anything slow, an index ``folder`` that is missing, unreadable or of another format.
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError
+    """
+    check_format(read_manifest(builds.live_dir(folder), folder), folder)
 
 
 def describe_index(folder: Path) -> IndexInfo:

@@ -27,9 +27,9 @@ class NumpyVectorStore:
     def __len__(self) -> int:
         return len(self._vectors)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, inner products) of the ``k`` nearest rows to ``query``, best first, ties by row id."""
-        return top_k(self._vectors @ np.asarray(query, dtype=np.float32).reshape(-1), k)
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, inner products) of the ``k`` nearest (``allowed``) rows to ``query``, best first, ties by id."""
+        return top_k(self._vectors @ np.asarray(query, dtype=np.float32).reshape(-1), k, allowed=allowed)
 
     def save(self, folder: Path) -> Entry:
         """Write the vectors into ``folder``; return the manifest entry."""

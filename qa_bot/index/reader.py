@@ -8,7 +8,6 @@ engine) is the index package's business: nothing outside it sees a raw array or 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -151,10 +150,8 @@ class Index:
         """The normalised vector of each sentence, float32, one row each."""
         return np.asarray(self._sentence_vectors[np.asarray(sentence_ids, dtype=np.int64)], dtype=np.float32)
 
-    def passage_vectors(self, passage_ids: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
-        """The exact normalised vector of each passage (all of them when ``passage_ids`` is None)."""
-        if passage_ids is None:
-            return np.asarray(self._passage_vectors, dtype=np.float32)
+    def passage_vectors(self, passage_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The exact normalised vector of each passage, float32, one row each."""
         return np.asarray(self._passage_vectors[np.asarray(passage_ids, dtype=np.int64)], dtype=np.float32)
 
     def previous_in_document(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,8 +177,11 @@ class Index:
 
     # For the writer: reuse of unchanged documents' vectors.
 
-    def vectors_by_content(self) -> dict[str, DocumentVectors]:
-        """The vectors of every document, by its content hash (see :func:`qa_bot.index.layout.content_hash`)."""
+    def _vectors_by_content(self) -> dict[str, DocumentVectors]:
+        """The vectors of every document, by its content hash (see :func:`qa_bot.index.layout.content_hash`).
+
+        For the writer, which reuses them for unchanged documents; not part of the stages' door.
+        """
         passage_docs, sentence_docs = self._passages[:, 0], self._sentences[:, 0]
         passage_vectors, sentence_vectors = np.asarray(self._passage_vectors), np.asarray(self._sentence_vectors)
         return {
@@ -224,10 +224,12 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
             # Plain array views of the memory maps: the same pages, without np.memmap's cost on every access.
             passage_vectors=np.asarray(np.load(live / layout.PASSAGE_VECTORS, mmap_mode="r")),
             sentence_vectors=np.asarray(np.load(live / layout.SENTENCE_VECTORS, mmap_mode="r")),
-            passage_keywords=load_keyword_store(live / layout.PASSAGE_KEYWORDS, manifest.get("keyword_store")),
-            sentence_keywords=load_keyword_store(live / layout.SENTENCE_KEYWORDS, manifest.get("keyword_store")),
+            passage_keywords=load_keyword_store(live / layout.PASSAGE_KEYWORDS, manifest.get(layout.PASSAGE_KEYWORDS)),
+            sentence_keywords=load_keyword_store(
+                live / layout.SENTENCE_KEYWORDS, manifest.get(layout.SENTENCE_KEYWORDS)
+            ),
         )
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(
             f"index at {folder} is damaged ({type(exc).__name__}): {rebuild_hint(folder)}"
         ) from exc

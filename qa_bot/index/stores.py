@@ -36,8 +36,12 @@ class VectorStore(Protocol):
         """The number of rows."""
         ...
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, scores) of the ``k`` best rows for one query vector, best first."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, scores) of the ``k`` best rows for one query vector, best first.
+
+        ``allowed`` (a boolean mask over the rows) restricts the search to the rows it marks, inside the
+        engine, so the ``k`` results are the best allowed ones (a date filter, for example).
+        """
         ...
 
     def save(self, folder: Path) -> Entry:
@@ -58,8 +62,10 @@ class KeywordStore(Protocol):
         """The score of every row (zeros when no term is known)."""
         ...
 
-    def top(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, scores) of the ``k`` best rows with a positive score, best first."""
+    def top(
+        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, scores) of the ``k`` best rows with a positive score, best first (among ``allowed``)."""
         ...
 
     def save(self, folder: Path) -> Entry:
@@ -139,15 +145,23 @@ def load_keyword_store(folder: Path, entry: object) -> KeywordStore:
     return store_type.load(folder, entry)
 
 
-def top_k(scores: np.ndarray, k: int, positive_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(row ids, scores) of the ``k`` highest ``scores``, best first, ties by row id.
+def top_k(
+    scores: np.ndarray, k: int, positive_only: bool = False, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row ids, scores) of the ``k`` highest ``scores``, best first; equal scores in row order; only ``allowed`` rows.
 
-    Shared by the stores that score every row (brute force, BM25).
+    Shared by the stores that score every row (brute force, BM25). Ties are broken by row id even at the
+    k-th place: every row above the k-th score is taken, then the lowest ids of those equal to it.
     """
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+        k = min(k, int(np.count_nonzero(allowed)))
     k = min(k, len(scores))
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows = np.argpartition(-scores, k - 1)[:k]
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
     rows = rows[np.lexsort((rows, -scores[rows]))]
     if positive_only:
         rows = rows[scores[rows] > 0]

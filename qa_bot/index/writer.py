@@ -27,11 +27,11 @@ import qa_bot.index.layout as layout
 from qa_bot import __version__
 from qa_bot.config import BuildOptions
 from qa_bot.embed import Embedder
-from qa_bot.errors import IngestError, QABotError
+from qa_bot.errors import ConfigError, IngestError, QABotError
 from qa_bot.index.checksums import digest_tree
 from qa_bot.index.manifest import FORMAT_VERSION, MANIFEST
 from qa_bot.index.reader import DocumentVectors, load_index
-from qa_bot.index.stores import build_keyword_store, build_vector_store
+from qa_bot.index.stores import VECTOR_STORES, build_keyword_store, build_vector_store
 from qa_bot.ingest.segment import chunk_documents
 from qa_bot.records import Document, Passage, Sentence
 
@@ -53,7 +53,7 @@ class BuildSummary:
     embedded: int = 0
     reused: int = 0
     build_dir: str = ""
-    search: str = "faiss flat"
+    search: str = ""
     """How passages are searched: the vector store's kind and layout."""
 
 
@@ -67,14 +67,17 @@ class IndexWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._held = ExitStack()
+        self._locked = False
 
     def __enter__(self) -> IndexWriter:
         self._held.enter_context(builds.build_lock(self.folder))
+        self._locked = True
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        self._locked = False
         self._held.close()
 
     def build(
@@ -92,7 +95,12 @@ class IndexWriter:
             IngestError: there is no document with text.
             IndexWriteError: the files could not be written (the disk is full, for example).
         """
+        if not self._locked:  # a build outside the lock could remove a running build's staging folder
+            raise RuntimeError("IndexWriter.build needs the build lock: use `with IndexWriter(folder) as writer:`")
         began = time.perf_counter()
+        if options.vector_store not in VECTOR_STORES:
+            known = ", ".join(sorted(VECTOR_STORES))
+            raise ConfigError(f"unknown vector store {options.vector_store!r} (QA_BOT_VECTOR_STORE): known are {known}")
         if not documents:
             raise IngestError("no readable articles to index")
         sentences, passages = chunk_documents(
@@ -173,7 +181,7 @@ def _previous_vectors(folder: Path, embedder: Embedder, options: BuildOptions) -
         return {}
     if not previous.same_passage_settings(embedder.max_tokens, options.sentences_per_passage, options.passage_overlap):
         return {}
-    return previous.vectors_by_content()
+    return previous._vectors_by_content()  # the writer is the index package's own: it may read the reader
 
 
 def _embed(
@@ -268,10 +276,10 @@ def _write(
                  dtype=np.int64).reshape(-1, 5),
     )
     layout.write_documents(staging, documents)
-    keyword_entry: dict[str, object] = {}
+    keyword_entries: dict[str, object] = {}
     for folder, spans in ((layout.PASSAGE_KEYWORDS, passages), (layout.SENTENCE_KEYWORDS, sentences)):
         (staging / folder).mkdir()
-        keyword_entry = build_keyword_store(KEYWORD_ENGINE, _texts(documents, spans)).save(staging / folder)
+        keyword_entries[folder] = build_keyword_store(KEYWORD_ENGINE, _texts(documents, spans)).save(staging / folder)
     return {
         "format": FORMAT_VERSION,
         "documents": len(documents),
@@ -280,7 +288,7 @@ def _write(
         "sentences_per_passage": options.sentences_per_passage,
         "passage_overlap": options.passage_overlap,
         "vector_store": vector_entry,
-        "keyword_store": keyword_entry,
+        **keyword_entries,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 from qa_bot.config import BuildOptions
 from qa_bot.errors import QABotError
 from qa_bot.index import bm25_store, build_index, builds, writer
+from qa_bot.index.checksums import LOAD_HASH_LIMIT
 from qa_bot.ingest.read import read_articles
 
 from ..conftest import XQUAD, FakeEmbedder
@@ -56,8 +57,10 @@ def arm(point: str, embedder: SlowEmbedder) -> None:
     elif point == "checksums":
         writer.digest_tree = lambda folder: die()  # type: ignore[assignment]
     elif point == "verifying":
+        # Only the read-back of the new build checks every checksum (hash_limit=None); reading the live
+        # build for reuse, before anything is embedded, uses the default limit and must go on.
         load = writer.load_index
-        writer.load_index = lambda folder, embedder=None, hash_limit=None: (  # type: ignore[assignment]
+        writer.load_index = lambda folder, embedder=None, hash_limit=LOAD_HASH_LIMIT: (  # type: ignore[assignment]
             die() if hash_limit is None else load(folder, embedder, hash_limit=hash_limit)
         )
     elif point == "renamed":  # the build folder has its final name; the link still points at the old one

@@ -20,4 +20,4 @@ DOCS = [
 
 def build(documents: list[Document], embedder: object, folder: Path, **options: object) -> BuildSummary:
     """Build an index with the brute-force NumPy vector store (and any other build ``options``)."""
-    return build_index(documents, embedder, folder, BuildOptions(vector_store="numpy", **options))  # type: ignore[arg-type]
+    return build_index(documents, embedder, folder, BuildOptions(**{"vector_store": "numpy", **options}))  # type: ignore[arg-type]

@@ -81,8 +81,7 @@ def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small
     # Never abstaining, so that the answer shows which index served it (the fake embedder's confidence is low).
     settings = Settings(index_dir=small_index, abstain_threshold=0.0)
     pipeline = QAPipeline(settings, load_index(small_index, fake_embedder), fake_embedder)
-    build([Document("lib", "The city library opened a new wing.", "Library", None, None)],
-                fake_embedder, small_index)
+    build([Document("lib", "The city library opened a new wing.", "Library", None, None)], fake_embedder, small_index)
     manifest = small_index / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "passages": 99}))
     answer = pipeline.ask("How many times did the council vote?")
@@ -90,6 +89,12 @@ def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small
     assert all(q.doc_id != "lib" for q in answer.quotes)
     assert "still answering from the previous one" in caplog.text
     assert pipeline.index.sentence_count > 0
+    caplog.clear()
+    pipeline.ask("How many times did the council vote?")  # the refused build is not tried again
+    assert "could not be loaded" not in caplog.text and len(pipeline.index.documents) == 5
+    build([Document("lib", "The city library opened a new wing.", "Library", None, None)], fake_embedder,
+          small_index)  # a sound rebuild after the refused one is picked up
+    assert [q.doc_id for q in pipeline.ask("What did the city library open?").quotes] == ["lib"]
 
 
 def test_a_full_disk_fails_the_build_in_one_line_and_keeps_the_old_index(small_index, fake_embedder, monkeypatch):

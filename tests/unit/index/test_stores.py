@@ -77,6 +77,21 @@ def test_every_vector_store_reads_back_to_the_same_answers(saved_store):
         assert np.array_equal(built.search(query, 10)[0], loaded.search(query, 10)[0])
 
 
+def test_every_vector_store_searches_only_the_allowed_rows_as_brute_force_does(saved_store):
+    _, store, _ = saved_store
+    allowed = np.zeros(len(VECTORS), dtype=bool)
+    allowed[::7] = True  # a seventh of the rows, as a date filter might leave
+    scores = QUERIES @ VECTORS.T
+    exact = np.argsort(-np.where(allowed, scores, -np.inf), axis=1, kind="stable")[:, :10]
+    found = np.array([store.search(q, 10, allowed)[0] for q in QUERIES])
+    assert allowed[found].all()
+    assert recall_at_k(found, exact) >= store.stated_recall - 0.05  # the filter may cost an IVF list or two
+    few = np.zeros(len(VECTORS), dtype=bool)
+    few[[3, 99]] = True
+    assert sorted(store.search(QUERIES[0], 10, few)[0].tolist()) == [3, 99]  # never more than allowed
+    assert len(store.search(QUERIES[0], 10, np.zeros(len(VECTORS), dtype=bool))[0]) == 0
+
+
 def test_every_vector_store_takes_any_k(saved_store):
     _, store, _ = saved_store
     assert len(store.search(QUERIES[0], 0)[0]) == 0
@@ -133,6 +148,10 @@ def test_every_keyword_store_scores_as_bm25_by_the_book(engine, question, tmp_pa
         positive = np.flatnonzero(expected > 0)
         assert len(ids) == min(3, len(positive)) and set(ids.tolist()) <= set(positive.tolist())
         assert np.all(np.diff(scores) <= 1e-6) and np.allclose(scores, expected[ids], rtol=1e-4)
+        allowed = np.arange(len(TEXTS)) % 2 == 1
+        candidates = np.flatnonzero((expected > 0) & allowed)
+        best = candidates[np.lexsort((candidates, -expected[candidates]))][:3]
+        assert store.top(query, 3, allowed)[0].tolist() == best.tolist()
 
 
 def test_a_keyword_store_of_texts_without_keywords_scores_zero(tmp_path):

@@ -32,7 +32,8 @@ def test_build_writes_a_manifest_and_loads(built, fake_embedder):
     assert [d.doc_id for d in index.documents] == ["a", "b", "c"]
     assert folder.is_symlink() and summary.build_dir == str(folder.resolve())
     assert not list(folder.parent.glob(".idx.builds/*.partial"))  # no staging folder left behind
-    assert manifest["vector_store"] == {"kind": "numpy"} and manifest["keyword_store"] == {"kind": "bm25s"}
+    assert manifest["vector_store"] == {"kind": "numpy"}
+    assert manifest["passage_keywords"] == manifest["sentence_keywords"] == {"kind": "bm25s"}
     assert set(manifest["files"]) >= {"passage_store/vectors.npy", "documents.jsonl",
                                       "passage_keywords/params.index.json"}
     assert summary.search == "numpy" == index.describe().search
@@ -79,7 +80,8 @@ def test_rebuild_embeds_only_changed_and_new_articles(tmp_path, fake_embedder):
     fresh = tmp_path / "fresh"
     build([DOCS[0], changed, added], fake_embedder, fresh, sentences_per_passage=2, passage_overlap=1)
     scratch = load_index(fresh, fake_embedder)
-    assert np.allclose(index.passage_vectors(), scratch.passage_vectors())
+    passages = range(index.passage_count)
+    assert np.allclose(index.passage_vectors(passages), scratch.passage_vectors(passages))
     every = range(index.sentence_count)
     assert np.allclose(index.sentence_vectors(every), scratch.sentence_vectors(every))
 
@@ -118,6 +120,8 @@ def test_the_lock_is_taken_once_for_a_whole_build_and_refuses_a_second(tmp_path,
         writer.build([Document("a", "One sentence here.", "A")], fake_embedder, BuildOptions(vector_store="numpy"))
         with pytest.raises(IndexLockedError), IndexWriter(folder):  # still held after the build, until the end
             pass
+    with pytest.raises(RuntimeError, match="needs the build lock"):  # never a build outside the lock
+        IndexWriter(folder).build([Document("c", "Third.", "C")], fake_embedder, BuildOptions(vector_store="numpy"))
     build([Document("b", "Another sentence here.", "B")], fake_embedder, folder)
     assert [d.doc_id for d in load_index(folder).documents] == ["b"]
 
@@ -164,3 +168,11 @@ def test_a_faiss_build_records_its_layout_and_finds_what_exact_search_finds(tmp_
     queries = embedder.encode([f"question {i}" for i in range(200)])
     found = np.array([b.search_passages(q, 10)[0] for q in queries])
     assert recall_at_k(found, np.array([a.search_passages(q, 10)[0] for q in queries])) >= 0.95
+
+
+def test_an_unknown_vector_store_is_one_clear_error(tmp_path, fake_embedder):
+    from qa_bot.errors import ConfigError
+
+    expected = r"unknown vector store 'hnsw' \(QA_BOT_VECTOR_STORE\): known are faiss, numpy"
+    with pytest.raises(ConfigError, match=expected):
+        build(DOCS, fake_embedder, tmp_path / "i", vector_store="hnsw")
