@@ -101,6 +101,10 @@ model_option = click.option(
     "--model", default=None,
     help="Sentence-transformers model folder or name (default: QA_BOT_MODEL, all-MiniLM-L6-v2).",
 )
+as_of_option = click.option(
+    "--as-of", "as_of", default=None, metavar="DATE",
+    help="Answer as of this date (YYYY-MM-DD, the end of that day) or ISO time, instead of now.",
+)
 k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None, help="Quotes per answer at most.")
 
 
@@ -129,19 +133,32 @@ def _open_pipeline(settings: Settings) -> QAPipeline:
         return QAPipeline.open(settings)
 
 
-def _read_questions(source: str) -> Iterator[str]:
+def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
+    """(question, its as-of date or None) per line: plain text, or ``{"question": ..., "as_of": ...}``."""
+    import json
+
+    from qa_bot.errors import ConfigError
+
     stream = sys.stdin if source == "-" else None
     if stream is None:
         try:
             stream = open(source, encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
-            from qa_bot.errors import ConfigError
-
             raise ConfigError(f"cannot read questions from {source}: {exc.strerror}") from exc
     try:
-        for line in stream:
-            if line.strip():
-                yield line.strip()
+        for number, line in enumerate(stream, start=1):
+            text = line.strip()
+            if not text.startswith("{"):
+                if text:
+                    yield text, None
+                continue
+            try:
+                record = json.loads(text)
+                question, as_of = str(record["question"]), record.get("as_of") or record.get("question_date")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise ConfigError(f"{source}:{number}: not a question (a line of text, or a JSON object "
+                                  'with "question" and an optional "as_of")') from None
+            yield question, None if as_of is None else str(as_of)
     finally:
         if stream is not sys.stdin:
             stream.close()
@@ -150,29 +167,41 @@ def _read_questions(source: str) -> Iterator[str]:
 @main.command()
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
-@click.option("--questions", "questions_file", default=None, help="File of questions, one a line ('-' for stdin).")
+@click.option(
+    "--questions", "questions_file", default=None,
+    help="File of questions, one a line ('-' for stdin): plain text, or JSON {\"question\": ..., \"as_of\": "
+    "\"YYYY-MM-DD\"} so that each question carries its own date.",
+)
+@as_of_option
 @index_option
 @model_option
 @k_option
 @friendly_errors
 def ask(
-    question: tuple[str, ...], as_json: bool, questions_file: str | None, index_dir: Path | None,
+    question: tuple[str, ...], as_json: bool, questions_file: str | None, as_of: str | None, index_dir: Path | None,
     model: str | None, max_quotes: int | None,
 ) -> None:
-    """Answer QUESTION (or each line of --questions) from the index."""
+    """Answer QUESTION (or each line of --questions) from the index, as of now or --as-of.
+
+    No article dated after the as-of moment is quoted; time words in a question ("last week", "in 2023",
+    "latest") are read relative to it.
+    """
+    from qa_bot.answer.in_time import as_of_moment
     from qa_bot.errors import ConfigError
     from qa_bot.render import answer_json, answer_markup
 
     if not question and questions_file is None:
         raise ConfigError('give a question (qa-bot ask "Who is ...?") or --questions FILE')
+    default = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    pipeline = _open_pipeline(settings)
-    questions = [" ".join(question)] if question else []
+    questions: list[tuple[str, str | None]] = [(" ".join(question), None)] if question else []
     if questions_file is not None:
         questions = [*questions, *_read_questions(questions_file)]
+    moments = [as_of_moment(when) if when else default for _, when in questions]  # bad dates fail before the load
+    pipeline = _open_pipeline(settings)
     console = _console()
-    for number, text in enumerate(questions):
-        answer = pipeline.ask(text)
+    for number, ((text, _), moment) in enumerate(zip(questions, moments, strict=True)):
+        answer = pipeline.ask(text, as_of=moment)
         if as_json:
             click.echo(answer_json(answer))
             continue
@@ -182,16 +211,22 @@ def ask(
 
 
 @main.command()
+@as_of_option
 @index_option
 @model_option
 @k_option
 @friendly_errors
-def repl(index_dir: Path | None, model: str | None, max_quotes: int | None) -> None:
-    """Ask questions one after another (type :help inside). Reads lines when stdin is not a terminal."""
+def repl(as_of: str | None, index_dir: Path | None, model: str | None, max_quotes: int | None) -> None:
+    """Ask questions one after another (type :help inside; :asof DATE changes the date asked as of).
+
+    Reads lines when stdin is not a terminal.
+    """
+    from qa_bot.answer.in_time import as_of_moment
     from qa_bot.repl import run_repl
 
+    moment = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    run_repl(_open_pipeline(settings), _console(), history_path())
+    run_repl(_open_pipeline(settings), _console(), history_path(), as_of=moment)
 
 
 @main.command()

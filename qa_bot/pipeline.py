@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 
-from qa_bot.answer.quotes import make_answer
+from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
-from qa_bot.answer.retrieve import Query, make_query, retrieve
+from qa_bot.answer.retrieve import Query, retrieve
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import QABotError
@@ -85,17 +86,32 @@ class QAPipeline:
         """The passages the answer stage reads for ``query``, best first, fused as the options say."""
         return retrieve(index, query, options or self.options)
 
-    def ask(self, question: str, options: AnswerOptions | None = None) -> Answer:
-        """Answer ``question`` with verbatim quotes, or abstain when the articles do not answer it.
+    def ask(self, question: str, options: AnswerOptions | None = None, as_of: datetime | None = None) -> Answer:
+        """Answer ``question`` with verbatim quotes as of ``as_of`` (default: now), or abstain.
 
-        ``options`` (default: the settings' answer options) shape the answer; a sweep or a fit passes
-        its own, and the pipeline itself is never changed by them.
+        No article dated after ``as_of`` is quoted; time words in the question ("last week") name a window
+        the answer is sought in first (see :mod:`qa_bot.answer.in_time`). ``options`` (default: the
+        settings' answer options) shape the answer; a sweep or a fit passes its own, and the pipeline
+        itself is never changed by them.
+
+        Raises:
+            ValueError: ``as_of`` has no timezone.
         """
         options = options or self.options
+        moment = as_of or datetime.now(UTC)
+        if moment.tzinfo is None:
+            raise ValueError("as_of needs a timezone")
         text = " ".join(printable(question).split())[:MAX_QUESTION_CHARS]
         if not text:
-            return Answer(question=question, notice="empty question")
+            return Answer(question=question, notice="empty question", as_of=moment.isoformat(timespec="seconds"))
         self.refresh()
         index = self.index  # this question is answered from one index even if a reload happens meanwhile
-        query = make_query(text, self.embedder.encode([text])[0])
-        return make_answer(index, query, self.passages(index, query, options), options, self.reranker)
+        vectors: dict[str, object] = {}
+
+        def encode(search_text: str) -> object:  # each text embedded once, however often it is searched
+            if search_text not in vectors:
+                vectors[search_text] = self.embedder.encode([search_text])[0]
+            return vectors[search_text]
+
+        reading = reading_of(text, moment, options)
+        return answer_as_of(index, text, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]

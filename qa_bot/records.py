@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def moment_of(iso: str | None) -> datetime | None:
+    """The moment an ISO date or datetime names (a date alone: its start in UTC); None if none or unreadable."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,8 @@ class Quote:
     confidence: float = 0.0
     cut_before: bool = False
     cut_after: bool = False
+    outside_window: bool = False
+    """The question named a time (``last week``) and this quote comes from outside it: offered, and marked."""
 
     def to_json(self) -> dict[str, object]:
         """The quote as the JSON object ``qa-bot ask --json`` prints."""
@@ -104,6 +118,8 @@ class Quote:
             "end": self.end,
             "cut_before": self.cut_before,
             "cut_after": self.cut_after,
+            "undated": self.date is None,
+            "outside_window": self.outside_window,
             "also_in": [
                 {
                     "doc_id": s.doc_id,
@@ -129,6 +145,10 @@ class Answer:
     notice: str | None = None
     evidence: Evidence | None = None
     """What the confidence was computed from; None when no sentence was a candidate."""
+    as_of: str | None = None
+    """The moment the question was asked as of (ISO 8601): no article dated after it is quoted."""
+    window: str | None = None
+    """The time words of the question read as a window (``last week``), if any."""
 
     @property
     def answered(self) -> bool:
@@ -142,5 +162,7 @@ class Answer:
             "answered": self.answered,
             "confidence": round(self.confidence, 4),
             "notice": self.notice,
+            "as_of": self.as_of,
+            "window": self.window,
             "quotes": [q.to_json() for q in self.quotes],
         }

@@ -6,7 +6,7 @@ import json
 
 from rich.markup import escape
 
-from qa_bot.records import Answer, Quote, SourceRef
+from qa_bot.records import Answer, Quote, SourceRef, moment_of
 
 NO_ANSWER = "The articles don't say."
 NO_ANSWER_HINT = "Nothing in the indexed articles answers this; try rephrasing, or ask about what they cover."
@@ -21,10 +21,35 @@ def confidence_words(confidence: float) -> str:
     return "low"
 
 
-def _source_line(ref: Quote | SourceRef) -> str:
-    parts = [f"[bold]{escape(ref.title)}[/bold]"]
-    if ref.date:
-        parts.append(escape(ref.date))
+def age_words(date: str | None, as_of: str | None) -> str:
+    """How long before ``as_of`` an article dated ``date`` came out, in words: "3 days earlier", "undated"."""
+    if not date:
+        return "undated"
+    then, now = moment_of(date), moment_of(as_of)
+    if then is None or now is None:
+        return ""
+    days = (now.date() - then.date()).days
+    if days < 0:
+        return "after the as-of date"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size or size == 1:
+            count = days // size
+            if count == 0:
+                return "the same day"
+            return f"{count} {unit}{'s' if count > 1 else ''} earlier"
+    return ""
+
+
+def date_line(ref: Quote | SourceRef, as_of: str | None) -> str:
+    """The article's date and its age relative to ``as_of`` ("2023-11-13, 2 days earlier"), or "undated"."""
+    if not ref.date:
+        return "undated"
+    age = age_words(ref.date, as_of)
+    return f"{ref.date}, {age}" if age else ref.date
+
+
+def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> str:
+    parts = [f"[bold]{escape(ref.title)}[/bold]", escape(date_line(ref, as_of))]
     if ref.url:
         parts.append(f"[link={escape(ref.url)}]{escape(ref.url)}[/link]")
     return " · ".join(parts)
@@ -45,9 +70,11 @@ def answer_markup(answer: Answer) -> str:
     for number, quote in enumerate(answer.quotes, start=1):
         lines = [
             f"[cyan]{number}.[/cyan] “{escape(quote_text(quote))}”",
-            f"   [dim]—[/dim] {_source_line(quote)} [dim](confidence: {confidence_words(quote.confidence)})[/dim]",
+            f"   [dim]—[/dim] {_source_line(quote, answer.as_of)} "
+            f"[dim](confidence: {confidence_words(quote.confidence)})[/dim]"
+            + (" [yellow](outside the dates asked for)[/yellow]" if quote.outside_window else ""),
         ]
-        lines += [f"   [dim]also in[/dim] {_source_line(ref)}" for ref in quote.also_in]
+        lines += [f"   [dim]also in[/dim] {_source_line(ref, answer.as_of)}" for ref in quote.also_in]
         blocks.append("\n".join(lines))
     if answer.notice:
         blocks.insert(0, f"[yellow]{escape(answer.notice)}[/yellow]")

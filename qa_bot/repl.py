@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
 HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Schenker?[/cyan]
   :sources   list the articles in the index
+  :asof DATE answer as of DATE (YYYY-MM-DD or an ISO time); [cyan]:asof now[/cyan] goes back to now
   :help      show this help
   :quit      leave (Ctrl-D works too; Ctrl-C clears the line)"""
 
@@ -27,10 +30,40 @@ def _sources(pipeline: QAPipeline) -> str:
     return "\n".join(lines)
 
 
-def handle(line: str, pipeline: QAPipeline, console: Console) -> bool:
+@dataclass(slots=True)
+class Session:
+    """What a REPL session remembers between questions."""
+
+    as_of: datetime | None = None
+    """The moment questions are asked as of; None: now."""
+
+
+def _as_of(argument: str, session: Session, console: Console) -> None:
+    from qa_bot.answer.in_time import as_of_moment
+    from qa_bot.errors import ConfigError
+
+    if not argument:
+        when = session.as_of.isoformat(timespec="seconds") if session.as_of else "now"
+        console.print(f"Questions are asked as of {when}. [dim]:asof YYYY-MM-DD changes it; :asof now resets.[/dim]")
+        return
+    if argument.lower() == "now":
+        session.as_of = None
+        console.print("Questions are asked as of now.")
+        return
+    try:
+        session.as_of = as_of_moment(argument)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+        return
+    console.print(f"Questions are asked as of {session.as_of.isoformat(timespec='seconds')}: "
+                  "no later article is quoted.")
+
+
+def handle(line: str, pipeline: QAPipeline, console: Console, session: Session | None = None) -> bool:
     """Act on one line of input; False when the user asked to leave."""
     from rich.markup import escape
 
+    session = session if session is not None else Session()
     text = line.strip()
     if not text:
         return True
@@ -42,22 +75,30 @@ def handle(line: str, pipeline: QAPipeline, console: Console) -> bool:
             console.print(HELP)
         elif command in {"sources", "s"}:
             console.print(_sources(pipeline))
+        elif command == "asof":
+            _as_of(text[1:].split(maxsplit=1)[1] if len(text[1:].split()) > 1 else "", session, console)
         else:
             console.print(f"[red]unknown command {escape(text)}[/red]; type :help")
         return True
     if pipeline.refresh():
         console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
-    console.print(answer_markup(pipeline.ask(text)))
+    console.print(answer_markup(pipeline.ask(text, as_of=session.as_of)))
     return True
 
 
-def run_repl(pipeline: QAPipeline, console: Console, history: Path | None = None) -> None:
-    """Read questions and answer them until :quit, Ctrl-D or the end of input; ``history`` keeps past questions."""
+def run_repl(
+    pipeline: QAPipeline, console: Console, history: Path | None = None, as_of: datetime | None = None
+) -> None:
+    """Read questions and answer them until :quit, Ctrl-D or the end of input; ``history`` keeps past questions.
+
+    Questions are asked as of ``as_of`` (None: now) until ``:asof`` changes it.
+    """
+    session = Session(as_of)
     if not sys.stdin.isatty():
         for line in sys.stdin:
             if line.strip() and not line.lstrip().startswith(":"):
                 console.print(f"[bold]Q: {line.strip()}[/bold]", markup=True, highlight=False)
-            if not handle(line, pipeline, console):
+            if not handle(line, pipeline, console, session):
                 break
             console.print()
         return
@@ -72,17 +113,17 @@ def run_repl(pipeline: QAPipeline, console: Console, history: Path | None = None
             kept = FileHistory(str(history))
         except OSError:
             pass
-    session: PromptSession[str] = PromptSession(history=kept)
+    prompt: PromptSession[str] = PromptSession(history=kept)
     documents = len(pipeline.index.documents)
     console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")
     while True:
         try:
-            line = session.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> "))
+            line = prompt.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> "))
         except KeyboardInterrupt:
             continue
         except EOFError:
             break
-        if not handle(line, pipeline, console):
+        if not handle(line, pipeline, console, session):
             break
         console.print()
     console.print("[dim]bye[/dim]")

@@ -12,7 +12,7 @@ from qa_bot.answer.retrieve import Query
 from qa_bot.answer.sentences import ScoredSentence, rerank, score_sentences
 from qa_bot.config import AnswerOptions
 from qa_bot.index import Index
-from qa_bot.records import Answer, Evidence, Hit, Quote, SourceRef
+from qa_bot.records import Answer, Evidence, Hit, Quote, SourceRef, moment_of
 from qa_bot.terms import terms
 
 _BACK_REFERENCE = re.compile(r"^(?:he|she|it|they|this|these|those|his|her|its|their|the latter|the former)\b", re.I)
@@ -187,17 +187,32 @@ def _quote(
 
 
 def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...], str | None]:
-    """When the two best quotes come from dated articles and give different numbers or dates, put the
-    newest first and say so; otherwise keep the order."""
+    """When the best quote and any dated runner-up from another article give different numbers or dates,
+    put the newest of them first and say so; otherwise keep the order.
+
+    Dates are compared as moments (a date alone counts from its start in UTC), never as text.
+    """
     wanted = expected_type(question)
     if len(quotes) < 2 or wanted not in (AnswerType.NUMBER, AnswerType.DATE):
         return tuple(quotes), None
-    first, second = quotes[0], quotes[1]
-    if not (first.date and second.date) or first.doc_id == second.doc_id or first.date == second.date:
+    first = quotes[0]
+    first_moment, said = moment_of(first.date), candidates(first.text, question, wanted)
+    if first_moment is None or not said:
         return tuple(quotes), None
-    a, b = candidates(first.text, question, wanted), candidates(second.text, question, wanted)
-    if not a or not b or a & b:
+    disagreeing = []
+    for quote in quotes[1:]:
+        moment = moment_of(quote.date)
+        if moment is None or quote.doc_id == first.doc_id or moment == first_moment:
+            continue
+        other = candidates(quote.text, question, wanted)
+        if other and not other & said:
+            disagreeing.append((moment, quote))
+    if not disagreeing:
         return tuple(quotes), None
-    newest, older = (first, second) if first.date > second.date else (second, first)
+    moment, newest = max([(first_moment, first), *disagreeing], key=lambda pair: pair[0])
+    older = first if newest is not first else max(disagreeing, key=lambda pair: pair[0])[1]
+    rest = [q for q in quotes if q is not newest]
     notice = f"The articles disagree; the newest ({newest.date}) comes first, then the one of {older.date}."
-    return (newest, older, *quotes[2:]), notice
+    if newest is first:
+        rest = [older, *(q for q in rest if q is not older)]
+    return (newest, *rest), notice

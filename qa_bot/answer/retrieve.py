@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -17,21 +18,28 @@ RRF_K = 60
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A question as retrieval sees it: its text, embedding and keyword terms."""
+    """A question as retrieval sees it: its text, embedding and keyword terms, and when it is asked.
+
+    ``allowed`` marks the passages it may be answered from (dated up to its as-of moment and inside its
+    window); ``as_of`` and ``recency`` (the weight of a new article's bonus) feed the recency prior.
+    """
 
     text: str
     vector: np.ndarray
     terms: list[str]
+    as_of: datetime | None = None
+    allowed: np.ndarray | None = None
+    recency: float = 0.0
 
 
 def dense_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(passage ids, cosine similarities) of the ``k`` nearest passages, best first."""
-    return index.search_passages(query.vector, k)
+    """(passage ids, cosine similarities) of the ``k`` nearest allowed passages, best first."""
+    return index.search_passages(query.vector, k, query.allowed)
 
 
 def keyword_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score."""
-    return index.keyword_passages(query.terms, k)
+    """(passage ids, BM25 scores) of the ``k`` best allowed keyword matches with a positive score."""
+    return index.keyword_passages(query.terms, k, query.allowed)
 
 
 def fuse(
@@ -77,6 +85,10 @@ def retrieve(index: Index, query: Query, options: AnswerOptions) -> list[Hit]:
     return fuse(dense, keyword, options.fusion, options.dense_weight, options.passages_for_quotes)
 
 
-def make_query(text: str, vector: np.ndarray) -> Query:
-    """A ``Query`` from the question's text and its embedding."""
-    return Query(text=text, vector=np.asarray(vector, dtype=np.float32), terms=terms([text])[0])
+def make_query(text: str, vector: np.ndarray, search_text: str | None = None) -> Query:
+    """A ``Query`` from the question's text and its embedding; keyword terms from ``search_text`` (default: text).
+
+    The search text is the question without its time words ("last week" is a window, not two keywords).
+    """
+    return Query(text=text, vector=np.asarray(vector, dtype=np.float32),
+                 terms=terms([text if search_text is None else search_text])[0])

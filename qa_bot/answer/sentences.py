@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +53,8 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: Answer
     if options.read_in_context:
         dense, keyword = read_in_context(index, ids, cosines, keyword_all, query.vector)
     passage = options.passage_weight * np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
+    if query.recency and query.as_of is not None:
+        passage = passage + recency_bonus(index, ids, query.as_of, query.recency, options.recency_half_life_days)
     scores = options.sentence_weight * dense + options.keyword_weight * keyword + passage
     alone = options.sentence_weight * cosines + options.keyword_weight * keyword_all[ids] + passage
     wanted = expected_type(query.text)
@@ -65,6 +68,19 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: Answer
     order = np.argsort(-scores, kind="stable")
     columns = (ids[order].tolist(), scores[order].tolist(), cosines[order].tolist(), alone[order].tolist())
     return [ScoredSentence(*row) for row in zip(*columns, strict=True)]
+
+
+def recency_bonus(index: Index, ids: np.ndarray, as_of: datetime, weight: float, half_life: float) -> np.ndarray:
+    """``weight`` halved for every ``half_life`` days each sentence's article is older than ``as_of``.
+
+    An undated article counts as old as the oldest dated candidate: kept, never preferred for being new.
+    Among comparable sentences, the newer article's ranks higher.
+    """
+    ages = index.document_ages(index.sentence_spans(ids)[:, 0], as_of)
+    if np.isnan(ages).all():  # nothing to tell apart: no bonus at all, so scores and floors stay as they were
+        return np.zeros(len(ids), dtype=np.float32)
+    bonus = weight * np.exp2(-np.maximum(ages, 0.0) / half_life)
+    return np.where(np.isnan(ages), np.nanmin(bonus), bonus).astype(np.float32)
 
 
 def read_in_context(

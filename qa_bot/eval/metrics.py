@@ -21,6 +21,8 @@ class EvalQuestion:
     answers: tuple[str, ...]
     doc_id: str | None
     answerable: bool = True
+    as_of: str | None = None
+    """The date the question is asked (``as_of`` or ``question_date`` in the file); None: undated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class Report:
         }
 
 
-Strategy = Callable[[str], Prediction]
+Strategy = Callable[[EvalQuestion], Prediction]
 
 
 def fold(text: str) -> str:
@@ -72,8 +74,13 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _date_of(record: dict[str, object]) -> str | None:
+    when = record.get("as_of") or record.get("question_date")
+    return None if when is None else str(when)
+
+
 def read_questions(path: Path) -> list[EvalQuestion]:
-    """Questions from a JSONL file of ``{"id", "question", "answers", "doc_id", "answerable"?}``.
+    """Questions from a JSONL file of ``{"id", "question", "answers", "doc_id", "answerable"?, "as_of"?}``.
 
     Raises:
         EvalDataError: the file is missing or a line is malformed.
@@ -95,6 +102,7 @@ def read_questions(path: Path) -> list[EvalQuestion]:
                     answers=tuple(str(a) for a in record.get("answers", [])),
                     doc_id=str(record["doc_id"]) if record.get("doc_id") is not None else None,
                     answerable=bool(record.get("answerable", True)),
+                    as_of=_date_of(record),
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -15,6 +15,7 @@ from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predi
 from qa_bot.index import Index, load_index
 
 PIPELINE_NAME = "qa-bot"
+UNDATED_NAME = "qa-bot without dates"
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -76,6 +77,10 @@ def run_eval(
     settings, index = open_corpus_index(settings, corpus, index_root, embedder, err)
     pipeline = QAPipeline(settings, index, embedder)
     strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
+    if any(q.as_of for q in questions) and pipeline.options.time_aware:
+        # Dated questions: the same pipeline with time-awareness off, side by side (every article, any date).
+        plain = pipeline.options.model_copy(update={"time_aware": False})
+        strategies[UNDATED_NAME] = pipeline_strategy(pipeline, plain)
     if baselines:
         strategies.update(baseline_strategies(pipeline))
     with Progress(console=err, transient=True) as bar:

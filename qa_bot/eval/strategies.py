@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from qa_bot.answer.in_time import as_of_moment
 from qa_bot.answer.retrieve import Query, dense_search, keyword_search, make_query
 from qa_bot.config import AnswerOptions
 from qa_bot.eval.metrics import EvalQuestion, Prediction, Strategy
@@ -18,8 +19,8 @@ def pipeline_strategy(pipeline: QAPipeline, options: AnswerOptions | None = None
     """The shipped pipeline with ``options`` (default: its own), asked for up to ``max_quotes`` quotes."""
     options = (options or pipeline.options).model_copy(update={"max_quotes": max_quotes})
 
-    def run(question: str) -> Prediction:
-        answer = pipeline.ask(question, options)
+    def run(item: EvalQuestion) -> Prediction:
+        answer = pipeline.ask(item.question, options, as_of=as_of_moment(item.as_of) if item.as_of else None)
         return Prediction(
             tuple((q.text, frozenset({q.doc_id, *(s.doc_id for s in q.also_in)})) for q in answer.quotes),
             confidence=answer.confidence,
@@ -40,8 +41,8 @@ def first_sentence_strategy(
 ) -> Strategy:
     """A baseline: the first sentence of each of the ``k`` best passages of one retriever."""
 
-    def run(question: str) -> Prediction:
-        query = make_query(question, encode(question))  # type: ignore[arg-type]
+    def run(item: EvalQuestion) -> Prediction:
+        query = make_query(item.question, encode(item.question))  # type: ignore[arg-type]
         ids, _ = search(index, query, k)
         return _quoted(index, index.passage_sentences(ids)[:, 0])
 
@@ -51,8 +52,8 @@ def first_sentence_strategy(
 def best_sentence_strategy(index: Index, encode: Callable[[str], object], k: int = 5) -> Strategy:
     """A stronger baseline: the ``k`` sentences of the whole corpus nearest the question (dense only)."""
 
-    def run(question: str) -> Prediction:
-        ids, _ = index.search_sentences(np.asarray(encode(question), dtype=np.float32), k)
+    def run(item: EvalQuestion) -> Prediction:
+        ids, _ = index.search_sentences(np.asarray(encode(item.question), dtype=np.float32), k)
         return _quoted(index, ids)
 
     return run
@@ -86,7 +87,7 @@ def predict_interleaved(
         for offset in range(len(names)):
             name = names[(number + offset) % len(names)]
             began = time.perf_counter()
-            prediction = strategies[name](item.question)
+            prediction = strategies[name](item)
             latency = (time.perf_counter() - began) * 1000
             found[name].append(Prediction(prediction.quotes, prediction.confidence, latency))
         if on_question is not None:

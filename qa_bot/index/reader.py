@@ -9,6 +9,7 @@ engine) is the index package's business: nothing outside it sees a raw array or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from qa_bot.index.manifest import (
     rebuild_hint,
 )
 from qa_bot.index.stores import KeywordStore, VectorStore, load_keyword_store, load_vector_store, top_k
-from qa_bot.records import Document
+from qa_bot.records import Document, moment_of
 
 DocumentVectors = tuple[np.ndarray, np.ndarray]
 """(passage vectors, sentence vectors) of one document, in chunk order."""
@@ -69,6 +70,8 @@ class Index:
         self._passage_keywords = passage_keywords
         self._sentence_keywords = sentence_keywords
         self._generation = builds.generation(build_dir)
+        self._doc_times = np.array([_epoch(d.date) for d in self._documents], dtype=np.float64)
+        """Each document's date as seconds since 1970 (a day: its start in UTC); NaN when undated."""
 
     # What it is.
 
@@ -116,13 +119,20 @@ class Index:
 
     # Search.
 
-    def search_passages(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, cosines) of the ``k`` passages nearest the query ``vector``, best first."""
-        return self._passage_store.search(vector, k)
+    def search_passages(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, cosines) of the ``k`` passages nearest the query ``vector``, best first.
 
-    def keyword_passages(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score, best first."""
-        return self._passage_keywords.top(query_terms, k)
+        ``allowed`` (a mask from :meth:`dated_passages`) restricts the search, inside the store.
+        """
+        return self._passage_store.search(vector, k, allowed)
+
+    def keyword_passages(
+        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score (among ``allowed``)."""
+        return self._passage_keywords.top(query_terms, k, allowed)
 
     def sentence_keyword_scores(self, query_terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every sentence for the query terms, by sentence id."""
@@ -160,6 +170,31 @@ class Index:
         docs = self._sentences[:, 0]
         return before, (sentence_ids > 0) & (docs[before] == docs[sentence_ids])
 
+    # Dates.
+
+    @property
+    def has_dates(self) -> bool:
+        """True when at least one document is dated (an undated corpus has no time to read questions in)."""
+        return bool(np.isfinite(self._doc_times).any())
+
+    def dated_passages(self, until: datetime | None = None, since: datetime | None = None,
+                       undated: bool = True) -> np.ndarray:
+        """A mask over the passages: True where the passage's document is dated in ``[since, until)``.
+
+        ``undated`` says what a document without a date gets. A bound that is None does not bound.
+        """
+        times = self._doc_times[self._passages[:, 0]]
+        keep = np.ones(len(times), dtype=bool)
+        if until is not None:
+            keep &= times < until.timestamp()
+        if since is not None:
+            keep &= times >= since.timestamp()
+        return np.where(np.isnan(times), undated, keep)
+
+    def document_ages(self, doc_indexes: Sequence[int] | np.ndarray, as_of: datetime) -> np.ndarray:
+        """Days from each document's date to ``as_of`` (NaN when undated; a day counts from its start in UTC)."""
+        return (as_of.timestamp() - self._doc_times[np.asarray(doc_indexes, dtype=np.int64)]) / 86_400.0
+
     # Text.
 
     def texts(self, spans: np.ndarray) -> list[str]:
@@ -188,6 +223,12 @@ class Index:
             digest: (passage_vectors[passage_docs == doc], sentence_vectors[sentence_docs == doc])
             for doc, digest in enumerate(self._hashes)
         }
+
+
+def _epoch(iso: str | None) -> float:
+    """Seconds since 1970 of an ISO date or datetime (a date alone: its start in UTC); NaN if none or unreadable."""
+    moment = moment_of(iso)
+    return float("nan") if moment is None else moment.timestamp()
 
 
 def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: int | None = LOAD_HASH_LIMIT) -> Index:

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
 
 from qa_bot.config import Settings
 from qa_bot.records import Answer
 from qa_bot.slack.outbox import Outbox
 
-Ask = Callable[[str], Answer]
+
+class Ask(Protocol):
+    """Answers one question as of a moment (the pipeline's ``ask``, or a fake in tests)."""
+
+    def __call__(self, question: str, *, as_of: datetime | None = None) -> Answer:
+        """The answer to ``question`` as of ``as_of`` (None: now)."""
+        ...
+
+
+def message_time(ts: str | None) -> datetime | None:
+    """The moment of a Slack timestamp (``"1699999999.000100"``: seconds since 1970), in UTC; None if not one."""
+    try:
+        return datetime.fromtimestamp(float(ts), tz=UTC) if ts else None
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 class SeenEvents:

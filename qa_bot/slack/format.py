@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from qa_bot.records import Answer, Quote, SourceRef
-from qa_bot.render import NO_ANSWER, confidence_words, quote_text
+from qa_bot.render import NO_ANSWER, confidence_words, date_line, quote_text
 
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 3500
@@ -32,11 +32,11 @@ def question_from_event_text(text: str) -> str:
     return " ".join(unescape(text).split())
 
 
-def _source(ref: Quote | SourceRef) -> str:
+def _source(ref: Quote | SourceRef, as_of: str | None = None) -> str:
     title = escape(ref.title)
     url = ref.url
     name = f"<{escape(url).replace('|', '%7C')}|{title}>" if url and url.startswith(("http://", "https://")) else title
-    return " · ".join(x for x in (f"*{name}*", escape(ref.date) if ref.date else None) if x)
+    return f"*{name}* · {escape(date_line(ref, as_of))}"
 
 
 def _cut(text: str, limit: int) -> str:
@@ -57,14 +57,16 @@ def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> 
     fallback = [f"Q: {asked}"] + ([escape(answer.notice)] if answer.notice else [])
     for quote in answer.quotes:
         body = escape(quote_text(quote))
-        sources = [_source(quote), *(_source(ref) for ref in quote.also_in)]
+        sources = [_source(quote, answer.as_of), *(_source(ref, answer.as_of) for ref in quote.also_in)]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f">{body}", SECTION_LIMIT)}})
         blocks.append(
             {
                 "type": "context",
                 "elements": [
                     {"type": "mrkdwn", "text": _cut(f"{' | '.join(sources)} · confidence: "
-                                                    f"{confidence_words(quote.confidence)}", 2000)}
+                                                    f"{confidence_words(quote.confidence)}"
+                                                    + (" · _outside the dates asked for_" if quote.outside_window
+                                                       else ""), 2000)}
                 ],
             }
         )

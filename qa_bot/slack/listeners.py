@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from qa_bot.config import Settings
 from qa_bot.records import Answer
-from qa_bot.slack.context import BotContext
+from qa_bot.slack.context import BotContext, message_time
 from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
 from qa_bot.slack.outbox import describe
 
@@ -115,15 +115,16 @@ def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -
     if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return
     _react(client, "reactions_add", channel, ts)
-    answer = _safe_ask(bot, question, channel)
+    answer = _safe_ask(bot, question, channel, ts)
     _post_answer(bot, client.chat_postMessage, channel, question, answer, thread_ts=event.get("thread_ts") or ts)
     _react(client, "reactions_remove", channel, ts)
 
 
-def _safe_ask(bot: BotContext, question: str, where: str) -> Answer | None:
+def _safe_ask(bot: BotContext, question: str, where: str, ts: str | None = None) -> Answer | None:
+    """The answer as of the message's own time ``ts`` (now when there is none), or None when answering failed."""
     try:
         with bot.answer_lock:
-            return bot.ask(question)
+            return bot.ask(question, as_of=message_time(ts))
     except Exception:
         log.exception("answering a question in %s failed", where)
         return None

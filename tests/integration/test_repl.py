@@ -41,6 +41,12 @@ def test_repl_in_a_terminal(tmp_path, bundled_index):
         child.sendline(":help")
         child.expect(":quit")
         child.expect(PROMPT)
+        child.sendline(":asof 2023-11-14")  # the day after the dated article
+        child.expect("as of 2023-11-14T23:59:59")
+        child.expect(PROMPT)
+        child.sendline("Who is David Schenker?")
+        child.expect("1 day earlier")  # each quote's age, as of that day
+        child.expect(PROMPT)
         child.sendeof()  # Ctrl-D leaves
         child.expect("bye")
         child.expect(pexpect.EOF)

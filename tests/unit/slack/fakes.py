@@ -54,9 +54,11 @@ class FakeAsk:
     def __init__(self, text: str = SENTENCE, title: str = TITLE) -> None:
         self.text, self.title = text, title
         self.questions: list[str] = []
+        self.moments: list[object] = []
 
-    def __call__(self, question: str) -> Answer:
+    def __call__(self, question: str, *, as_of: object = None) -> Answer:
         self.questions.append(question)
+        self.moments.append(as_of)
         quote = Quote(text=self.text, doc_id="doc-1", title=self.title, url="https://example.com/a", date="2023-10-30",
                       score=0.8, start=0, end=len(self.text), confidence=0.95)
         return Answer(question=question, quotes=(quote,), confidence=0.95)

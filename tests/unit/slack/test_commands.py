@@ -51,7 +51,7 @@ def test_ask_in_a_channel_outside_the_allowlist_is_acked_but_not_answered():
 
 
 def test_a_failing_answer_to_ask_is_an_apology():
-    def broken(question: str):
+    def broken(question: str, *, as_of=None):
         raise RuntimeError("index exploded")
 
     client = FakeClient()

@@ -30,6 +30,7 @@ def test_a_mention_is_answered_once_in_its_thread():
     assert SENTENCE in shown(post) and TITLE in shown(post)
     assert post["text"] and post["unfurl_links"] is False  # a plain-text fallback beside the blocks
     assert ask.questions == ["Who is David Schenker?"]  # the mention of the bot is not part of the question
+    assert [m.isoformat() for m in ask.moments] == ["2023-11-14T22:13:21.000100+00:00"]  # as of the message's time
     assert [name for name, _ in client.calls] == ["reactions_add", "chat_postMessage", "reactions_remove"]
     assert client.to("reactions_add")[0] == {"channel": "C1", "timestamp": "1700000001.000100",
                                              "name": WORKING_REACTION}
@@ -122,7 +123,7 @@ def test_the_channel_allowlist_is_honoured_and_direct_messages_always_allowed():
 
 
 def test_a_failing_answer_gets_an_apology_in_the_thread():
-    def broken(question: str):
+    def broken(question: str, *, as_of=None):
         raise RuntimeError("index exploded")
 
     client = FakeClient()

@@ -1,0 +1,97 @@
+"""Answers as of a moment (fake embedder, NumPy store): no later article, windows, recency, undated articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from qa_bot.answer.in_time import as_of_moment
+from qa_bot.config import Settings
+from qa_bot.errors import ConfigError
+from qa_bot.index import load_index
+from qa_bot.pipeline import QAPipeline
+from qa_bot.records import Document
+
+from ..conftest import build
+
+# The same story told three times, with a changing count, and an undated background piece.
+STORY = [
+    Document("oct", "Officials said the flood killed 12 people in the valley.", "Flood toll rises", None, "2023-10-02"),
+    Document("nov", "Officials said the flood killed 31 people in the valley.", "Flood toll rises again", None,
+             "2023-11-13"),
+    Document("dec", "Officials said the flood killed 40 people in the valley.", "Final flood toll", None,
+             "2023-12-20"),
+    Document("bg", "The valley has flooded before, officials said, and the dam is old.", "Background", None, None),
+]
+
+
+@pytest.fixture
+def pipeline(tmp_path, fake_embedder):
+    build(STORY, fake_embedder, tmp_path / "i")
+    # The fake embedder's confidence is not calibrated: never abstain, so every answer shows its quotes.
+    settings = Settings(index_dir=tmp_path / "i", abstain_threshold=0.0, duplicate_similarity=1.01)
+    return QAPipeline(settings, load_index(tmp_path / "i", fake_embedder), fake_embedder)
+
+
+def quoted(answer) -> list[str]:
+    return [q.doc_id for q in answer.quotes]
+
+
+def test_an_article_dated_after_the_as_of_moment_is_never_quoted(pipeline):
+    for day, allowed in (("2023-10-05", {"oct", "bg"}), ("2023-11-20", {"oct", "nov", "bg"})):
+        answer = pipeline.ask("How many people did the flood kill?", as_of=as_of_moment(day))
+        assert answer.quotes and set(quoted(answer)) <= allowed
+        assert answer.as_of == f"{day}T23:59:59+00:00"
+    before_all = pipeline.ask("How many people did the flood kill?", as_of=as_of_moment("2023-09-01"))
+    assert set(quoted(before_all)) <= {"bg"}  # only the undated piece may answer
+
+
+def test_newer_articles_rank_first_among_comparable_ones(pipeline):
+    answer = pipeline.ask("How many people did the flood kill?", as_of=as_of_moment("2023-12-31"))
+    assert quoted(answer)[0] == "dec"
+    latest = pipeline.ask("What is the latest flood death toll?", as_of=as_of_moment("2023-11-30"))
+    assert quoted(latest)[0] == "nov" and "31" in latest.quotes[0].text
+
+
+def test_a_window_is_answered_inside_it(pipeline):
+    answer = pipeline.ask("How many people did the flood kill last month?", as_of=as_of_moment("2023-11-20"))
+    assert quoted(answer)[0] == "oct" and answer.window == "last month"
+    assert not any(q.outside_window for q in answer.quotes) and answer.notice is None or "disagree" in answer.notice
+
+
+def test_an_empty_window_says_so_and_offers_the_best_answer_from_another_date_marked(pipeline):
+    answer = pipeline.ask("How many people did the flood kill this week?", as_of=as_of_moment("2023-12-01"))
+    assert answer.notice and answer.notice.startswith("No articles from this week answer this")
+    assert answer.quotes and all(q.outside_window for q in answer.quotes)
+    assert set(quoted(answer)) <= {"oct", "nov", "bg"}  # still nothing after the as-of date
+    assert answer.to_json()["quotes"][0]["outside_window"] is True
+
+
+def test_undated_quotes_say_so(pipeline):
+    from qa_bot.render import answer_markup
+
+    answer = pipeline.ask("Is the dam in the valley old?", as_of=as_of_moment("2023-12-31"))
+    top = answer.quotes[0]
+    assert top.doc_id == "bg" and top.to_json()["undated"] is True and "undated" in answer_markup(answer)
+
+
+def test_each_quote_shows_its_age_relative_to_the_as_of_moment(pipeline):
+    from qa_bot.render import answer_markup
+
+    answer = pipeline.ask("How many people did the flood kill?", as_of=as_of_moment("2023-11-16"))
+    assert "2023-11-13, 3 days earlier" in answer_markup(answer)
+
+
+def test_without_time_awareness_every_article_may_answer(pipeline):
+    options = pipeline.options.model_copy(update={"time_aware": False})
+    answer = pipeline.ask("How many people did the flood kill last month?", options, as_of=as_of_moment("2023-10-05"))
+    assert "dec" in quoted(answer) or "nov" in quoted(answer)
+
+
+def test_as_of_values_are_read_or_refused_in_one_line():
+    assert as_of_moment("2023-11-15") == datetime(2023, 11, 15, 23, 59, 59, tzinfo=UTC)
+    assert as_of_moment("2023-11-15T08:00:00+02:00").utcoffset().total_seconds() == 7200
+    assert as_of_moment("2023-11-15T08:00").tzinfo == UTC
+    with pytest.raises(ConfigError, match="cannot read the as-of date '15/11/2023'"):
+        as_of_moment("15/11/2023")
