@@ -113,5 +113,5 @@ class QAPipeline:
                 vectors[search_text] = self.embedder.encode([search_text])[0]
             return vectors[search_text]
 
-        reading = reading_of(text, moment, options)
+        reading = reading_of(text, moment, options) if index.has_dates else None  # no dates: nothing to read
         return answer_as_of(index, text, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]

@@ -72,6 +72,7 @@ class Index:
         self._generation = builds.generation(build_dir)
         self._doc_times = np.array([_epoch(d.date) for d in self._documents], dtype=np.float64)
         """Each document's date as seconds since 1970 (a day: its start in UTC); NaN when undated."""
+        self._has_dates = bool(np.isfinite(self._doc_times).any())
 
     # What it is.
 
@@ -175,7 +176,7 @@ class Index:
     @property
     def has_dates(self) -> bool:
         """True when at least one document is dated (an undated corpus has no time to read questions in)."""
-        return bool(np.isfinite(self._doc_times).any())
+        return self._has_dates
 
     def dated_passages(self, until: datetime | None = None, since: datetime | None = None,
                        undated: bool = True) -> np.ndarray:
