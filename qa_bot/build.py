@@ -59,5 +59,6 @@ def build_from_paths(
                 bar.update(task, completed=done, total=total)
 
             return writer.build(
-                report.documents, embedder, settings.build_options(), skipped=len(report.skipped), progress=progress
+                report.documents, embedder, settings.build_options(), skipped=len(report.skipped),
+                undated=len(report.unreadable_dates), progress=progress,
             )

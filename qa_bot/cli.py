@@ -272,6 +272,7 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
         f"Indexed {summary.documents} documents into {summary.passages} passages "
         f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
         f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
+        + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
     )
 
 

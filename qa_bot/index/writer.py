@@ -53,6 +53,8 @@ class BuildSummary:
     embedded: int = 0
     reused: int = 0
     build_dir: str = ""
+    undated: int = 0
+    """Articles whose date could not be read: kept, undated."""
     search: str = ""
     """How passages are searched: the vector store's kind and layout."""
 
@@ -87,6 +89,7 @@ class IndexWriter:
         options: BuildOptions,
         *,
         skipped: int = 0,
+        undated: int = 0,
         progress: Progress | None = None,
     ) -> BuildSummary:
         """Build an index of ``documents`` and make it the live index once it is complete and checked.
@@ -125,6 +128,7 @@ class IndexWriter:
                 dimension=embedder.dimension,
                 max_tokens=embedder.max_tokens,
                 skipped=skipped,
+                unreadable_dates=undated,
             )
             manifest["files"] = digest_tree(staging)
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -147,6 +151,7 @@ class IndexWriter:
             embedded=embedded,
             reused=len(passages) + len(sentences) - embedded,
             build_dir=str(live),
+            undated=undated,
             search=search,
         )
 

@@ -32,3 +32,22 @@ def test_index_verify_names_the_search_and_the_files_it_checked(tmp_path, fake_e
 def test_index_info_of_a_missing_index_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["index", "info", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1 and "no index at" in result.output and "Traceback" not in result.output
+
+
+def test_articles_whose_date_cannot_be_read_are_kept_undated_and_counted_in_the_build(tmp_path, fake_embedder,
+                                                                                      monkeypatch):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps({"text": "The harbour reopened after the storm.", "date": "03/01/2020"}),
+                                   encoding="utf-8")
+    (folder / "b.json").write_text(json.dumps({"text": "The bridge opened in May.", "date": "2020/01/03"}),
+                                   encoding="utf-8")
+    monkeypatch.setattr("qa_bot.build.embedder_from_settings", lambda settings: fake_embedder)
+    monkeypatch.setenv("QA_BOT_VECTOR_STORE", "numpy")
+    result = CliRunner().invoke(main, ["index", "build", "--articles", str(folder), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 documents" in result.output and "1 kept undated (their date could not be read)" in result.output
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    assert manifest["unreadable_dates"] == 1
+    dates = [json.loads(line)["date"] for line in (tmp_path / "i" / "documents.jsonl").read_text().splitlines()]
+    assert sorted(dates, key=lambda d: d or "") == [None, "2020-01-03"]  # kept undated, the other one as ISO
