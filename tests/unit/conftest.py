@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qa_bot.config import BuildOptions
 from qa_bot.index import BuildSummary, build_index
 from qa_bot.records import Document
@@ -21,3 +23,11 @@ DOCS = [
 def build(documents: list[Document], embedder: object, folder: Path, **options: object) -> BuildSummary:
     """Build an index with the brute-force NumPy vector store (and any other build ``options``)."""
     return build_index(documents, embedder, folder, BuildOptions(**{"vector_store": "numpy", **options}))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def built(tmp_path, fake_embedder) -> Path:
+    """The folder of an index of DOCS in passages of two sentences, one shared, with the NumPy store."""
+    folder = tmp_path / "idx"
+    build(DOCS, fake_embedder, folder, sentences_per_passage=2, passage_overlap=1)
+    return folder

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from qa_bot.answer.quotes import best_window, make_answer, quote_span
 from qa_bot.answer.retrieve import make_query, retrieve
@@ -12,13 +11,6 @@ from qa_bot.index import load_index
 from qa_bot.records import Document
 
 from ..conftest import DOCS, build
-
-
-@pytest.fixture
-def built(tmp_path, fake_embedder):
-    folder = tmp_path / "idx"
-    build(DOCS, fake_embedder, folder, sentences_per_passage=2, passage_overlap=1)
-    return folder
 
 
 def ask(folder, embedder, question, **options):

@@ -7,14 +7,7 @@ import pytest
 
 from qa_bot.index import load_index
 
-from ..conftest import DOCS, build
-
-
-@pytest.fixture
-def built(tmp_path, fake_embedder):
-    folder = tmp_path / "idx"
-    build(DOCS, fake_embedder, folder, sentences_per_passage=2, passage_overlap=1)
-    return folder
+from ..conftest import DOCS
 
 
 def test_a_sentence_is_read_alone_or_with_the_sentence_before_it_in_its_article(built, fake_embedder):

@@ -13,13 +13,6 @@ from qa_bot.index import describe_index, load_index
 from ..conftest import DOCS, build
 
 
-@pytest.fixture
-def built(tmp_path, fake_embedder):
-    folder = tmp_path / "idx"
-    build(DOCS, fake_embedder, folder, sentences_per_passage=2, passage_overlap=1)
-    return folder
-
-
 def test_missing_index_is_reported(tmp_path, fake_embedder):
     with pytest.raises(IndexNotFoundError, match="qa-bot index build"):
         load_index(tmp_path / "nothing", fake_embedder)
