@@ -96,3 +96,22 @@ def offers_answer(sentence: str, question: str, wanted: AnswerType) -> bool:
     if wanted is AnswerType.PLACE:
         return bool(_PLACE_WORDS.search(sentence))
     return False
+
+
+_FOLLOWING = re.compile(
+    r"^(?:why|for what reason|what (?:caused|led to|happened (?:next|then|after\w*))|how did (?:it|that|this|the \w+)"
+    r" end)\b|\b(?:was|were) (?:anyone|anybody|someone|somebody|any \w+) (?:hurt|injured|killed|harmed|wounded)\b"
+    r"|\b(?:was|were) there (?:any )?(?:casualties|injuries|deaths|victims)\b"
+    r"|\bwhat (?:was|were) the (?:result|outcome|consequences?)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_following(question: str) -> bool:
+    """True when the answer usually comes in the sentence after the one that matches the question best.
+
+    A "why" question matches the sentence that tells what happened; the reason or the outcome often follows
+    it ("... crashed into an American barracks. Fortunately, the device failed to detonate."). So do "was
+    anyone hurt", "what happened next" and "what was the result" questions.
+    """
+    return bool(_FOLLOWING.search(question.strip()))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import takewhile
 
-from qa_bot.answer.answer_type import AnswerType, candidates, expected_type
+import numpy as np
+
+from qa_bot.answer.answer_type import AnswerType, candidates, expected_type, wants_following
 from qa_bot.answer.confidence import answer_confidence, calibrated_confidence
 from qa_bot.answer.rerank import Reranker
 from qa_bot.answer.retrieve import Query
@@ -42,37 +45,49 @@ def best_window(text: str, question_terms: set[str], max_chars: int) -> tuple[in
     return best[1], best[2]
 
 
-def quote_span(index: Index, sentence_id: int, scores: dict[int, float], options: AnswerOptions) -> tuple[int, int]:
+def quote_span(
+    index: Index,
+    sentence_id: int,
+    scores: dict[int, float],
+    options: AnswerOptions,
+    follow: bool = False,
+    taken: Callable[[int], bool] = lambda _: False,
+) -> tuple[int, int]:
     """(first, last) sentence ids of the quote around ``sentence_id``: the sentence or two that answer.
 
     ``scores`` are the sentences' scores read alone: read in context, the sentence after the chosen
     one would borrow the chosen one's words. A neighbour joins when it scores nearly as well
     (``neighbour_ratio``), or, for the previous sentence, when the chosen one starts by referring
-    back to it ("He is also ..."); the two must fit in ``max_quote_chars`` and stand in the same
-    paragraph.
+    back to it ("He is also ..."). With ``follow`` (a "why" or "was anyone hurt" question) the sentence
+    after joins as well, since the reason or the outcome usually comes there. Every part must fit in
+    ``max_quote_chars`` and stand in the same paragraph, and no sentence that ``taken`` says is already
+    quoted (or repeated by a quote) may join: a quote never contains or overlaps another.
     """
     around = range(max(sentence_id - 1, 0), min(sentence_id + 1, index.sentence_count - 1) + 1)
     rows = dict(zip(around, index.sentence_spans(around).tolist(), strict=True))
     doc_index, start, end = rows[sentence_id]
     text = index.document(doc_index).text
+    first, last = sentence_id, sentence_id
 
     def joinable(other: int) -> bool:
-        if other not in rows or rows[other][0] != doc_index:
+        if other not in rows or rows[other][0] != doc_index or taken(other):
             return False
         _, other_start, other_end = rows[other]
+        lo, hi = min(rows[first][1], other_start), max(rows[last][2], other_end)
         between = text[min(end, other_end): max(start, other_start)]
-        fits = max(end, other_end) - min(start, other_start) <= options.max_quote_chars
-        return fits and "\n\n" not in between  # one paragraph only
+        return hi - lo <= options.max_quote_chars and "\n\n" not in between  # one paragraph only
 
     own = scores.get(sentence_id, 0.0)
     close = [n for n in (sentence_id - 1, sentence_id + 1)
              if n in scores and scores[n] >= options.neighbour_ratio * own and joinable(n)]
     if close:
         other = max(close, key=lambda n: scores[n])
-        return min(sentence_id, other), max(sentence_id, other)
-    if _BACK_REFERENCE.match(text[start:end]) and joinable(sentence_id - 1):
-        return sentence_id - 1, sentence_id
-    return sentence_id, sentence_id
+        first, last = min(sentence_id, other), max(sentence_id, other)
+    elif _BACK_REFERENCE.match(text[start:end]) and joinable(sentence_id - 1):
+        first = sentence_id - 1
+    if follow and last == sentence_id and joinable(sentence_id + 1):
+        last = sentence_id + 1
+    return first, last
 
 
 def _share_of_terms(asked: set[str], text: str) -> float:
@@ -105,7 +120,7 @@ def make_answer(
         scored = rerank(index, query, scored, reranker, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence, evidence=evidence)
-    chosen = _choose(index, scored, options)
+    chosen = _choose(index, scored, options, wants_following(query.text))
     question_terms = set(query.terms)
     quotes = [_quote(index, candidate, span, also, question_terms, confidence, options)
               for candidate, span, also in chosen]
@@ -119,32 +134,45 @@ Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef]]
 """A sentence chosen for a quote, the (first, last) sentences its quote spans, and its other sources."""
 
 
-def _choose(index: Index, scored: list[ScoredSentence], options: AnswerOptions) -> list[Chosen]:
-    """The sentences to quote, best first, each once: near-duplicates become other sources of a quote."""
+def _choose(index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool = False) -> list[Chosen]:
+    """The sentences to quote, best first, each once: near-duplicates become other sources of a quote.
+
+    No quote holds a sentence of another, nor a near-duplicate of one (a rewrite of the same article).
+    """
     floor = scored[0].score * options.relative_floor
     eligible = list(takewhile(lambda c: c.score >= floor, scored))
-    ids = [c.sentence_id for c in eligible]
-    vectors, spans = index.sentence_vectors(ids), index.sentence_spans(ids).tolist()
     alone = {c.sentence_id: c.alone for c in scored}
     chosen: list[Chosen] = []
-    kept_rows: list[int] = []
-    covered: set[int] = set()
-    for row, candidate in enumerate(eligible):
-        if candidate.sentence_id in covered:
+    owner: dict[int, int] = {}
+    """Each quoted sentence (chosen or joined) and the quote that holds it."""
+
+    def repeated(sentence_id: int) -> int | None:
+        """The quote holding ``sentence_id`` or a near-duplicate of it, if any."""
+        if sentence_id in owner or not owner:
+            return owner.get(sentence_id)
+        held = list(owner)
+        vectors = index.sentence_vectors([sentence_id, *held])
+        similarity = vectors[1:] @ vectors[0]
+        best = int(np.argmax(similarity))
+        return owner[held[best]] if similarity[best] >= options.duplicate_similarity else None
+
+    for candidate in eligible:
+        if candidate.sentence_id in owner:
             continue
-        duplicate = next((k for k in kept_rows if float(vectors[k] @ vectors[row]) >= options.duplicate_similarity),
-                         None)
+        duplicate = repeated(candidate.sentence_id)
         if duplicate is not None:
-            also = chosen[kept_rows.index(duplicate)][2]
-            doc_id = index.document(spans[row][0]).doc_id
-            if doc_id != index.document(spans[duplicate][0]).doc_id and doc_id not in {r.doc_id for r in also}:
-                also.append(_source(index, *spans[row]))
+            (_, (first, _), also) = chosen[duplicate]
+            doc_index, start, end = index.sentence_spans([candidate.sentence_id]).tolist()[0]
+            doc_id = index.document(doc_index).doc_id
+            quoted_doc = index.document(index.sentence_spans([first]).tolist()[0][0]).doc_id
+            if doc_id != quoted_doc and doc_id not in {r.doc_id for r in also}:
+                also.append(_source(index, doc_index, start, end))
             continue
         if len(chosen) < options.max_quotes:
-            first, last = quote_span(index, candidate.sentence_id, alone, options)
-            covered.update(range(first, last + 1))
+            first, last = quote_span(index, candidate.sentence_id, alone, options, follow,
+                                     lambda n: repeated(n) is not None)
+            owner.update(dict.fromkeys(range(first, last + 1), len(chosen)))
             chosen.append((candidate, (first, last), []))
-            kept_rows.append(row)
     return chosen
 
 
