@@ -108,7 +108,9 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     )
     batch_size: int = Field(32, ge=1, le=1024)
     threads: int = Field(0, ge=0, le=256, description="CPU threads of the ONNX model; 0: all cores.")
-    reranker: str = Field("", description="Cross-encoder folder for optional reranking; empty: off.")
+    reranker: str = Field(
+        "", description="Reranker: empty or off; bundled (qa_bot/models/reranker, once trained); a CrossEncoder folder."
+    )
 
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")

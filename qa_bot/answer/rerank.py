@@ -1,28 +1,82 @@
-"""Optional reranking of candidate sentences by a cross-encoder that reads question and sentence together.
+"""Reranking of candidate sentences by a cross-encoder that reads question and sentence together.
 
-Off by default: it needs a cross-encoder model on disk (``QA_BOT_RERANKER``, a sentence-transformers
-CrossEncoder folder), and no such model ships with the project.
+The project ships one (``qa_bot/models/reranker``, made by ``scripts/train_reranker.py``): MiniLM layers
+fine-tuned on SQuAD v1.1 train, int8 ONNX, read with onnxruntime and tokenizers only (no PyTorch on the
+answer path). ``QA_BOT_RERANKER`` chooses: ``bundled`` (the default), ``off``, a folder of the same kind,
+or any sentence-transformers ``CrossEncoder`` folder (read with PyTorch).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa_bot.errors import ModelLoadError
 
+BUNDLED_RERANKER = Path(__file__).resolve().parent.parent / "models" / "reranker"
+OFF = frozenset({"", "off", "none", "false", "0"})
+
 
 class Reranker(Protocol):
     """Scores how well each text answers a question, in [0, 1]."""
+
+    name: str
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         """One score per text, higher is better."""
         ...
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))).astype(np.float32)
+
+
+class OnnxCrossEncoder:
+    """An int8 ONNX cross-encoder folder (``model.onnx``, ``tokenizer.json``, ``reranker.json``)."""
+
+    def __init__(self, folder: Path, max_length: int | None = None, threads: int = 0) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            facts = json.loads((folder / "reranker.json").read_text(encoding="utf-8")) \
+                if (folder / "reranker.json").is_file() else {}
+            self.max_length = int(max_length or facts.get("max_length", 128))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
+                                                         providers=["CPUExecutionProvider"])
+            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+            self._tokenizer.enable_padding()
+        except Exception as exc:  # onnxruntime, tokenizers and json raise their own kinds
+            raise ModelLoadError(
+                f"cannot load the reranker in {folder} ({type(exc).__name__}: {exc}); "
+                "set QA_BOT_RERANKER=off to answer without it"
+            ) from exc
+        self.name = folder.name
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray:
+        """Sigmoid of the cross-encoder's logit for each (question, text) pair."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        encoded = self._tokenizer.encode_batch([(question, t) for t in texts])
+        feed = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        }
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        logits = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        return _sigmoid(logits.reshape(len(texts), -1)[:, -1])
+
+
 class CrossEncoderReranker:
-    """A sentence-transformers ``CrossEncoder`` loaded from disk only, on the CPU."""
+    """Any sentence-transformers ``CrossEncoder`` folder, loaded from disk only, on the CPU (PyTorch)."""
 
     def __init__(self, model: str) -> None:
         try:
@@ -32,8 +86,9 @@ class CrossEncoderReranker:
         except Exception as exc:  # the library raises many kinds
             raise ModelLoadError(
                 f"cannot load reranker {model!r} offline: give a cross-encoder folder in QA_BOT_RERANKER, "
-                f"or leave it empty ({type(exc).__name__})"
+                f"or set it to off ({type(exc).__name__})"
             ) from exc
+        self.name = Path(model).name
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         """Sigmoid of the cross-encoder's logits for each (question, text) pair."""
@@ -42,9 +97,24 @@ class CrossEncoderReranker:
         logits = np.asarray(self._model.predict([(question, t) for t in texts], show_progress_bar=False))
         if logits.ndim > 1:  # a model with several labels: take the last ("relevant") one
             logits = logits[:, -1]
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        if logits.min() < 0 or logits.max() > 1:  # raw logits rather than probabilities
+            return _sigmoid(logits)
+        return logits.astype(np.float32)
 
 
-def load_reranker(model: str) -> Reranker | None:
-    """The reranker for the ``reranker`` setting, or None when it is empty."""
-    return CrossEncoderReranker(model) if model.strip() else None
+def load_reranker(model: str, threads: int = 0) -> Reranker | None:
+    """The reranker for the ``reranker`` setting, or None when it is off.
+
+    Raises:
+        ModelLoadError: the folder or model cannot be loaded.
+    """
+    choice = model.strip()
+    if choice.lower() in OFF:
+        return None
+    folder = BUNDLED_RERANKER if choice.lower() == "bundled" else Path(choice).expanduser()
+    if (folder / "model.onnx").is_file() and (folder / "tokenizer.json").is_file():
+        return OnnxCrossEncoder(folder, threads=threads)
+    if choice.lower() == "bundled":
+        raise ModelLoadError(f"the bundled reranker is missing from {folder}; "
+                             "set QA_BOT_RERANKER=off, or run scripts/train_reranker.py")
+    return CrossEncoderReranker(choice)
