@@ -1,6 +1,9 @@
 """Split documents into sentences (exact character offsets) and passages of a few sentences.
 
 Sentences come from pysbd, a rule-based segmenter that keeps abbreviations such as "U.S." whole.
+A boundary never falls inside Slack-style markup (``<!channel>``, ``<@U123>``, ``<https://x.y|label>``),
+a URL or an e-mail address: pysbd splits at ``<!`` or a URL's ``?``, so sentences it cut there are
+joined again.
 No span is ever longer than the embedding model's token limit: an over-long sentence is cut into
 word-aligned pieces, so nothing is silently truncated when it is embedded.
 """
@@ -17,6 +20,13 @@ TokenCounter = Callable[[list[str]], list[int]]
 
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n+")
 _MAX_BLOCK_CHARS = 20_000
+
+# Slack markup: <!channel>, <!here>, <@U123>, <#C123|name>, <https://x.y|label>, <mailto:a@b|a@b>.
+_MARKUP = re.compile(r"<(?:[!@#]|https?://|mailto:|www\.)[^<>\n]{0,500}>", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Punctuation that ends a sentence or clause after a URL rather than belonging to it.
+_URL_TAIL = ".,;:!?'\""
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +64,62 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _url_end(text: str, start: int, end: int) -> int:
+    """End of the URL matched at ``text[start:end]`` without trailing punctuation or an unopened ")"."""
+    while end > start:
+        last = text[end - 1]
+        if last in _URL_TAIL:
+            end -= 1
+        elif last == ")" and text.count("(", start, end) < text.count(")", start, end):
+            end -= 1
+        else:
+            break
+    return end
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the markup, URLs and e-mail addresses in ``text``, sorted, overlaps joined."""
+    found = [m.span() for m in _MARKUP.finditer(text)]
+    found += [(m.start(), _url_end(text, m.start(), m.end())) for m in _URL.finditer(text)]
+    found += [m.span() for m in _EMAIL.finditer(text)]
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        elif end > start:
+            joined.append((start, end))
+    return joined
+
+
+def _join_protected(spans: list[tuple[int, int]], protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join neighbouring sentences whose boundary falls strictly inside a protected span.
+
+    The boundary between sentences ending at ``a`` and starting at ``b`` cuts a protected span
+    ``(p, q)`` when the span begins before the second sentence and ends after the first (``p < b`` and
+    ``a < q``); a span lying wholly on one side is left alone.
+    """
+    if not protected:
+        return spans
+    joined: list[tuple[int, int]] = []
+    k = 0
+    for start, end in spans:
+        if joined:
+            prev_end = joined[-1][1]
+            while k < len(protected) and protected[k][1] <= prev_end:
+                k += 1  # spans wholly before this boundary cannot cut it, nor any later one
+            if k < len(protected) and protected[k][0] < start:
+                joined[-1] = (joined[-1][0], end)
+                continue
+        joined.append((start, end))
+    return joined
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence of ``text``, in order, without surrounding whitespace."""
+    """(start, end) of every sentence of ``text``, in order, without surrounding whitespace.
+
+    No boundary falls inside markup, a URL or an e-mail address (see :func:`protected_spans`); a
+    period right after a URL still ends its sentence.
+    """
     segmenter = _segmenter()
     spans: list[tuple[int, int]] = []
     for block_start, block_end in _blocks(text):
@@ -74,7 +138,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             cursor = max(end, cursor)
             if end > start:
                 spans.append((block_start + start, block_start + end))
-    return spans
+    return _join_protected(spans, protected_spans(text))
 
 
 def _cut_long(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[tuple[int, int]]:
