@@ -322,6 +322,11 @@ def index_verify(index_dir: Path | None) -> None:
     help="Also sweep fusion weight and abstention threshold; write sweep.csv and sweep.png into this folder.",
 )
 @click.option(
+    "--by-type", is_flag=True,
+    help="Also print, per strategy, the metrics per question type (who, when, where, how many, why, what); "
+    "as Markdown with --markdown, under \"by_type\" with --json.",
+)
+@click.option(
     "--index-root", type=click.Path(path_type=Path, file_okay=False), default=Path("index"),
     help="Where the corpus's index is built and reused.",
 )
@@ -329,7 +334,7 @@ def index_verify(index_dir: Path | None) -> None:
 @friendly_errors
 def eval_command(
     corpus: Path, questions: Path, as_json: bool, as_markdown: bool, baselines: bool, sweep_dir: Path | None,
-    index_root: Path, model: str | None,
+    by_type: bool, index_root: Path, model: str | None,
 ) -> None:
     """Measure answer quality on a corpus and question set (xquad_en format)."""
     from qa_bot.eval.run import run_eval
@@ -337,7 +342,7 @@ def eval_command(
     settings = _settings(model=model)
     run_eval(
         settings, corpus, questions, index_root, as_json, baselines, as_markdown, _console(), _console(stderr=True),
-        sweep_dir,
+        sweep_dir, by_type,
     )
 
 

@@ -11,6 +11,7 @@ from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from qa_bot.eval.metrics import TABLE_HEADER, Report, iter_rows, read_questions, score
+from qa_bot.eval.question_types import BY_TYPE_HEADER, by_type_rows, score_by_type
 from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predict_interleaved
 from qa_bot.index import Index, load_index
 
@@ -58,14 +59,17 @@ def run_eval(
     out: Console,
     err: Console,
     sweep_dir: Path | None = None,
+    by_type: bool = False,
 ) -> list[Report]:
     """Evaluate on ``corpus`` and ``questions_path``; print a table (or JSON) to ``out``.
+
+    With ``by_type``, also a table per strategy of the metrics per question type (see
+    :func:`qa_bot.eval.question_types.question_type`), after the main table, in the same format.
 
     Raises:
         EvalDataError: a file is missing or malformed.
     """
     from rich.progress import Progress
-    from rich.table import Table
 
     from qa_bot.pipeline import QAPipeline
 
@@ -87,6 +91,7 @@ def run_eval(
         task = bar.add_task(f"{len(strategies)} strategies", total=len(questions))
         predictions = predict_interleaved(strategies, questions, lambda: bar.advance(task))
     reports = [score(name, questions, found) for name, found in predictions.items()]
+    typed = {name: score_by_type(name, questions, found) for name, found in predictions.items()} if by_type else {}
     if sweep_dir is not None:
         from qa_bot.eval.sweep import run_sweep, write_sweep
 
@@ -97,19 +102,40 @@ def run_eval(
         wrote = f"{table_path} and {plot_path}" if plot_path else f"{table_path} (install matplotlib for the plot)"
         err.print(f"Sweep written: {wrote}")
     if as_json:
-        out.print_json(json.dumps({"corpus": str(corpus), "questions": len(questions),
-                                   "reports": [r.to_json() for r in reports]}))
+        document: dict[str, object] = {"corpus": str(corpus), "questions": len(questions),
+                                       "reports": [r.to_json() for r in reports]}
+        if by_type:
+            document["by_type"] = {
+                name: {kind: r.to_json() for kind, r in kinds.items()} for name, kinds in typed.items()
+            }
+        out.print_json(json.dumps(document))
         return reports
-    if as_markdown:
-        out.print("| " + " | ".join(TABLE_HEADER) + " |", soft_wrap=True, markup=False)
-        out.print("|" + "---|" * len(TABLE_HEADER), soft_wrap=True, markup=False)
-        for row in iter_rows(reports):
-            out.print("| " + " | ".join(row) + " |", soft_wrap=True, markup=False)
-        return reports
-    table = Table(title=f"{questions_path.name}: {len(questions)} questions")
-    for column in TABLE_HEADER:
-        table.add_column(column, justify="left" if column == "strategy" else "right")
-    for row in iter_rows(reports):
+    print_table = _print_markdown if as_markdown else _print_rich
+    # The main Markdown table goes untitled, as before, so the README's copy of it pastes unchanged.
+    title = None if as_markdown else f"{questions_path.name}: {len(questions)} questions"
+    print_table(out, title, TABLE_HEADER, list(iter_rows(reports)))
+    for name, kinds in typed.items():
+        print_table(out, f"{name}: by question type", BY_TYPE_HEADER, by_type_rows(kinds))
+    return reports
+
+
+def _print_markdown(out: Console, title: str | None, header: list[str], rows: list[list[str]]) -> None:
+    """A Markdown table, after its title in bold when it has one."""
+    if title:
+        out.print(f"\n**{title}**\n", soft_wrap=True, markup=False)
+    out.print("| " + " | ".join(header) + " |", soft_wrap=True, markup=False)
+    out.print("|" + "---|" * len(header), soft_wrap=True, markup=False)
+    for row in rows:
+        out.print("| " + " | ".join(row) + " |", soft_wrap=True, markup=False)
+
+
+def _print_rich(out: Console, title: str | None, header: list[str], rows: list[list[str]]) -> None:
+    """A terminal table, its first column left-aligned and the numbers right-aligned."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for number, column in enumerate(header):
+        table.add_column(column, justify="left" if number == 0 else "right")
+    for row in rows:
         table.add_row(*row)
     out.print(table)
-    return reports
