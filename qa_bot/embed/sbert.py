@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa_bot.embed.models import resolve_model
+from qa_bot.embed.prompts import model_prompts
 from qa_bot.errors import ModelLoadError
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ class SentenceTransformerEmbedder:
     def __init__(
         self, model: str, cache_dir: Path, batch_size: int = 32, backend: str = "torch"
     ) -> None:
-        target, self.model_id = resolve_model(model)
+        target, self.model_id = resolve_model(model, cache_dir)
         try:
             import transformers
             from sentence_transformers import SentenceTransformer
@@ -58,8 +59,11 @@ class SentenceTransformerEmbedder:
         if dimension is None:
             raise ModelLoadError(f"model {model!r} does not say its embedding dimension")
         self.dimension = int(dimension)
-        self.max_tokens = int(self._model.max_seq_length) - 2  # [CLS] and [SEP]
         self._tokenizer = self._model.tokenizer
+        # The prompts are read as the light ONNX path reads them, so both embed the same text.
+        self.prompts = model_prompts(Path(target) if Path(target).is_dir() else None, self.model_id)
+        prompt_tokens = self.count_tokens([self.prompts.passage])[0] if self.prompts.passage else 0
+        self.max_tokens = int(self._model.max_seq_length) - 2 - prompt_tokens  # [CLS], [SEP], the prompt
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Token counts without special tokens, from the model's own tokenizer."""
@@ -69,7 +73,14 @@ class SentenceTransformerEmbedder:
         return [len(ids) for ids in encoded]
 
     def encode(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        """Normalised float32 embeddings of ``texts``; ``progress`` gets each batch's size."""
+        """Normalised float32 embeddings of passages (passage prompt first); ``progress`` gets each batch's size."""
+        return self._encode_with(self.prompts.passage, texts, progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised float32 embeddings of questions, with the model's query prompt before each."""
+        return self._encode_with(self.prompts.query, texts, None)
+
+    def _encode_with(self, prompt: str, texts: Sequence[str], progress: ProgressCallback | None) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Sorting by length keeps padding (and time) down; results go back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -77,6 +88,8 @@ class SentenceTransformerEmbedder:
             rows = order[lo: lo + self.batch_size]
             vectors = self._model.encode(
                 [texts[i] for i in rows],
+                # Always given, "" included: otherwise a folder's default_prompt_name would apply to both.
+                prompt=prompt,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,

@@ -64,7 +64,7 @@ def baseline_strategies(pipeline: QAPipeline) -> dict[str, Strategy]:
     quoting each passage's first sentence, and dense search over all sentences quoting the best ones."""
 
     def encode(question: str) -> object:
-        return pipeline.embedder.encode([question])[0]
+        return pipeline.embedder.encode_queries([question])[0]
 
     return {
         "keyword-only baseline": first_sentence_strategy(pipeline.index, encode, keyword_search),

@@ -19,7 +19,7 @@ def test_dense_search_matches_brute_force_cosine(bundled_pipeline, real_embedder
     vectors = real_embedder.encode(texts)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     for question in ("Who is David Schenker?", "drone attack on Erbil", "What did Iran warn?"):
-        qv = real_embedder.encode([question])[0]
+        qv = real_embedder.encode_queries([question])[0]
         ids, scores = dense_search(index, make_query(question, qv), 5)
         brute = vectors @ qv
         expected = np.argsort(-brute, kind="stable")[:5]

@@ -150,6 +150,8 @@ class ClusteredEmbedder:
             progress(len(texts))
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
+    encode_queries = encode  # the Embedder protocol's question path; this model has no prompts
+
 
 def test_a_faiss_build_records_its_layout_and_finds_what_exact_search_finds(tmp_path):
     from qa_bot.config import BuildOptions
