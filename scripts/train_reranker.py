@@ -238,8 +238,8 @@ def selection_accuracy(score, items: list[Item]) -> dict[str, float]:
 
 def cosine_scorer(embedder):
     def score(question: str, texts: list[str]) -> list[float]:
-        vectors = embedder.encode([question, *texts])
-        return [float(v @ vectors[0]) for v in vectors[1:]]
+        asked = embedder.encode_queries([question])[0]
+        return [float(v @ asked) for v in embedder.encode(texts)]
 
     return score
 

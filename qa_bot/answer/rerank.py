@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from qa_bot.embed.onnx_runtime import onnx_feed
 from qa_bot.errors import ModelLoadError
 
 BUNDLED_RERANKER = Path(__file__).resolve().parent.parent / "models" / "reranker"
@@ -64,13 +65,7 @@ class OnnxCrossEncoder:
         """Sigmoid of the cross-encoder's logit for each (question, text) pair."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        encoded = self._tokenizer.encode_batch([(question, t) for t in texts])
-        feed = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-        }
-        if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        feed = onnx_feed(self._tokenizer.encode_batch([(question, t) for t in texts]), self._inputs)
         logits = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
         return _sigmoid(logits.reshape(len(texts), -1)[:, -1])
 
