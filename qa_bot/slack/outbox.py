@@ -55,11 +55,22 @@ class Outbox:
         self._waiting: list[_Post] = []
         self._lock = threading.Condition()
         self._worker: threading.Thread | None = None
+        self._in_flight = 0
         self.delivered = 0
         self.given_up = 0
 
     def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
         """Post now; True when it went through. A passing failure is kept and tried again later."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._post_now(call, kwargs)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+
+    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any]) -> bool:
         try:
             call(**kwargs)
         except Exception as exc:  # the bot keeps serving whatever one post does
@@ -78,6 +89,24 @@ class Outbox:
     def waiting(self) -> int:
         """Posts not delivered yet."""
         with self._lock:
+            return len(self._waiting)
+
+    @property
+    def in_flight(self) -> int:
+        """Posts being tried for the first time right now (the client may be inside its own retries)."""
+        with self._lock:
+            return self._in_flight
+
+    def settle(self, seconds: float = 10.0) -> int:
+        """Wait up to ``seconds`` for the posts in flight to succeed or join the waiting ones; return those waiting.
+
+        A bot stopping in the middle of the client's own retries would otherwise drain an outbox the post
+        has not reached yet, and lose it without a word.
+        """
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            while self._in_flight and (left := deadline - time.monotonic()) > 0:
+                self._lock.wait(timeout=left)
             return len(self._waiting)
 
     def drain(self, seconds: float = 10.0) -> int:

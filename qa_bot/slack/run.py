@@ -74,9 +74,11 @@ def serve(settings: Settings, ask: Ask, *, http: bool, host: str, port: int, con
                 assert settings.slack_app_token is not None  # check_settings made sure
                 _serve_socket_mode(app, settings.slack_app_token.get_secret_value(), console)
         finally:
-            if outbox.waiting:
+            if outbox.settle():  # posts inside the client's own retries first join the waiting ones
                 console.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
                 outbox.drain()
+            if outbox.in_flight:
+                log.error("stopping: %d answers were still being posted and may be lost", outbox.in_flight)
 
 
 def _serve_http(app: App, host: str, port: int, console: Printer) -> None:
