@@ -50,6 +50,11 @@ class AnswerOptions(BaseModel):
     confidence_cosine: float = Field(21.0, ge=0.0, description="Confidence model: weight of the cosine.")
     confidence_coverage: float = Field(11.9, ge=0.0, description="Confidence model: weight of term coverage.")
     confidence_bias: float = Field(-11.2, description="Confidence model: bias.")
+    # The same model with the reranker's best probability as a third input, used when a reranker runs.
+    confidence_rr_cosine: float = Field(21.0, ge=0.0, description="Confidence with the reranker: cosine weight.")
+    confidence_rr_coverage: float = Field(11.9, ge=0.0, description="Confidence with the reranker: coverage weight.")
+    confidence_rr_reranker: float = Field(0.0, ge=0.0, description="Confidence with the reranker: its weight.")
+    confidence_rr_bias: float = Field(-11.2, description="Confidence with the reranker: bias.")
     duplicate_similarity: float = Field(
         0.85, ge=0.0, description="Cosine from which two sentences count as one, shown once (>1: never)."
     )

@@ -80,7 +80,7 @@ class QAPipeline:
         require_index(folder)  # a missing or older index is reported before the slow model load
         if embedder is None:
             embedder = embedder_from_settings(settings)
-        return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker))
+        return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker, settings.threads))
 
     def passages(self, index: Index, query: Query, options: AnswerOptions | None = None) -> list[Hit]:
         """The passages the answer stage reads for ``query``, best first, fused as the options say."""

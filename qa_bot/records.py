@@ -66,6 +66,8 @@ class Evidence:
     """The cosine of the best-ranked sentence, read alone."""
     coverage: float
     """The share of the question's keyword terms found in the best passage."""
+    reranked: float | None = None
+    """The reranker's best probability among the sentences it read; None when no reranker ran."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from math import log
 from pathlib import Path
 
+from qa_bot.eval.squad import DEV_ARTICLES, read_squad
+
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_PLACES = (
     ROOT.parent / "shared" / "eval" / "squad_train" / "train-v1.1.json",
@@ -65,11 +67,8 @@ class Item:
     paragraph: int
 
 
-def read_squad(path: Path) -> list[dict]:
-    """The articles of a SQuAD v1.1 file (plain or gzipped JSON)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        return json.load(handle)["data"]
+def _plain_bytes(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
 
 
 def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--squad", type=Path, help="SQuAD v1.1 train file (.json or .json.gz).")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Model folder to write.")
     parser.add_argument("--questions", type=int, default=12000, help="Training questions to sample.")
-    parser.add_argument("--dev-articles", type=int, default=42, help="Last articles held out of training.")
+    parser.add_argument("--dev-articles", type=int, default=DEV_ARTICLES, help="Last articles held out of training.")
     parser.add_argument("--dev-questions", type=int, default=2000, help="Held-out questions for the card's metrics.")
     parser.add_argument("--layers", type=int, default=3, help="Encoder layers kept (1-6).")
     parser.add_argument("--negatives", type=int, default=2, help="In-paragraph negatives per question.")
@@ -411,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "data": {
             "file": squad.name,
-            "sha256": hashlib.sha256(squad.read_bytes()).hexdigest(),
+            "sha256": hashlib.sha256(_plain_bytes(squad)).hexdigest(),  # of the JSON, gzipped or not
             "train_articles": len(train_articles),
             "dev_articles": len(dev_articles),
             "questions": len(train_items),

@@ -113,14 +113,19 @@ def make_answer(
     scored = score_sentences(index, query, hits, options)
     if not scored:
         return Answer(question=query.text)
-    # Whether the articles answer at all is judged before any reranking, from the best-ranked sentence.
-    evidence = Evidence(scored[0].cosine, term_coverage(index, query, hits))
-    confidence = answer_confidence(evidence, options)
+    follow = wants_following(query.text)
+    # Whether the articles answer at all: the best-ranked sentence's cosine (before any reranking), the
+    # question's terms in the best passage, and the reranker's best probability when it ran.
+    cosine = scored[0].cosine
+    reranked = None
     if reranker is not None:
-        scored = rerank(index, query, scored, reranker, options)
+        scored = rerank(index, query, scored, reranker, options, follow)
+        reranked = max((s.reranked for s in scored if s.reranked is not None), default=None)
+    evidence = Evidence(cosine, term_coverage(index, query, hits), reranked)
+    confidence = answer_confidence(evidence, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence, evidence=evidence)
-    chosen = _choose(index, scored, options, wants_following(query.text))
+    chosen = _choose(index, scored, options, follow)
     question_terms = set(query.terms)
     quotes = [_quote(index, candidate, span, also, question_terms, confidence, options)
               for candidate, span, also in chosen]
@@ -204,7 +209,7 @@ def _quote(
         # How likely this quote answers: the calibrated model on the quote's own cosine and the share of
         # question terms it holds, never above the answer's.
         confidence=min(confidence, calibrated_confidence(
-            candidate.cosine, _share_of_terms(question_terms, text), options
+            candidate.cosine, _share_of_terms(question_terms, text), options, candidate.reranked
         )),
         start=start + lo,
         end=start + hi,

@@ -23,6 +23,8 @@ class ScoredSentence(NamedTuple):
     cosine: float
     alone: float
     """The score with the sentence read alone: what decides whether a neighbour joins its quote."""
+    reranked: float | None = None
+    """The reranker's probability that the sentence answers, when a reranker read it."""
 
 
 def score_sentences(index: Index, query: Query, hits: list[Hit], options: AnswerOptions) -> list[ScoredSentence]:
@@ -107,14 +109,40 @@ def read_in_context(
 
 
 def rerank(
-    index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: AnswerOptions
+    index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: AnswerOptions,
+    follow: bool = False,
 ) -> list[ScoredSentence]:
-    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again."""
+    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again.
+
+    The sentences below those get the lowest probability the reranker gave, so that every score stays on
+    one scale (the quotes' floor compares them) without lending them a reading they did not have.
+
+    With ``follow`` (a "why" or "was anyone hurt" question), each sentence is read with the one after it in
+    its article, where the reason or the outcome usually is, as its quote will be.
+    """
     head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
-    extra = reranker.score(query.text, index.sentence_texts([s.sentence_id for s in head]))
+    if not head:
+        return scored
+    ids = np.array([s.sentence_id for s in head], dtype=np.int64)
+    texts = index.sentence_texts(ids)
+    if follow:
+        texts = with_next_sentence(index, ids, texts)
+    extra = reranker.score(query.text, texts)
     w = options.rerank_weight
     blended = [
-        ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine, (1 - w) * s.alone + w * float(r))
+        ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine, (1 - w) * s.alone + w * float(r),
+                       float(r))
         for s, r in zip(head, extra, strict=True)
     ]
-    return sorted(blended, key=lambda s: -s.score) + tail
+    low = w * float(np.min(extra))
+    blended += [ScoredSentence(s.sentence_id, (1 - w) * s.score + low, s.cosine, (1 - w) * s.alone + low)
+                for s in tail]
+    return sorted(blended, key=lambda s: -s.score)
+
+
+def with_next_sentence(index: Index, ids: np.ndarray, texts: list[str]) -> list[str]:
+    """Each sentence's text followed by the next sentence of its article, where there is one."""
+    after = np.minimum(ids + 1, index.sentence_count - 1)
+    same = (after != ids) & (index.sentence_spans(after)[:, 0] == index.sentence_spans(ids)[:, 0])
+    following = index.sentence_texts(after)
+    return [f"{text} {nxt}" if joined else text for text, nxt, joined in zip(texts, following, same, strict=True)]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa_bot.answer.rerank import load_reranker
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
@@ -17,6 +18,7 @@ from qa_bot.index import Index, load_index
 
 PIPELINE_NAME = "qa-bot"
 UNDATED_NAME = "qa-bot without dates"
+NO_RERANKER_NAME = "qa-bot without reranker"
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -79,8 +81,12 @@ def run_eval(
     with err.status("Loading the model…"):
         embedder = embedder_from_settings(settings)
     settings, index = open_corpus_index(settings, corpus, index_root, embedder, err)
-    pipeline = QAPipeline(settings, index, embedder)
+    with err.status("Loading the reranker…"):
+        reranker = load_reranker(settings.reranker, settings.threads)
+    pipeline = QAPipeline(settings, index, embedder, reranker)
     strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
+    if reranker is not None:  # what the reranker adds, measured in the same interleaved run
+        strategies[NO_RERANKER_NAME] = pipeline_strategy(QAPipeline(settings, index, embedder))
     if any(q.as_of for q in questions) and pipeline.options.time_aware:
         # Dated questions: the same pipeline with time-awareness off, side by side (every article, any date).
         plain = pipeline.options.model_copy(update={"time_aware": False})

@@ -34,3 +34,19 @@ def test_the_fit_recovers_a_known_logistic_model():
     assert abs(weights["confidence_cosine"] - 8.0) < 1.2 and weights["confidence_bias"] < -4
     fitted = AnswerOptions().model_copy(update=weights)
     assert answer_confidence(Evidence(0.9, 0.9), fitted) > 0.9 > 0.1 > answer_confidence(Evidence(0.1, 0.1), fitted)
+
+
+def test_with_a_reranker_the_fit_and_the_model_read_its_score():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (4000, 3))
+    truth = np.array([2.0, 1.0, 9.0, -6.0])  # the reranker's score carries most of the signal
+    y = rng.uniform(0, 1, 4000) < 1 / (1 + np.exp(-(x @ truth[:3] + truth[3])))
+    weights = fit([Evidence(*row) for row in x], y.tolist())
+    assert set(weights) == {"confidence_rr_cosine", "confidence_rr_coverage", "confidence_rr_reranker",
+                            "confidence_rr_bias"}
+    assert abs(weights["confidence_rr_reranker"] - 9.0) < 1.5
+    fitted = AnswerOptions().model_copy(update=weights)
+    sure, unsure = Evidence(0.5, 0.5, 0.95), Evidence(0.5, 0.5, 0.05)
+    assert answer_confidence(sure, fitted) > 0.8 > 0.2 > answer_confidence(unsure, fitted)
+    # Without the reranker's score the model fitted without a reranker answers, whatever the rr weights say.
+    assert answer_confidence(Evidence(0.5, 0.5), fitted) == calibrated_confidence(0.5, 0.5, AnswerOptions())

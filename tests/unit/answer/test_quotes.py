@@ -140,3 +140,47 @@ def test_why_question_quotes_the_sentence_after(tmp_path, fake_embedder):
     what = ask(tmp_path / "why", fake_embedder, "What crashed into the barracks gate?",
                abstain_threshold=0.0, neighbour_ratio=2.0)
     assert what.quotes[0].text == "A truck crashed into the barracks gate at dawn."
+
+
+class _Reading:
+    """A reranker that records what it reads and prefers texts holding ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word, self.read = word, []
+
+    def score(self, question, texts):
+        self.read.extend(texts)
+        return np.array([0.9 if self.word in t else 0.1 for t in texts], dtype=np.float32)
+
+
+def test_for_a_why_question_the_reranker_reads_each_sentence_with_the_next(tmp_path, fake_embedder):
+    docs = [Document("t", "A truck crashed into the barracks gate at dawn. Fortunately, the device failed to "
+                     "detonate. Soldiers arrested the driver.", "Attack", None, "2024-01-02")]
+    build(docs, fake_embedder, tmp_path / "why", sentences_per_passage=3, passage_overlap=0)
+    index = load_index(tmp_path / "why", fake_embedder)
+    options = AnswerOptions(abstain_threshold=0.0, candidates=10)
+    for question, read_with_next in (("Why did the truck crash into the barracks gate?", True),
+                                     ("What crashed into the barracks gate?", False)):
+        reranker = _Reading("detonate")
+        query = make_query(question, fake_embedder.encode([question])[0])
+        answer = make_answer(index, query, retrieve(index, query, options), options, reranker)
+        pair = "A truck crashed into the barracks gate at dawn. Fortunately, the device failed to detonate."
+        assert (pair in reranker.read) is read_with_next, reranker.read
+        assert "Soldiers arrested the driver." in reranker.read  # the last sentence has no next: read alone
+        assert abs(answer.evidence.reranked - 0.9) < 1e-6  # the reranker's best probability goes to the confidence
+
+
+def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_embedder):
+    from qa_bot.answer.sentences import rerank, score_sentences
+
+    index = load_index(built, fake_embedder)
+    question = "How much did the bridge cost?"
+    query = make_query(question, fake_embedder.encode([question])[0])
+    options = AnswerOptions(candidates=10, rerank_top=1, rerank_weight=0.5)
+    scored = score_sentences(index, query, retrieve(index, query, options), options)
+    assert len(scored) > 2
+    reranked = rerank(index, query, scored, _Reading("no such word"), options)
+    # The one sentence read got the lowest probability, as the rest are assumed to: the order is unchanged.
+    assert [s.sentence_id for s in reranked] == [s.sentence_id for s in scored]
+    assert [s.reranked is not None for s in reranked] == [True] + [False] * (len(scored) - 1)
+    assert all(abs(r.score - (0.5 * s.score + 0.05)) < 1e-6 for r, s in zip(reranked, scored, strict=True))
