@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-share", type=float, default=0.25, help="Share of questions with a window pair.")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--lr", type=float, default=1.5e-4)
     parser.add_argument("--max-length", type=int, default=128, help="Token limit of a question/sentence pair.")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-progress", action="store_true")

@@ -118,6 +118,9 @@ def make_answer(
     # question's terms in the best passage, and the reranker's best probability when it ran.
     cosine = scored[0].cosine
     reranked = None
+    # Which sentences are close enough to the best to be quoted is judged on today's scores; the reranker
+    # orders them (its probabilities are spread wider, so a floor on blended scores would drop good quotes).
+    eligible = eligible_sentences(scored, options)
     if reranker is not None:
         scored = rerank(index, query, scored, reranker, options, follow)
         reranked = max((s.reranked for s in scored if s.reranked is not None), default=None)
@@ -125,7 +128,7 @@ def make_answer(
     confidence = answer_confidence(evidence, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence, evidence=evidence)
-    chosen = _choose(index, scored, options, follow)
+    chosen = _choose(index, scored, options, follow, eligible)
     question_terms = set(query.terms)
     quotes = [_quote(index, candidate, span, also, question_terms, confidence, options)
               for candidate, span, also in chosen]
@@ -139,13 +142,21 @@ Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef]]
 """A sentence chosen for a quote, the (first, last) sentences its quote spans, and its other sources."""
 
 
-def _choose(index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool = False) -> list[Chosen]:
+def eligible_sentences(scored: list[ScoredSentence], options: AnswerOptions) -> set[int]:
+    """The sentences scoring at least ``relative_floor`` of the best one (``scored`` is best first)."""
+    floor = scored[0].score * options.relative_floor
+    return {c.sentence_id for c in takewhile(lambda c: c.score >= floor, scored)}
+
+
+def _choose(
+    index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool = False,
+    eligible: set[int] | None = None,
+) -> list[Chosen]:
     """The sentences to quote, best first, each once: near-duplicates become other sources of a quote.
 
     No quote holds a sentence of another, nor a near-duplicate of one (a rewrite of the same article).
     """
-    floor = scored[0].score * options.relative_floor
-    eligible = list(takewhile(lambda c: c.score >= floor, scored))
+    allowed = eligible if eligible is not None else eligible_sentences(scored, options)
     alone = {c.sentence_id: c.alone for c in scored}
     chosen: list[Chosen] = []
     owner: dict[int, int] = {}
@@ -161,7 +172,7 @@ def _choose(index: Index, scored: list[ScoredSentence], options: AnswerOptions, 
         best = int(np.argmax(similarity))
         return owner[held[best]] if similarity[best] >= options.duplicate_similarity else None
 
-    for candidate in eligible:
+    for candidate in (c for c in scored if c.sentence_id in allowed):
         if candidate.sentence_id in owner:
             continue
         duplicate = repeated(candidate.sentence_id)

@@ -58,3 +58,21 @@ def test_missing_reranker_model_is_a_clear_error(tmp_path):
     assert load_reranker("") is None
     with pytest.raises(ModelLoadError, match="QA_BOT_RERANKER"):
         load_reranker(str(tmp_path / "no-such-cross-encoder"))
+
+
+def test_the_bundled_reranker_prefers_the_sentence_that_answers():
+    from qa_bot.answer.rerank import load_reranker
+
+    reranker = load_reranker("bundled")
+    cases = [
+        ("Who is David Schenker?", ["David Schenker is the assistant secretary of state for Near Eastern affairs.",
+                                    "The Pentagon said the drone was shot down near the base."]),
+        ("When did the bridge open?", ["Traffic across the river is expected to ease.",
+                                       "The bridge opened to traffic on 1 May 2024."]),
+        ("Why did the device fail?", ["Investigators said a faulty detonator made the device fail.",
+                                      "Soldiers arrested the driver at the gate."]),
+    ]
+    for (question, texts), right in zip(cases, (0, 1, 0), strict=True):
+        scores = reranker.score(question, texts)
+        assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+        assert int(np.argmax(scores)) == right, (question, scores)
