@@ -21,7 +21,6 @@ What it does, deterministically for a given seed:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import shutil
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from math import log
 from pathlib import Path
 
-from qa_bot.eval.squad import DEV_ARTICLES, read_squad
+from qa_bot.eval.squad import DEV_ARTICLES, squad_articles, squad_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_PLACES = (
@@ -65,10 +64,6 @@ class Item:
     """The sentence holding the answer's end (the same one, mostly)."""
     article: int
     paragraph: int
-
-
-def _plain_bytes(path: Path) -> bytes:
-    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
 
 
 def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
@@ -361,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.use_deterministic_algorithms(True)
     rng = random.Random(args.seed)
 
-    articles = read_squad(squad)
+    raw = squad_bytes(squad)  # read once: parsed here, hashed for the model card
+    articles = squad_articles(raw)
     train_articles, dev_articles = articles[: -args.dev_articles], articles[-args.dev_articles:]
     items = list(items_of(train_articles))
     chosen = sorted(rng.sample(range(len(items)), min(args.questions, len(items))))
@@ -410,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
         "data": {
             "file": squad.name,
-            "sha256": hashlib.sha256(_plain_bytes(squad)).hexdigest(),  # of the JSON, gzipped or not
+            "sha256": hashlib.sha256(raw).hexdigest(),  # of the JSON, gzipped or not
             "train_articles": len(train_articles),
             "dev_articles": len(dev_articles),
             "questions": len(train_items),

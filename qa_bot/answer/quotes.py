@@ -149,14 +149,13 @@ def eligible_sentences(scored: list[ScoredSentence], options: AnswerOptions) -> 
 
 
 def _choose(
-    index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool = False,
-    eligible: set[int] | None = None,
+    index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool, eligible: set[int]
 ) -> list[Chosen]:
-    """The sentences to quote, best first, each once: near-duplicates become other sources of a quote.
+    """The ``eligible`` sentences to quote, best first, each once: near-duplicates become other sources of a
+    quote. ``scored`` holds every candidate, so that a neighbour outside ``eligible`` can still join a quote.
 
     No quote holds a sentence of another, nor a near-duplicate of one (a rewrite of the same article).
     """
-    allowed = eligible if eligible is not None else eligible_sentences(scored, options)
     alone = {c.sentence_id: c.alone for c in scored}
     chosen: list[Chosen] = []
     owner: dict[int, int] = {}
@@ -172,7 +171,7 @@ def _choose(
         best = int(np.argmax(similarity))
         return owner[held[best]] if similarity[best] >= options.duplicate_similarity else None
 
-    for candidate in (c for c in scored if c.sentence_id in allowed):
+    for candidate in (c for c in scored if c.sentence_id in eligible):
         if candidate.sentence_id in owner:
             continue
         duplicate = repeated(candidate.sentence_id)

@@ -142,7 +142,6 @@ def rerank(
 
 def with_next_sentence(index: Index, ids: np.ndarray, texts: list[str]) -> list[str]:
     """Each sentence's text followed by the next sentence of its article, where there is one."""
-    after = np.minimum(ids + 1, index.sentence_count - 1)
-    same = (after != ids) & (index.sentence_spans(after)[:, 0] == index.sentence_spans(ids)[:, 0])
+    after, same = index.next_in_document(ids)
     following = index.sentence_texts(after)
     return [f"{text} {nxt}" if joined else text for text, nxt, joined in zip(texts, following, same, strict=True)]

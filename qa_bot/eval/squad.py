@@ -16,11 +16,20 @@ DEV_ARTICLES = 42
 """The last articles of SQuAD v1.1 train that training never reads."""
 
 
+def squad_bytes(path: Path) -> bytes:
+    """The JSON of a SQuAD v1.1 file, gzipped (``.gz``) or not."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+
+
+def squad_articles(raw: bytes) -> list[dict]:
+    """The articles of a SQuAD v1.1 file's JSON."""
+    return list(json.loads(raw)["data"])
+
+
 def read_squad(path: Path) -> list[dict]:
     """The articles of a SQuAD v1.1 file (plain or gzipped JSON)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        return list(json.load(handle)["data"])
+    return squad_articles(squad_bytes(path))
 
 
 def write_eval_set(

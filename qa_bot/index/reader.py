@@ -171,6 +171,12 @@ class Index:
         docs = self._sentences[:, 0]
         return before, (sentence_ids > 0) & (docs[before] == docs[sentence_ids])
 
+    def next_in_document(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the sentence after each one, whether it is in the same document); the last sentence is its own."""
+        after = np.minimum(sentence_ids + 1, len(self._sentences) - 1)
+        docs = self._sentences[:, 0]
+        return after, (after != sentence_ids) & (docs[after] == docs[sentence_ids])
+
     # Dates.
 
     @property
