@@ -124,6 +124,26 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         "or a CrossEncoder folder.",
     )
 
+    backend: Literal["local", "milvus"] = Field(
+        "local",
+        description="Where the index lives: local (FAISS + bm25s in the index folder, the default), or milvus "
+        "(a Milvus server or cluster, or Milvus Lite for tests and small teams; see milvus_uri).",
+    )
+    milvus_uri: str = Field(
+        "index/milvus.db",
+        description="Milvus to use with backend=milvus: a file path means Milvus Lite, http(s)://host:19530 a server.",
+    )
+    milvus_token: SecretStr | None = Field(None, description="Milvus token (user:password, or an API key).")
+    milvus_prefix: str = Field("qa_bot", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Collection name prefix.")
+    milvus_analyzer: Literal["auto", "english", "standard"] = Field(
+        "auto", description="Milvus BM25 analyzer: english on a server, standard with a stop list on Lite (auto)."
+    )
+    state_url: SecretStr | None = Field(
+        None,
+        description="redis://host:6379/0 (Redis or Valkey): the Slack duplicate filter and outbox shared by "
+        "bot replicas; unset, each bot keeps them in its own memory.",
+    )
+
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")
     )
@@ -174,6 +194,12 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigError(f"invalid setting {where}: {first['msg']}") from None  # the input may be a token
-    tokens = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
+    tokens = (
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.milvus_token,
+        settings.state_url,
+    )
     register_secrets(*(t.get_secret_value() for t in tokens if t is not None))
     return settings
