@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
-from qa_bot.index import BuildSummary, IndexWriter
+from qa_bot.index import BuildSummary, IndexWriter, backend_from
 from qa_bot.ingest.read import read_articles
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def build_from_paths(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with IndexWriter(settings.index_dir) as writer:
+    with IndexWriter(settings.index_dir, backend_from(settings)) as writer:
         report = read_articles(paths)
         if not report.documents:
             where = ", ".join(str(p) for p in paths)

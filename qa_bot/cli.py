@@ -273,6 +273,8 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
         f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
         f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
         + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
+        + (f"; Milvus: {summary.written} passage rows written, {summary.deleted} deleted ({summary.search})"
+           if summary.search.startswith("milvus") else "")
     )
 
 
@@ -297,10 +299,10 @@ def index_verify(index_dir: Path | None) -> None:
 
     Exits 0 when the index is sound, 1 with what is wrong otherwise.
     """
-    from qa_bot.index import load_index
+    from qa_bot.index import backend_from, load_index
 
     settings = _settings(index_dir=index_dir)
-    info = load_index(settings.index_dir, hash_limit=None).describe()
+    info = load_index(settings.index_dir, hash_limit=None, backend=backend_from(settings)).describe()
     click.echo(
         f"{settings.index_dir} is sound: {info.documents} documents, {info.passages} passages "
         f"({info.search} search), {info.sentences} sentences; {info.files} files match their checksums "

@@ -135,8 +135,11 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     )
     milvus_token: SecretStr | None = Field(None, description="Milvus token (user:password, or an API key).")
     milvus_prefix: str = Field("qa_bot", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Collection name prefix.")
-    milvus_analyzer: Literal["auto", "english", "standard"] = Field(
-        "auto", description="Milvus BM25 analyzer: english on a server, standard with a stop list on Lite (auto)."
+    milvus_analyzer: Literal["project", "english", "standard"] = Field(
+        "project",
+        description="How Milvus's BM25 reads passages: project (the project's own terms: stop words out, stemmed, "
+        "as the local index; the same on Lite and a server), english (a server's English analyzer), or standard "
+        "(lowercase and a stop list; on Lite english becomes this).",
     )
     state_url: SecretStr | None = Field(
         None,

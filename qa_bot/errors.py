@@ -39,5 +39,9 @@ class IndexLockedError(QABotError):
     """Another build of the same index is running."""
 
 
+class BackendUnavailableError(QABotError):
+    """The index's search engine (Milvus) cannot be reached, refuses the connection, or lacks the build's data."""
+
+
 class IndexWriteError(QABotError):
     """The new index could not be written (disk full, permissions); the previous one is untouched."""

@@ -14,7 +14,7 @@ from qa_bot.answer.retrieve import Query, retrieve
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import QABotError
-from qa_bot.index import Index, live_generation, load_index, require_index
+from qa_bot.index import Index, backend_from, live_generation, load_index, require_index
 from qa_bot.records import Answer, Hit
 
 MAX_QUESTION_CHARS = 2_000
@@ -60,7 +60,7 @@ class QAPipeline:
             if not self.index.is_stale() or seen == self._refused:  # reloaded meanwhile, or already refused
                 return False
             try:
-                index = load_index(folder, self.embedder)
+                index = load_index(folder, self.embedder, backend=backend_from(self.settings))
             except QABotError as exc:
                 log.warning("a rebuilt index could not be loaded, still answering from the previous one: %s", exc)
                 self._refused = seen
@@ -80,7 +80,8 @@ class QAPipeline:
         require_index(folder)  # a missing or older index is reported before the slow model load
         if embedder is None:
             embedder = embedder_from_settings(settings)
-        return cls(settings, load_index(folder, embedder), embedder, load_reranker(settings.reranker, settings.threads))
+        index = load_index(folder, embedder, backend=backend_from(settings))
+        return cls(settings, index, embedder, load_reranker(settings.reranker, settings.threads))
 
     def passages(self, index: Index, query: Query, options: AnswerOptions | None = None) -> list[Hit]:
         """The passages the answer stage reads for ``query``, best first, fused as the options say."""

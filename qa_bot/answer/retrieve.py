@@ -30,6 +30,8 @@ class Query:
     as_of: datetime | None = None
     allowed: np.ndarray | None = None
     recency: float = 0.0
+    search_text: str = ""
+    """The text the keyword terms came from (the question without its time words), for engines that analyse it."""
 
 
 def dense_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +41,7 @@ def dense_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.nda
 
 def keyword_search(index: Index, query: Query, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(passage ids, BM25 scores) of the ``k`` best allowed keyword matches with a positive score."""
-    return index.keyword_passages(query.terms, k, query.allowed)
+    return index.keyword_passages(query.terms, k, query.allowed, query.search_text or query.text)
 
 
 def fuse(
@@ -90,5 +92,6 @@ def make_query(text: str, vector: np.ndarray, search_text: str | None = None) ->
 
     The search text is the question without its time words ("last week" is a window, not two keywords).
     """
-    return Query(text=text, vector=np.asarray(vector, dtype=np.float32),
-                 terms=terms([text if search_text is None else search_text])[0])
+    searched = text if search_text is None else search_text
+    return Query(text=text, vector=np.asarray(vector, dtype=np.float32), terms=terms([searched])[0],
+                 search_text=searched)

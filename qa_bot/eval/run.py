@@ -14,7 +14,7 @@ from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, 
 from qa_bot.eval.metrics import TABLE_HEADER, Report, iter_rows, read_questions, score
 from qa_bot.eval.question_types import BY_TYPE_HEADER, by_type_rows, score_by_type
 from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predict_interleaved
-from qa_bot.index import Index, load_index
+from qa_bot.index import Index, backend_from, load_index
 
 PIPELINE_NAME = "qa-bot"
 UNDATED_NAME = "qa-bot without dates"
@@ -37,17 +37,18 @@ def open_corpus_index(
     and ``settings`` pointing at it."""
     from qa_bot.build import build_from_paths
 
-    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}", index_root)
+    where = "" if settings.backend == "local" else f":{settings.backend}"  # a Milvus build is another cache
+    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}{where}", index_root)
     settings = settings.model_copy(update={"index_dir": folder})
     try:
-        return settings, load_index(folder, embedder)
+        return settings, load_index(folder, embedder, backend=backend_from(settings))
     except (IndexNotFoundError, IndexMismatchError, IndexCorruptError) as exc:
         # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
         if not isinstance(exc, IndexNotFoundError):
             err.print(f"Rebuilding the cached index: {exc}")
         err.print(f"Indexing {corpus} into {folder}…")
         build_from_paths(settings, [corpus], err, embedder=embedder)
-        return settings, load_index(folder, embedder)
+        return settings, load_index(folder, embedder, backend=backend_from(settings))
 
 
 def run_eval(

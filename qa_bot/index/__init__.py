@@ -8,6 +8,7 @@ and ``recall_at_k`` are exported for the scale benchmark, which measures the sto
 
 from __future__ import annotations
 
+from qa_bot.index.backend import LOCAL, Backend, backend_from
 from qa_bot.index.builds import generation as live_generation
 from qa_bot.index.manifest import IndexInfo, describe_index, require_index
 from qa_bot.index.reader import Index, load_index
@@ -15,11 +16,14 @@ from qa_bot.index.stores import VECTOR_STORES, build_vector_store, recall_at_k
 from qa_bot.index.writer import BuildSummary, IndexWriter, build_index
 
 __all__ = [
+    "LOCAL",
     "VECTOR_STORES",
+    "Backend",
     "BuildSummary",
     "Index",
     "IndexInfo",
     "IndexWriter",
+    "backend_from",
     "build_index",
     "build_vector_store",
     "describe_index",

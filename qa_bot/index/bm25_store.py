@@ -66,7 +66,7 @@ class Bm25KeywordStore:
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
     def top(
-        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None
+        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None, text: str | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(row ids, scores) of the ``k`` best rows with a positive score, best first (among ``allowed``)."""
         return top_k(self.scores(query_terms), k, positive_only=True, allowed=allowed)

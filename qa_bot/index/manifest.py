@@ -103,6 +103,8 @@ def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
         search = " ".join(str(x) for x in (store.get("kind"), store.get("layout")) if x)
         if store.get("nprobe"):
             search += f" (nprobe {store.get('nprobe')}, recall@10 {store.get('recall_at_10')})"
+        if store.get("collection"):
+            search += f" (alias {store.get('alias')} → {store.get('collection')} at {store.get('uri')})"
     files = manifest.get("files")
 
     def count(key: str) -> int:

@@ -17,7 +17,8 @@ import numpy as np
 import qa_bot.index.builds as builds
 import qa_bot.index.layout as layout
 from qa_bot.embed import Embedder
-from qa_bot.errors import IndexCorruptError
+from qa_bot.errors import BackendUnavailableError, IndexCorruptError, IndexMismatchError, QABotError
+from qa_bot.index.backend import LOCAL, Backend
 from qa_bot.index.checksums import LOAD_HASH_LIMIT, find_damage
 from qa_bot.index.manifest import (
     IndexInfo,
@@ -28,6 +29,7 @@ from qa_bot.index.manifest import (
     read_manifest,
     rebuild_hint,
 )
+from qa_bot.index.milvus_store import MilvusPassageStore
 from qa_bot.index.stores import KeywordStore, VectorStore, load_keyword_store, load_vector_store, top_k
 from qa_bot.records import Document, moment_of
 
@@ -130,10 +132,14 @@ class Index:
         return self._passage_store.search(vector, k, allowed)
 
     def keyword_passages(
-        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None
+        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None, text: str | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score (among ``allowed``)."""
-        return self._passage_keywords.top(query_terms, k, allowed)
+        """(passage ids, BM25 scores) of the ``k`` best keyword matches with a positive score (among ``allowed``).
+
+        ``text`` is the query as written, for a store that analyses text itself (Milvus with its own
+        analyzer); the others read ``query_terms``.
+        """
+        return self._passage_keywords.top(query_terms, k, allowed, text)
 
     def sentence_keyword_scores(self, query_terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every sentence for the query terms, by sentence id."""
@@ -238,8 +244,17 @@ def _epoch(iso: str | None) -> float:
     return float("nan") if moment is None else moment.timestamp()
 
 
-def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: int | None = LOAD_HASH_LIMIT) -> Index:
+def load_index(
+    folder: Path,
+    embedder: Embedder | None = None,
+    *,
+    hash_limit: int | None = LOAD_HASH_LIMIT,
+    backend: Backend = LOCAL,
+) -> Index:
     """Load the live build of the index ``folder``, checking it against ``embedder`` when one is given.
+
+    A build whose passages live in Milvus is read through ``backend``'s connection (refused, saying
+    which settings to give, when ``backend`` is not Milvus).
 
     Every file is checked against the manifest's sizes, and against its checksums up to
     ``hash_limit`` bytes a file (``None``: every file, as ``qa-bot index verify`` does).
@@ -260,6 +275,7 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
         raise IndexCorruptError(f"index at {folder} is damaged: {problems[0]}{more}; {rebuild_hint(folder)}")
     try:
         documents, hashes = layout.read_documents(live)
+        passage_store, passage_keywords = _passage_stores(live, manifest, backend, folder)
         index = Index(
             index_dir=Path(folder),
             build_dir=live,
@@ -268,11 +284,11 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
             hashes=hashes,
             sentences=np.load(live / layout.SENTENCES),
             passages=np.load(live / layout.PASSAGES),
-            passage_store=load_vector_store(live / layout.PASSAGE_STORE, manifest.get("vector_store")),
+            passage_store=passage_store,
             # Plain array views of the memory maps: the same pages, without np.memmap's cost on every access.
             passage_vectors=np.asarray(np.load(live / layout.PASSAGE_VECTORS, mmap_mode="r")),
             sentence_vectors=np.asarray(np.load(live / layout.SENTENCE_VECTORS, mmap_mode="r")),
-            passage_keywords=load_keyword_store(live / layout.PASSAGE_KEYWORDS, manifest.get(layout.PASSAGE_KEYWORDS)),
+            passage_keywords=passage_keywords,
             sentence_keywords=load_keyword_store(
                 live / layout.SENTENCE_KEYWORDS, manifest.get(layout.SENTENCE_KEYWORDS)
             ),
@@ -283,6 +299,36 @@ def load_index(folder: Path, embedder: Embedder | None = None, *, hash_limit: in
         ) from exc
     _check_counts(index, manifest, folder)
     return index
+
+
+def _passage_stores(live: Path, manifest: Manifest, backend: Backend, folder: Path) -> tuple[VectorStore, KeywordStore]:
+    """The passage vector and keyword stores of the build ``live``: local files, or one Milvus collection."""
+    entry = manifest.get("vector_store")
+    if isinstance(entry, dict) and entry.get("kind") == MilvusPassageStore.kind:
+        if not backend.is_milvus:
+            raise IndexMismatchError(
+                f"index at {folder} keeps its passages in Milvus ({entry.get('uri')}): set QA_BOT_BACKEND=milvus "
+                "and QA_BOT_MILVUS_URI (and QA_BOT_MILVUS_TOKEN), or rebuild it locally with QA_BOT_BACKEND=local"
+            )
+        try:
+            store = MilvusPassageStore.load(live / layout.PASSAGE_STORE, entry, backend.connection())
+        except BackendUnavailableError as exc:
+            raise BackendUnavailableError(f"index at {folder}: {exc}; if it is gone, {rebuild_hint(folder)}") from None
+        return store, store
+    keywords = load_keyword_store(live / layout.PASSAGE_KEYWORDS, manifest.get(layout.PASSAGE_KEYWORDS))
+    return load_vector_store(live / layout.PASSAGE_STORE, entry), keywords
+
+
+def previous_milvus_store(folder: Path, backend: Backend) -> MilvusPassageStore | None:
+    """The Milvus store of the live build of ``folder``, for a sync to reuse; None when there is none to reuse."""
+    try:
+        live = builds.live_dir(folder)
+        entry = read_manifest(live, folder).get("vector_store")
+        if not (isinstance(entry, dict) and entry.get("kind") == MilvusPassageStore.kind):
+            return None
+        return MilvusPassageStore.load(live / layout.PASSAGE_STORE, entry, backend.connection())
+    except (QABotError, OSError, ValueError, KeyError):
+        return None
 
 
 def _check_counts(index: Index, manifest: Manifest, folder: Path) -> None:

@@ -63,9 +63,12 @@ class KeywordStore(Protocol):
         ...
 
     def top(
-        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None
+        self, query_terms: Sequence[str], k: int, allowed: np.ndarray | None = None, text: str | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, scores) of the ``k`` best rows with a positive score, best first (among ``allowed``)."""
+        """(row ids, scores) of the ``k`` best rows with a positive score, best first (among ``allowed``).
+
+        ``text`` is the query as written, for an engine that analyses text itself; others ignore it.
+        """
         ...
 
     def save(self, folder: Path) -> Entry:

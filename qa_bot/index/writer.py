@@ -10,7 +10,10 @@ build that fails or is killed leaves the previous index answering.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -24,17 +27,22 @@ import numpy as np
 
 import qa_bot.index.builds as builds
 import qa_bot.index.layout as layout
+import qa_bot.index.milvus_store as milvus_store
 from qa_bot import __version__
 from qa_bot.config import BuildOptions
 from qa_bot.embed import Embedder
-from qa_bot.errors import ConfigError, IngestError, QABotError
+from qa_bot.errors import BackendUnavailableError, ConfigError, IngestError, QABotError
+from qa_bot.index.backend import LOCAL, Backend
 from qa_bot.index.checksums import digest_tree
 from qa_bot.index.manifest import FORMAT_VERSION, MANIFEST
-from qa_bot.index.reader import DocumentVectors, load_index
+from qa_bot.index.milvus_compat import UNDATED
+from qa_bot.index.reader import DocumentVectors, load_index, previous_milvus_store
 from qa_bot.index.stores import VECTOR_STORES, build_keyword_store, build_vector_store
 from qa_bot.ingest.segment import chunk_documents
-from qa_bot.records import Document, Passage, Sentence
+from qa_bot.records import Document, Passage, Sentence, moment_of
+from qa_bot.terms import terms
 
+log = logging.getLogger(__name__)
 KEYWORD_ENGINE = "bm25s"
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a build runs."""
@@ -57,6 +65,10 @@ class BuildSummary:
     """Articles whose date could not be read: kept, undated."""
     search: str = ""
     """How passages are searched: the vector store's kind and layout."""
+    written: int = 0
+    """Passage rows written to Milvus (new or changed ones only, when its collection was reused)."""
+    deleted: int = 0
+    """Passage rows deleted from Milvus after the build went live (no build needs them any more)."""
 
 
 class IndexWriter:
@@ -66,8 +78,9 @@ class IndexWriter:
     build holds it) and keeps it until the block ends; :meth:`build` may then be called.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, backend: Backend = LOCAL) -> None:
         self.folder = Path(folder)
+        self.backend = backend
         self._held = ExitStack()
         self._locked = False
 
@@ -112,16 +125,19 @@ class IndexWriter:
         )
         if not passages:
             raise IngestError("the articles hold no sentences to index")
-        previous = _previous_vectors(self.folder, embedder, options)
+        previous = _previous_vectors(self.folder, embedder, options, self.backend)
         passage_vectors, sentence_vectors, embedded = _embed(
             documents, passages, sentences, embedder, previous, progress
         )
+        old_store = previous_milvus_store(self.folder, self.backend) if self.backend.is_milvus else None
         try:
             staging = builds.new_staging(self.folder)
         except OSError as exc:
             raise builds.write_error(exc, self.folder) from exc
         try:
-            manifest = _write(staging, documents, passages, sentences, passage_vectors, sentence_vectors, options)
+            manifest, store = _write(staging, documents, passages, sentences, passage_vectors, sentence_vectors,
+                                     options, self.backend, old_store, progress, self.backend.alias(self.folder),
+                                     reusable=bool(previous))
             manifest.update(
                 model=embedder.model_id,
                 backend=embedder.backend,
@@ -132,7 +148,8 @@ class IndexWriter:
             )
             manifest["files"] = digest_tree(staging)
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            search = load_index(staging, embedder, hash_limit=None).describe().search  # read back before going live
+            # Read back before going live.
+            search = load_index(staging, embedder, hash_limit=None, backend=self.backend).describe().search
             builds.sync_tree(staging)
             live = builds.publish(staging, self.folder)
         except OSError as exc:
@@ -141,6 +158,7 @@ class IndexWriter:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        written, deleted = (0, 0) if store is None else (store[1], _finish(store[0], old_store, manifest))
         return BuildSummary(
             documents=len(documents),
             passages=len(passages),
@@ -153,6 +171,8 @@ class IndexWriter:
             build_dir=str(live),
             undated=undated,
             search=search,
+            written=written,
+            deleted=deleted,
         )
 
 
@@ -164,24 +184,27 @@ def build_index(
     *,
     skipped: int = 0,
     progress: Progress | None = None,
+    backend: Backend = LOCAL,
 ) -> BuildSummary:
     """Take the lock of the index ``folder``, build it from ``documents`` and publish it (see :class:`IndexWriter`).
 
     Raises:
         IngestError, IndexLockedError, IndexWriteError
     """
-    with IndexWriter(folder) as writer:
+    with IndexWriter(folder, backend) as writer:
         return writer.build(documents, embedder, options or BuildOptions(), skipped=skipped, progress=progress)
 
 
-def _previous_vectors(folder: Path, embedder: Embedder, options: BuildOptions) -> dict[str, DocumentVectors]:
+def _previous_vectors(
+    folder: Path, embedder: Embedder, options: BuildOptions, backend: Backend = LOCAL
+) -> dict[str, DocumentVectors]:
     """The vectors of every document of the live build, by content hash; empty when they cannot be reused.
 
     They cannot when there is no index yet, or it was built with another model, backend, format or
     passage settings (its vectors or chunks would not match).
     """
     try:
-        previous = load_index(folder, embedder)
+        previous = load_index(folder, embedder, backend=backend)
     except QABotError:
         return {}
     if not previous.same_passage_settings(embedder.max_tokens, options.sentences_per_passage, options.passage_overlap):
@@ -264,13 +287,33 @@ def _write(
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     options: BuildOptions,
-) -> dict[str, object]:
-    """Write every file of a build but the manifest into ``staging``; return the manifest so far."""
-    store = build_vector_store(
-        options.vector_store, passage_vectors, sentence_vectors, approximate_from=options.approximate_from
-    )
+    backend: Backend = LOCAL,
+    old_store: milvus_store.MilvusPassageStore | None = None,
+    progress: Progress | None = None,
+    alias: str = "",
+    reusable: bool = False,
+) -> tuple[dict[str, object], tuple[milvus_store.MilvusPassageStore, int] | None]:
+    """Write every file of a build but the manifest into ``staging``; (the manifest so far, the Milvus store
+    and the rows written to it, when the backend is Milvus)."""
     (staging / layout.PASSAGE_STORE).mkdir()
-    vector_entry = store.save(staging / layout.PASSAGE_STORE)
+    synced = None
+    if backend.is_milvus:
+        rows = _milvus_rows(documents, passages, passage_vectors, backend.analyzer)
+        try:
+            synced = milvus_store.sync(backend.connection(), alias, rows, backend.analyzer, old_store, progress,
+                                       reusable=reusable)
+        except BackendUnavailableError:
+            raise
+        except Exception as exc:  # the engine's own errors, as one line for the user
+            raise BackendUnavailableError(
+                f"writing to Milvus at {backend.connection().describe()} failed ({type(exc).__name__}): {exc}"
+            ) from exc
+        vector_entry = synced[0].save(staging / layout.PASSAGE_STORE)
+    else:
+        store = build_vector_store(
+            options.vector_store, passage_vectors, sentence_vectors, approximate_from=options.approximate_from
+        )
+        vector_entry = store.save(staging / layout.PASSAGE_STORE)
     np.save(staging / layout.PASSAGE_VECTORS, passage_vectors)
     np.save(staging / layout.SENTENCE_VECTORS, sentence_vectors)
     np.save(staging / layout.SENTENCES,
@@ -284,6 +327,9 @@ def _write(
     keyword_entries: dict[str, object] = {}
     for folder, spans in ((layout.PASSAGE_KEYWORDS, passages), (layout.SENTENCE_KEYWORDS, sentences)):
         (staging / folder).mkdir()
+        if synced is not None and folder == layout.PASSAGE_KEYWORDS:
+            keyword_entries[folder] = {"kind": "milvus", "same_as": "vector_store"}  # one collection holds both
+            continue
         keyword_entries[folder] = build_keyword_store(KEYWORD_ENGINE, _texts(documents, spans)).save(staging / folder)
     return {
         "format": FORMAT_VERSION,
@@ -296,14 +342,58 @@ def _write(
         **keyword_entries,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
-    }
+    }, synced
+
+
+def _milvus_rows(
+    documents: list[Document], passages: list[Passage], vectors: np.ndarray, analyzer: str
+) -> milvus_store.PassageRows:
+    """The Milvus rows of ``passages``: content-addressed keys, article metadata, dates, BM25 text, vectors.
+
+    A key hashes everything a row holds but its vector (article id, title, link, date, text hash and
+    the passage's place in it), so an unchanged passage keeps its key across builds and a changed one
+    gets a new key, and with it a new row.
+    """
+    texts = _texts(documents, passages)
+    hashes = [layout.content_hash(d.text) for d in documents]
+    keys, dates = [], np.zeros(len(passages), dtype=np.int64)
+    for row, passage in enumerate(passages):
+        doc = documents[passage.doc_index]
+        moment = moment_of(doc.date)
+        dates[row] = UNDATED if moment is None else math.floor(moment.timestamp())
+        identity = "\x00".join((doc.doc_id, doc.title, doc.url or "", doc.date or "", hashes[passage.doc_index],
+                                str(passage.start), str(passage.end)))
+        keys.append(hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32])
+    return milvus_store.PassageRows(
+        keys=keys,
+        doc_ids=[documents[p.doc_index].doc_id for p in passages],
+        titles=[documents[p.doc_index].title for p in passages],
+        urls=[documents[p.doc_index].url or "" for p in passages],
+        iso_dates=[documents[p.doc_index].date or "" for p in passages],
+        dates=dates,
+        texts=[" ".join(t) for t in terms(texts)] if analyzer == "project" else texts,
+        vectors=vectors,
+    )
+
+
+def _finish(
+    store: milvus_store.MilvusPassageStore, old: milvus_store.MilvusPassageStore | None, manifest: dict[str, object]
+) -> int:
+    """Milvus's part after the build went live (stale rows, the alias); a failure is logged, never raised."""
+    try:
+        return milvus_store.finish(store, old, manifest)
+    except Exception as exc:  # the new build is live and answers; the next sync cleans up
+        log.warning("the build is live, but tidying Milvus failed (%s: %s); the next build tries again",
+                    type(exc).__name__, exc)
+        return 0
 
 
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"qa-bot": __version__}
-    for package in ("sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "torch", "onnxruntime"):
+    for package in ("sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "torch", "onnxruntime", "pymilvus",
+                    "milvus-lite"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:

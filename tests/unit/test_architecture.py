@@ -21,7 +21,7 @@ ENGINES = ("faiss", "bm25s", "pymilvus")
 ENTRY_POINTS = {"qa_bot.cli"}
 """Modules that may read or set environment variables (besides scripts/, which are entry points too)."""
 STORE_BACKENDS = {"qa_bot.index.stores", "qa_bot.index.faiss_store", "qa_bot.index.numpy_store",
-                  "qa_bot.index.bm25_store"}
+                  "qa_bot.index.bm25_store", "qa_bot.index.milvus_store", "qa_bot.index.milvus_compat"}
 ENGINE_ALLOWED = STORE_BACKENDS | {"qa_bot.terms", "scripts.bench_scale"}
 """Besides the stores: qa_bot.terms reads bm25s's stop-word list, so that query terms are exactly what the
 keyword store holds; the scale benchmark measures the FAISS layouts themselves and pins FAISS's threads."""
