@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa_bot.errors import BackendUnavailableError
 from qa_bot.render import answer_markup
 
 if TYPE_CHECKING:
@@ -82,7 +83,12 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         return True
     if pipeline.refresh():
         console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
-    console.print(answer_markup(pipeline.ask(text, as_of=session.as_of)))
+    try:
+        answer = pipeline.ask(text, as_of=session.as_of)
+    except BackendUnavailableError as exc:  # Milvus down for a moment: say so, and keep the session
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return True
+    console.print(answer_markup(answer))
     return True
 
 

@@ -64,3 +64,18 @@ def test_the_repl_asof_command_changes_the_moment_questions_are_asked_as_of(tmp_
     assert "as of 2023-10-05T23:59:59+00:00: no later article is quoted" in shown
     assert "Flood toll rises" in shown and "Final flood toll" not in shown and "3 days earlier" in shown
     assert "cannot read the as-of date 'soon'" in shown and session.as_of is None
+
+
+def test_the_repl_says_so_and_goes_on_when_the_search_engine_is_down(tmp_path, fake_embedder, monkeypatch):
+    from qa_bot.errors import BackendUnavailableError
+
+    build(STORY, fake_embedder, tmp_path / "i")
+    pipeline = QAPipeline(Settings(index_dir=tmp_path / "i"), load_index(tmp_path / "i", fake_embedder), fake_embedder)
+
+    def down(*args, **kwargs):
+        raise BackendUnavailableError("cannot reach Milvus at http://milvus:19530: connection refused")
+
+    monkeypatch.setattr(pipeline, "ask", down)
+    console = Console(record=True, width=200)
+    assert handle("How many people did the flood kill?", pipeline, console, Session())  # the session goes on
+    assert "error: cannot reach Milvus at http://milvus:19530" in console.export_text()
