@@ -9,7 +9,9 @@ Measures, in one process (plus subprocesses for cold starts):
   * warm query latency p50/p95 of the full pipeline per backend;
   * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3);
   * passage search at scale (scripts/bench_scale.py): exact against approximate search on synthetic
-    vectors made from the xquad index's real ones, at --sizes passages, with --plot drawing the curves.
+    vectors made from the xquad index's real ones, at --sizes passages, with --plot drawing the curves;
+  * with --backends COPIES, the index backends on the same data (scripts/bench_backends.py): the local
+    folder against Milvus Lite (and a server when QA_BOT_MILVUS_TEST_URI is set), at each size in COPIES.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=300, help="questions timed per backend")
     parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes; empty to skip")
     parser.add_argument("--plot", type=Path, default=None, help="draw the scaling curves as this PNG")
+    parser.add_argument("--backends", default="", help="compare the index backends at these corpus copies, e.g. 1,10")
     args = parser.parse_args()
     from qa_bot.cli import prepare_process
 
@@ -156,6 +159,12 @@ def main() -> int:
         if args.plot:
             bench_scale.plot(results["scale"], args.plot)
             print(f"wrote {args.plot}")
+    if args.backends:
+        import bench_backends  # beside this script
+
+        rows = bench_backends.run(args.corpus, args.questions, [int(c) for c in args.backends.split(",")], args.limit)
+        print("\nIndex backends on the same data:\n" + bench_backends.table(rows))
+        results["backends"] = rows
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
