@@ -16,9 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
-from qa_bot.slack.context import Ask, BotContext
+from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents
 from qa_bot.slack.listeners import register
-from qa_bot.slack.outbox import Outbox, describe
+from qa_bot.slack.outbox import Outbox, OutboxProtocol, describe
 
 
 def bot_token(settings: Settings) -> str:
@@ -63,11 +63,14 @@ def web_client(settings: Settings) -> WebClient:
 
 
 def build_app(
-    settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False, outbox: Outbox | None = None
+    settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False,
+    outbox: OutboxProtocol | None = None, seen: DuplicateFilter | None = None,
 ) -> App:
     """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
 
-    Answers Slack does not take at once wait in ``outbox`` (one is made from the settings if not given).
+    Answers Slack does not take at once wait in ``outbox``; ``seen`` drops deliveries already taken. Either
+    one not given is made in this process's memory (``serve`` passes those of ``settings.state_url``, which
+    ``qa_bot.slack.state.open_state`` opens).
 
     Raises:
         ConfigError: a token or the signing secret is missing or refused by Slack, or Slack cannot be reached.
@@ -86,5 +89,5 @@ def build_app(
         raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc
     except (SlackClientError, OSError) as exc:
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
-    register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for)))
+    register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents()))
     return app

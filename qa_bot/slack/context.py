@@ -10,7 +10,7 @@ from typing import Protocol
 
 from qa_bot.config import Settings
 from qa_bot.records import Answer
-from qa_bot.slack.outbox import Outbox
+from qa_bot.slack.outbox import OutboxProtocol
 
 
 class Ask(Protocol):
@@ -27,6 +27,14 @@ def message_time(ts: str | None) -> datetime | None:
         return datetime.fromtimestamp(float(ts), tz=UTC) if ts else None
     except (ValueError, OverflowError, OSError):
         return None
+
+
+class DuplicateFilter(Protocol):
+    """Remembers the deliveries already taken: ``SeenEvents`` in memory, or ``RedisSeenEvents`` for replicas."""
+
+    def first_time(self, *keys: str) -> bool:
+        """True, and remember them, when none of ``keys`` was seen before; all of them in one atomic step."""
+        ...
 
 
 class SeenEvents:
@@ -58,12 +66,12 @@ class BotContext:
         settings: the channel allowlist and whether other bots are answered.
         ask: answers one question (the pipeline's ``ask``, or a fake in tests).
         outbox: every post goes through it, so one Slack cannot take yet is tried again later.
-        seen: the deliveries already taken, so a retried or doubled event is answered once.
+        seen: the deliveries already taken, so a retried or doubled event is answered once (by one replica).
         answer_lock: one question at a time on the CPU; Slack is acknowledged before it is taken.
     """
 
     settings: Settings
     ask: Ask
-    outbox: Outbox
-    seen: SeenEvents = field(default_factory=SeenEvents)
+    outbox: OutboxProtocol
+    seen: DuplicateFilter = field(default_factory=SeenEvents)
     answer_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -13,6 +13,7 @@ TEXT_LIMIT = 3500
 SHARE_ACTION = "share_answer"
 _MENTION = re.compile(r"<[@#!][^>]*>")
 _LINK = re.compile(r"<([^>|]+)(?:\|([^>]*))?>")
+_MARKUP_START = re.compile(r"<[@#!]")
 
 
 def escape(text: str) -> str:
@@ -26,10 +27,13 @@ def unescape(text: str) -> str:
 
 
 def question_from_event_text(text: str) -> str:
-    """The question in a Slack message: mentions dropped, links reduced to their labels, unescaped once."""
+    """The question in a Slack message: mentions dropped, links reduced to their labels, unescaped once.
+
+    What is left of a mention that never closes (``<!``, ``<@``, ``<#``) is dropped too.
+    """
     text = _MENTION.sub(" ", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return " ".join(unescape(text).split())
+    return " ".join(_MARKUP_START.sub(" ", unescape(text)).split())
 
 
 def _source(ref: Quote | SourceRef, as_of: str | None = None) -> str:

@@ -5,6 +5,9 @@ An outage lasts longer than that, and an answer computed during it is worth deli
 post that still fails for a reason that can pass (connection, 5xx, 429) waits here and is tried again
 with growing pauses, in order, until it succeeds or is older than ``patience`` seconds. A post Slack
 refuses for good (``channel_not_found``, ``not_in_channel``, ...) is logged and dropped at once.
+
+``Outbox`` keeps its posts in this process's memory; ``qa_bot.slack.redis_outbox.RedisOutbox`` keeps them
+in a Redis stream shared by bot replicas. Both are an ``OutboxProtocol``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 
@@ -36,6 +39,48 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or exc.response.status_code)
     return type(exc).__name__
+
+
+class OutboxProtocol(Protocol):
+    """What the listeners and ``serve`` need of an outbox, wherever it keeps its posts."""
+
+    patience: float
+
+    def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
+        """Post with ``call(**kwargs)`` now; True when it went through. A passing failure is kept and tried again."""
+        ...
+
+    @property
+    def waiting(self) -> int:
+        """Posts this bot holds and has not delivered yet."""
+        ...
+
+    @property
+    def in_flight(self) -> int:
+        """Posts being tried for the first time right now."""
+        ...
+
+    @property
+    def delivered(self) -> int:
+        """Posts delivered by this bot."""
+        ...
+
+    @property
+    def given_up(self) -> int:
+        """Posts this bot gave up on (refused for good, out of patience, or lost at a stop)."""
+        ...
+
+    def settle(self, seconds: float = 10.0) -> int:
+        """Wait up to ``seconds`` for the posts in flight; return those waiting."""
+        ...
+
+    def drain(self, seconds: float = 10.0) -> int:
+        """The bot is stopping: try the waiting posts once more; return how many were lost."""
+        ...
+
+    def close(self) -> None:
+        """Stop without delivering anything more."""
+        ...
 
 
 @dataclass(slots=True)
@@ -79,11 +124,18 @@ class Outbox:
                 log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
                 return False
             log.warning("Slack did not take a post in %s (%s); will try again", kwargs.get("channel"), describe(exc))
-            now = time.monotonic()
-            self._keep(_Post(call, kwargs, first_tried=now, due=now + FIRST_PAUSE))
+            self.keep(call, **kwargs)
             return False
         self.delivered += 1
         return True
+
+    def keep(self, call: Callable[..., Any], **kwargs: Any) -> None:
+        """Keep a post that Slack has just refused for a passing reason; it is tried again after the first pause."""
+        now = time.monotonic()
+        self._keep(_Post(call, kwargs, first_tried=now, due=now + FIRST_PAUSE))
+
+    def close(self) -> None:
+        """Nothing to release: the retrying thread is a daemon and ends by itself once nothing waits."""
 
     @property
     def waiting(self) -> int:

@@ -1,6 +1,7 @@
 """Serve the Slack bot: Socket Mode (with an app token) or an HTTP server for Slack's requests, until stopped.
 
-On Ctrl-C or SIGTERM the bot stops taking questions and delivers the answers still waiting in its outbox.
+On Ctrl-C or SIGTERM the bot stops taking questions and delivers the answers still waiting in its outbox;
+with ``QA_BOT_STATE_URL``, those it cannot deliver stay in the shared outbox for the other replicas.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
 from qa_bot.slack.context import Ask
-from qa_bot.slack.outbox import Outbox
+from qa_bot.slack.outbox import OutboxProtocol
+from qa_bot.slack.redis_outbox import CLAIM_AFTER
+from qa_bot.slack.state import check_state_url, open_state
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse
@@ -40,8 +43,9 @@ def check_settings(settings: Settings, http: bool) -> None:
     """Refuse settings the chosen mode cannot run with; cheap, so call it before loading the model.
 
     Raises:
-        ConfigError: SLACK_APP_TOKEN is missing for Socket Mode, SLACK_BOT_TOKEN is missing, or
-            SLACK_SIGNING_SECRET is missing for HTTP mode.
+        ConfigError: SLACK_APP_TOKEN is missing for Socket Mode, SLACK_BOT_TOKEN is missing,
+            SLACK_SIGNING_SECRET is missing for HTTP mode, or QA_BOT_STATE_URL is malformed or its server
+            does not answer.
     """
     if not http and settings.slack_app_token is None:
         raise ConfigError(
@@ -50,35 +54,54 @@ def check_settings(settings: Settings, http: bool) -> None:
     bot_token(settings)
     if http:
         signing_secret(settings)
+    check_state_url(settings)
 
 
-def serve(settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer) -> None:
+def serve(
+    settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer,
+    claim_after: float = CLAIM_AFTER,
+) -> None:
     """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
 
     HTTP mode serves Slack's requests on ``http://host:port/slack/events`` (port 0: any free port);
-    otherwise the bot connects over Socket Mode. One status line on ``console`` says which. SIGTERM, how
-    systemd and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
+    otherwise the bot connects over Socket Mode. One status line on ``console`` says which (and one more
+    where the state shared with other replicas lives, with ``settings.state_url``). SIGTERM, how systemd
+    and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
+    ``claim_after``: seconds a dead replica's waiting answer sits in the shared outbox before this one
+    takes it over.
 
     Raises:
         ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.
-        KeyboardInterrupt: the bot was stopped, after the waiting answers were delivered or logged as lost.
+        KeyboardInterrupt: the bot was stopped, after the waiting answers were delivered, handed to the
+            other replicas, or logged as lost.
     """
     check_settings(settings, http)
-    outbox = Outbox(settings.slack_retry_for)
-    app = build_app(settings, ask, client=web_client(settings), http=http, outbox=outbox)
-    with _sigterm_as_ctrl_c():
-        try:
-            if http:
-                _serve_http(app, host, port, console)
-            else:
-                assert settings.slack_app_token is not None  # check_settings made sure
-                _serve_socket_mode(app, settings.slack_app_token.get_secret_value(), console)
-        finally:
-            if outbox.settle():  # posts inside the client's own retries first join the waiting ones
-                console.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
-                outbox.drain()
-            if outbox.in_flight:
-                log.error("stopping: %d answers were still being posted and may be lost", outbox.in_flight)
+    client = web_client(settings)
+    state = open_state(settings, client, claim_after=claim_after)
+    try:
+        app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen)
+        if state.shared_by:
+            console.print(f"Sharing answered events and waiting answers with the other replicas through "
+                          f"{state.shared_by} (this one is {state.consumer})")
+        with _sigterm_as_ctrl_c():
+            try:
+                if http:
+                    _serve_http(app, host, port, console)
+                else:
+                    assert settings.slack_app_token is not None  # check_settings made sure
+                    _serve_socket_mode(app, settings.slack_app_token.get_secret_value(), console)
+            finally:
+                _deliver_before_stopping(state.outbox, console)
+    finally:
+        state.close()
+
+
+def _deliver_before_stopping(outbox: OutboxProtocol, console: Printer) -> None:
+    if outbox.settle():  # posts inside the client's own retries first join the waiting ones
+        console.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
+    outbox.drain()  # in memory: nothing to do if nothing waits; shared: hands the rest to the other replicas
+    if outbox.in_flight:
+        log.error("stopping: %d answers were still being posted and may be lost", outbox.in_flight)
 
 
 def _serve_http(app: App, host: str, port: int, console: Printer) -> None:

@@ -31,6 +31,7 @@ class FakeClient:
             self.calls.append((method, kwargs))
             return {"ok": True}
 
+        call.__name__ = method  # as a real client's bound method: what the shared outbox stores
         return call
 
     def to(self, method: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ TOKENS = {"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1", "slack_signi
 
 
 def settings(**missing: None) -> Settings:
-    return Settings(_env_file=None, **{**TOKENS, **missing})
+    return Settings(_env_file=None, **{**TOKENS, "state_url": None, **missing})  # no shared state to reach
 
 
 @pytest.mark.parametrize(

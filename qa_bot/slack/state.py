@@ -1,0 +1,90 @@
+"""Where a bot keeps what its replicas must share: the duplicate filter and the outbox.
+
+Without ``QA_BOT_STATE_URL`` both live in this process's memory, which is all one bot needs. With it,
+both live in Redis or Valkey, so that replicas of the bot answer each Slack event once between them and
+deliver each other's waiting answers. Every replica still loads its own index and model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
+from slack_sdk import WebClient
+
+from qa_bot.config import Settings
+from qa_bot.errors import ConfigError
+from qa_bot.slack.context import DuplicateFilter, SeenEvents
+from qa_bot.slack.outbox import Outbox, OutboxProtocol
+from qa_bot.slack.redis_connect import connect, first_line, parse_state_url
+from qa_bot.slack.redis_outbox import CLAIM_AFTER, RedisOutbox, consumer_name
+from qa_bot.slack.redis_seen import RedisSeenEvents
+
+PREFIX = "qa-bot:slack:"
+"""Put before every key the bot writes (``qa-bot:slack:seen:id:Ev1``, the stream ``qa-bot:slack:outbox``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaState:
+    """A bot's duplicate filter and outbox, and where they live.
+
+    Attributes:
+        outbox: every post goes through it.
+        seen: the deliveries already taken.
+        shared_by: ``Redis at host:port/db`` when they are shared with other replicas; None in memory.
+        consumer: this replica's name in the outbox's group (None in memory).
+        redis: the shared server's client (None in memory); ``close`` closes it.
+    """
+
+    outbox: OutboxProtocol
+    seen: DuplicateFilter
+    shared_by: str | None = None
+    consumer: str | None = None
+    redis: Redis | None = None
+
+    def close(self) -> None:
+        """Stop the outbox (without delivering) and let go of the server."""
+        self.outbox.close()
+        if self.redis is not None:
+            self.redis.close()
+
+
+def check_state_url(settings: Settings) -> None:
+    """Refuse a malformed state URL or a server that does not answer; quick, so call it before loading the model.
+
+    Raises:
+        ConfigError: as ``open_state``.
+    """
+    if settings.state_url is not None:
+        connect(parse_state_url(settings.state_url.get_secret_value())).close()
+
+
+def open_state(settings: Settings, client: WebClient, *, claim_after: float = CLAIM_AFTER,
+               prefix: str = PREFIX) -> ReplicaState:
+    """The duplicate filter and outbox of ``settings``: shared through ``state_url``, or in memory without it.
+
+    Args:
+        settings: ``state_url`` and ``slack_retry_for`` (the outbox's patience).
+        client: the Web API client the shared outbox tries waiting posts again with.
+        claim_after: seconds a dead replica's waiting post sits before this one takes it over.
+        prefix: put before every key in Redis.
+
+    Raises:
+        ConfigError: the URL is malformed, the server cannot be reached or refuses the credentials, is older
+            than Redis 6.2, or refuses the outbox's stream (its key holds something else).
+    """
+    if settings.state_url is None:
+        return ReplicaState(Outbox(settings.slack_retry_for), SeenEvents())
+    server = parse_state_url(settings.state_url.get_secret_value())
+    consumer = consumer_name()
+    redis = connect(server, client_name=f"qa-bot-{consumer}")
+    try:
+        outbox = RedisOutbox(redis, client, prefix=prefix, patience=settings.slack_retry_for, consumer=consumer,
+                             claim_after=claim_after, server=server.name)
+    except RedisError as exc:
+        redis.close()
+        problem = first_line(exc)
+        raise ConfigError(f"Redis at {server.name} refused the outbox's stream {prefix}outbox: {problem}") from exc
+    seen = RedisSeenEvents(redis, prefix, owner=consumer, server=server.name)
+    return ReplicaState(outbox, seen, f"Redis at {server.name}", consumer, redis)
