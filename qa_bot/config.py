@@ -146,6 +146,14 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         description="redis://host:6379/0 (Redis or Valkey): the Slack duplicate filter and outbox shared by "
         "bot replicas; unset, each bot keeps them in its own memory.",
     )
+    state_prefix: str = Field(
+        "qa-bot:slack:", min_length=1, max_length=100,
+        description="Put before every key in the shared state server, so several bots can share one.",
+    )
+    state_claim_after: float = Field(
+        30.0, gt=0.0, le=3600.0,
+        description="Seconds a dead replica's waiting answer sits in the shared outbox before another takes it over.",
+    )
 
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")

@@ -22,7 +22,6 @@ from qa_bot.errors import ConfigError
 from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
-from qa_bot.slack.redis_outbox import CLAIM_AFTER
 from qa_bot.slack.state import check_state_url, open_state
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def check_settings(settings: Settings, http: bool) -> None:
 
 def serve(
     settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer,
-    claim_after: float = CLAIM_AFTER,
+    claim_after: float | None = None,
 ) -> None:
     """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
 
@@ -68,7 +67,7 @@ def serve(
     where the state shared with other replicas lives, with ``settings.state_url``). SIGTERM, how systemd
     and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
     ``claim_after``: seconds a dead replica's waiting answer sits in the shared outbox before this one
-    takes it over.
+    takes it over (default: ``settings.state_claim_after``).
 
     Raises:
         ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.

@@ -18,10 +18,9 @@ from qa_bot.errors import ConfigError
 from qa_bot.slack.context import DuplicateFilter, SeenEvents
 from qa_bot.slack.outbox import Outbox, OutboxProtocol
 from qa_bot.slack.redis_connect import connect, first_line, parse_state_url
-from qa_bot.slack.redis_outbox import CLAIM_AFTER, RedisOutbox, consumer_name
+from qa_bot.slack.redis_outbox import RedisOutbox, consumer_name
 from qa_bot.slack.redis_seen import RedisSeenEvents
 
-PREFIX = "qa-bot:slack:"
 """Put before every key the bot writes (``qa-bot:slack:seen:id:Ev1``, the stream ``qa-bot:slack:outbox``)."""
 
 
@@ -60,15 +59,16 @@ def check_state_url(settings: Settings) -> None:
         connect(parse_state_url(settings.state_url.get_secret_value())).close()
 
 
-def open_state(settings: Settings, client: WebClient, *, claim_after: float = CLAIM_AFTER,
-               prefix: str = PREFIX) -> ReplicaState:
+def open_state(settings: Settings, client: WebClient, *, claim_after: float | None = None,
+               prefix: str | None = None) -> ReplicaState:
     """The duplicate filter and outbox of ``settings``: shared through ``state_url``, or in memory without it.
 
     Args:
         settings: ``state_url`` and ``slack_retry_for`` (the outbox's patience).
         client: the Web API client the shared outbox tries waiting posts again with.
-        claim_after: seconds a dead replica's waiting post sits before this one takes it over.
-        prefix: put before every key in Redis.
+        claim_after: seconds a dead replica's waiting post sits before this one takes it over
+            (default: ``settings.state_claim_after``).
+        prefix: put before every key in Redis (default: ``settings.state_prefix``).
 
     Raises:
         ConfigError: the URL is malformed, the server cannot be reached or refuses the credentials, is older
@@ -76,6 +76,8 @@ def open_state(settings: Settings, client: WebClient, *, claim_after: float = CL
     """
     if settings.state_url is None:
         return ReplicaState(Outbox(settings.slack_retry_for), SeenEvents())
+    claim_after = settings.state_claim_after if claim_after is None else claim_after
+    prefix = settings.state_prefix if prefix is None else prefix
     server = parse_state_url(settings.state_url.get_secret_value())
     consumer = consumer_name()
     redis = connect(server, client_name=f"qa-bot-{consumer}")

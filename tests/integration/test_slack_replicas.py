@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from qa_bot.config import Settings
 from qa_bot.slack.redis_outbox import GROUP
-from qa_bot.slack.state import PREFIX
 
 from ..conftest import ROOT
 from ..helpers import assert_one_line_error, cli_env, run_cli
@@ -34,6 +34,7 @@ from ..unit.slack.fakes import SENTENCE
 from .slack_emulator import BOT_USER, SlackEmulator
 from .test_slack import BOT_TOKEN, SECRET, signed_post
 
+PREFIX = Settings.model_fields["state_prefix"].default
 STREAM = f"{PREFIX}outbox"
 CLAIM_AFTER = 1.5
 """Seconds before a dead replica's waiting answers are taken over (30 by default; short to keep the test fast)."""
