@@ -273,8 +273,8 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
         f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
         f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
         + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
-        + (f"; Milvus: {summary.written} passage rows written, {summary.deleted} deleted ({summary.search})"
-           if summary.search.startswith("milvus") else "")
+        + (f"; Milvus: {summary.written} passage rows written, {summary.deleted} deleted, {summary.retired} "
+           f"kept for the previous build ({summary.search})" if summary.search.startswith("milvus") else "")
     )
 
 

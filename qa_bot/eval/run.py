@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from qa_bot.answer.rerank import load_reranker
 from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
-from qa_bot.errors import EvalDataError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa_bot.errors import (
+    BackendUnavailableError,
+    EvalDataError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
 from qa_bot.eval.metrics import TABLE_HEADER, Report, iter_rows, read_questions, score
 from qa_bot.eval.question_types import BY_TYPE_HEADER, by_type_rows, score_by_type
 from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predict_interleaved
@@ -37,12 +43,13 @@ def open_corpus_index(
     and ``settings`` pointing at it."""
     from qa_bot.build import build_from_paths
 
-    where = "" if settings.backend == "local" else f":{settings.backend}"  # a Milvus build is another cache
+    # A Milvus build is another cache, one per Milvus.
+    where = "" if settings.backend == "local" else f":{settings.backend}:{settings.milvus_uri}"
     folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}{where}", index_root)
     settings = settings.model_copy(update={"index_dir": folder})
     try:
         return settings, load_index(folder, embedder, backend=backend_from(settings))
-    except (IndexNotFoundError, IndexMismatchError, IndexCorruptError) as exc:
+    except (IndexNotFoundError, IndexMismatchError, IndexCorruptError, BackendUnavailableError) as exc:
         # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
         if not isinstance(exc, IndexNotFoundError):
             err.print(f"Rebuilding the cached index: {exc}")

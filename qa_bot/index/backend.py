@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +24,7 @@ class Backend:
 
     name: str = "local"
     milvus_uri: str = ""
-    milvus_token: str = ""
+    milvus_token: str = field(default="", repr=False)
     prefix: str = "qa_bot"
     analyzer: str = "project"
 
@@ -56,4 +56,5 @@ def backend_from(settings: Settings) -> Backend:
 
 @lru_cache(maxsize=8)
 def _connection(uri: str, token: str) -> Connection:
-    return Connection(str(Path(uri).resolve()) if "://" not in uri else uri, token)
+    lite = Connection(uri, token).is_lite
+    return Connection(str(Path(uri).resolve()) if lite else uri, token)

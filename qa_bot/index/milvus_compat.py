@@ -26,8 +26,9 @@ Measured with pymilvus 3.0.2 and milvus-lite 3.2.2 (the versions pinned in pypro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,36 +45,55 @@ ENGLISH_STOP_WORDS = (
 ).split()
 
 
+SCHEMES = ("http://", "https://", "tcp://", "grpc://", "unix://")
+"""The URI schemes of a Milvus server; anything else is a Milvus Lite file path."""
+
+
 @dataclass(frozen=True)  # no slots: the client is cached on the instance
 class Connection:
     """Where Milvus is: a file path (Milvus Lite) or ``http(s)://host:19530`` (a server or cluster)."""
 
     uri: str
-    token: str = ""
+    token: str = field(default="", repr=False)
 
     @property
     def is_lite(self) -> bool:
         """True for Milvus Lite: the URI is a local file path, not a server address."""
-        return "://" not in self.uri
+        return not self.uri.startswith(SCHEMES)
 
     @cached_property
     def client(self) -> Any:
-        """One ``MilvusClient`` for this connection (opened on first use)."""
+        """One ``MilvusClient`` for this connection (opened on first use; a Lite file's folder is made)."""
         try:
             from pymilvus import MilvusClient
         except ImportError as exc:
             raise BackendUnavailableError('the Milvus backend needs pymilvus: pip install "qa-bot[milvus]"') from exc
+        if self.is_lite:
+            return self._lite(MilvusClient)
         try:
-            if self.is_lite:
-                return MilvusClient(self.uri)
             return MilvusClient(uri=self.uri, token=self.token) if self.token else MilvusClient(uri=self.uri)
         except Exception as exc:  # pymilvus raises its own kinds for a refused or unreachable engine
-            if self.is_lite:
+            raise BackendUnavailableError(f"cannot reach Milvus at {self.describe()}: {first_line(exc)}") from exc
+
+    def _lite(self, client_type: Any) -> Any:
+        path = Path(self.uri)
+        if path.suffix != ".db":
+            raise BackendUnavailableError(
+                f"QA_BOT_MILVUS_URI={self.uri} is neither a server (http://, https://, tcp://, unix://) nor a Milvus "
+                "Lite file (a path ending in .db)"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return client_type(self.uri)
+        except OSError as exc:
+            raise BackendUnavailableError(f"cannot make Milvus Lite's folder {path.parent}: {exc.strerror}") from exc
+        except Exception as exc:
+            if "Open local milvus failed" in str(exc):
                 raise BackendUnavailableError(
                     f"cannot open Milvus Lite at {self.uri}: a Lite file takes one process at a time (is a bot or "
                     "another build using it?); stop it, or use a Milvus server"
                 ) from exc
-            raise BackendUnavailableError(f"cannot reach Milvus at {self.describe()}: {_first_line(exc)}") from exc
+            raise BackendUnavailableError(f"cannot open Milvus Lite at {self.uri}: {first_line(exc)}") from exc
 
     def describe(self) -> str:
         """The URI without credentials, for messages."""
@@ -81,7 +101,8 @@ class Connection:
         return f"{head}{sep}{rest.rpartition('@')[2]}" if sep else self.uri
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (engines put whole server replies in theirs)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 

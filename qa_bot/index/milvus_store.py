@@ -23,8 +23,8 @@ kept in the collection's properties.
 from __future__ import annotations
 
 import json
-import logging
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -40,6 +40,7 @@ from qa_bot.index.milvus_compat import (
     analyzer_params,
     bm25_scores,
     date_filter,
+    first_line,
     index_params,
     index_wait,
     key_filter,
@@ -48,9 +49,9 @@ from qa_bot.index.milvus_compat import (
 )
 from qa_bot.index.stores import Entry
 
-log = logging.getLogger(__name__)
 KEYS = "keys.npy"
 DATES = "dates.npy"
+RETIRED = "retired.npy"
 STATS = "bm25_stats.json"
 K1, B = 1.5, 0.75
 """BM25's parameters, as the local keyword store (bm25s) has them."""
@@ -61,12 +62,11 @@ MAX_LIMIT = 16_384
 """The most rows one Milvus search returns."""
 BATCH = 512
 MANIFEST_PROPERTY = "qa_bot.manifest"
+OWNER_PROPERTY = "qa_bot.owner"
 SYNC_PROPERTY = "qa_bot.sync"
 KEY_FILTER_LIMIT = 20_000
 """Above this many allowed rows that are no date window, search unfiltered and drop the rest."""
 Progress = Callable[[str, int, int], None]
-
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class Bm25Stats:
         counts = Counter(words)
         norm = K1 * (1 - B + B * len(words) / (self.mean_length or 1.0))
         total = 0.0
-        for term in set(query_terms):
+        for term in query_terms:  # a repeated query term counts each time, as in bm25s
             tf, df = counts.get(term, 0), self.frequency.get(term, 0)
             if tf and df:
                 total += math.log(1 + (self.rows - df + 0.5) / (df + 0.5)) * tf / (tf + norm)
@@ -137,6 +137,10 @@ class MilvusPassageStore:
         self._row_of = {str(key): row for row, key in enumerate(keys.tolist())}
         self.stated_recall = stated_recall
         self._stats = stats
+        self.unknown_rows = 0
+        """Rows of the collection this build does not know, as last counted (see :meth:`count_unknown`)."""
+        self.retired: frozenset[str] = frozenset()
+        """Keys the build before this one had and this one lacks: deleted by the build after this one."""
         self.dirty = False
         """True when a sync into this collection died before finishing (rows it added may linger)."""
 
@@ -148,13 +152,24 @@ class MilvusPassageStore:
         """Every key of this build."""
         return frozenset(self._row_of)
 
+    def count_unknown(self) -> None:
+        """Count the collection's rows this build does not know (searches ask for that many more)."""
+        try:
+            rows = int(self._connection.client.get_collection_stats(self.collection).get("row_count", 0))
+        except Exception as exc:
+            raise BackendUnavailableError(
+                f"cannot read collection {self.collection!r} at {self._connection.describe()}: {first_line(exc)}"
+            ) from exc
+        self.unknown_rows = max(0, rows - len(self))
+
     # The vector store.
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(row ids, inner products) of the ``k`` nearest (``allowed``) rows, best first."""
         vector = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
         lite = self._connection.is_lite
-        return self._search([vector], "vector", k, allowed, search_params(lite, k), lambda d: np.asarray(d))
+        return self._search([vector], "vector", k, allowed, lambda limit: search_params(lite, limit),
+                            lambda d: np.asarray(d))
 
     # The keyword store.
 
@@ -162,7 +177,7 @@ class MilvusPassageStore:
             text: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(row ids, BM25 scores) of the ``k`` best rows with a positive score, best first (among ``allowed``).
 
-        With the ``project`` analysis, Milvus's BM25 finds twice ``k`` candidates for the project's terms
+        With the ``project`` analysis, Milvus's BM25 finds ``OVERFETCH * k`` candidates for the project's terms
         and each is scored with the build's statistics (:class:`Bm25Stats`), so the scores are the local
         store's, and neither Lite's negative scores nor its per-segment statistics reach the fusion.
         Otherwise the query is ``text`` (as written, analysed by Milvus) and Milvus's scores are kept.
@@ -172,12 +187,11 @@ class MilvusPassageStore:
             return _empty()
         lite = self._connection.is_lite
         if self._stats is None:
-            rows, scores = self._search([query], "sparse", k, allowed, {"metric_type": "BM25"},
-                                        lambda d: bm25_scores(d, lite))
+            rows, scores = self._search([query], "sparse", k, allowed, _bm25_params, lambda d: bm25_scores(d, lite))
         else:
             stats = self._stats
             texts: list[str] = []
-            rows, _ = self._search([query], "sparse", OVERFETCH * k, allowed, {"metric_type": "BM25"},
+            rows, _ = self._search([query], "sparse", OVERFETCH * k, allowed, _bm25_params,
                                    lambda d: bm25_scores(d, lite), output=["text"], texts=texts)
             scores = np.array([stats.score(query_terms, t) for t in texts], dtype=np.float32)
             order = np.lexsort((rows, -scores))[:k]
@@ -192,28 +206,39 @@ class MilvusPassageStore:
         out[rows] = scores
         return out
 
-    def _search(self, data: list, field: str, k: int, allowed: np.ndarray | None, params: dict,
-                to_scores: Callable[[list[float]], np.ndarray], output: list[str] | None = None,
-                texts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, scores) of a search; with ``output``, each kept hit's ``text`` is appended to ``texts``."""
+    def _search(self, data: list, field: str, k: int, allowed: np.ndarray | None,
+                params: Callable[[int], dict], to_scores: Callable[[list[float]], np.ndarray],
+                output: list[str] | None = None, texts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, scores) of the ``k`` best rows of this build; with ``output``, their texts go to ``texts``.
+
+        Rows of the collection this build does not know (a newer sync's, or ones retired for the build
+        before) and rows a mask drops after the search would take places among the results, so the search
+        asks for that many more, and again for twice as many while it comes back full but short.
+        """
         k = min(k, len(self), MAX_LIMIT)
         expr, post = self._filter(allowed)
         if k <= 0 or expr is None:
             return _empty()
-        limit = min(MAX_LIMIT, k + 64) if post is not None else k  # room for the rows dropped after
-        try:
-            hits = self._connection.client.search(
-                self.collection, data=data, anns_field=field, limit=limit, filter=expr, search_params=params,
-                output_fields=output or [],
-            )[0]
-        except Exception as exc:  # the engine's own errors: one kind for the reader to report
-            raise BackendUnavailableError(f"Milvus search failed ({type(exc).__name__}): {exc}") from exc
-        rows = [self._row_of.get(str(hit["id"] if "id" in hit else hit["key"]), -1) for hit in hits]
+        limit = min(MAX_LIMIT, k + self.unknown_rows + (64 if post is not None else 0))
+        while True:
+            try:
+                hits = self._connection.client.search(
+                    self.collection, data=data, anns_field=field, limit=limit, filter=expr,
+                    search_params=params(limit), output_fields=output or [],
+                )[0]
+            except Exception as exc:  # the engine's own errors: one kind for the reader to report
+                raise BackendUnavailableError(
+                    f"Milvus search failed at {self._connection.describe()}: {first_line(exc)}"
+                ) from exc
+            found = np.asarray([self._row_of.get(str(hit["id"] if "id" in hit else hit["key"]), -1) for hit in hits],
+                               dtype=np.int64)
+            keep = found >= 0
+            if post is not None:
+                keep &= post[np.maximum(found, 0)]
+            if int(keep.sum()) >= k or len(hits) < limit or limit >= MAX_LIMIT:
+                break
+            limit = min(MAX_LIMIT, 2 * limit)
         scores = to_scores([float(hit["distance"]) for hit in hits])
-        found = np.asarray(rows, dtype=np.int64)
-        keep = found >= 0
-        if post is not None:
-            keep &= post[np.maximum(found, 0)]
         if texts is not None:
             found_texts = [str(hit.get("entity", {}).get("text", "")) for hit in hits]
             texts.extend(t for t, kept in zip(found_texts, keep, strict=True) if kept)
@@ -255,6 +280,7 @@ class MilvusPassageStore:
         """Write this build's keys and dates into ``folder``; return the manifest entry (no secret in it)."""
         np.save(folder / KEYS, self._keys)
         np.save(folder / DATES, self._dates)
+        np.save(folder / RETIRED, np.asarray(sorted(self.retired), dtype=str))
         if self._stats is not None:
             stats = self._stats
             (folder / STATS).write_text(json.dumps({"rows": stats.rows, "mean_length": stats.mean_length,
@@ -278,15 +304,28 @@ class MilvusPassageStore:
             raise BackendUnavailableError(f"cannot reach Milvus at {connection.describe()}: {exc}") from exc
         if not present:
             raise BackendUnavailableError(f"Milvus at {connection.describe()} has no collection {collection!r}")
-        connection.client.load_collection(collection)
+        try:
+            connection.client.load_collection(collection)
+        except Exception as exc:
+            raise BackendUnavailableError(
+                f"Milvus at {connection.describe()} cannot load collection {collection!r}: {first_line(exc)}"
+            ) from exc
         keys = np.load(folder / KEYS, allow_pickle=False)
         dates = np.load(folder / DATES, allow_pickle=False)
         stats = None
         if (folder / STATS).exists():
             raw = json.loads((folder / STATS).read_text(encoding="utf-8"))
             stats = Bm25Stats(int(raw["rows"]), float(raw["mean_length"]), dict(raw["frequency"]))
-        return cls(connection, collection, str(entry["alias"]), str(entry["analyzer"]), keys, dates,
-                   float(entry.get("stated_recall", 1.0)), stats)  # type: ignore[arg-type]
+        store = cls(connection, collection, str(entry["alias"]), str(entry["analyzer"]), keys, dates,
+                    float(entry.get("stated_recall", 1.0)), stats)  # type: ignore[arg-type]
+        if (folder / RETIRED).exists():
+            store.retired = frozenset(str(k) for k in np.load(folder / RETIRED, allow_pickle=False).tolist())
+        store.count_unknown()
+        return store
+
+
+def _bm25_params(limit: int) -> dict:
+    return {"metric_type": "BM25"}
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
@@ -297,30 +336,35 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 
 def sync(connection: Connection, alias: str, rows: PassageRows, analyzer: str,
          previous: MilvusPassageStore | None, progress: Progress | None = None,
-         reusable: bool = True) -> tuple[MilvusPassageStore, int]:
+         reusable: bool = True, owner: str = "") -> tuple[MilvusPassageStore, int]:
     """Write ``rows`` to Milvus; (the new build's store, how many rows were written).
 
     With a ``previous`` store whose vectors are ``reusable`` (same model and chunking: the writer knows),
     of the same alias, analyzer and dimension, and whose collection still exists, only the keys it lacks
     are upserted into its collection; otherwise a new collection is made and every row written. Nothing
-    is deleted and the alias is not moved here: see :func:`finish`.
+    is deleted and the alias is not moved here: see :func:`finish`. ``owner`` (the index folder) is kept in
+    the collection's properties; an alias whose collection another folder owns is refused.
+
+    Raises:
+        BackendUnavailableError: the alias belongs to another index folder.
     """
     client = connection.client
+    _check_owner(connection, alias, owner)
     dimension = int(rows.vectors.shape[1])
     reuse = (
         reusable and previous is not None and previous.alias == alias and previous.analyzer == analyzer
         and client.has_collection(previous.collection)
         and _dimension(connection, previous.collection) == dimension
     )
-    if reuse:
-        assert previous is not None
+    if reuse and previous is not None:
         collection, known = previous.collection, previous.keys
     else:
-        collection, known = f"{alias}_{time.strftime('%Y%m%d%H%M%S')}_{time.monotonic_ns() % 10_000:04d}", frozenset()
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+        collection, known = f"{alias}_{stamp}_{time.monotonic_ns() % 10_000:04d}", frozenset()
         _create(connection, collection, dimension, analyzer)
     todo = [i for i, key in enumerate(rows.keys) if key not in known]
     dirty = reuse and _property(connection, collection, SYNC_PROPERTY) == "running"
-    client.alter_collection_properties(collection, properties={SYNC_PROPERTY: "running"})
+    client.alter_collection_properties(collection, properties={SYNC_PROPERTY: "running", OWNER_PROPERTY: owner})
     for start in range(0, len(todo), BATCH):
         batch = todo[start: start + BATCH]
         client.upsert(collection, [_row(rows, i) for i in batch])
@@ -333,39 +377,66 @@ def sync(connection: Connection, alias: str, rows: PassageRows, analyzer: str,
     store = MilvusPassageStore(connection, collection, alias, analyzer, np.asarray(rows.keys), rows.dates, recall,
                                stats)
     store.dirty = dirty
+    if reuse and previous is not None:
+        store.retired = previous.keys - store.keys
+    store.count_unknown()
     return store, len(todo)
 
 
 def finish(store: MilvusPassageStore, previous: MilvusPassageStore | None, manifest: dict[str, object]) -> int:
-    """After the build of ``store`` went live: delete rows no build needs, move the alias, record the manifest.
+    """After the build of ``store`` went live: delete rows no kept build needs, point the alias, record the manifest.
 
-    Returns how many rows were deleted. When the collection was reused, the stale rows are those of
-    ``previous`` (or, after a sync that died, every row of the collection) whose key the new build lacks;
-    when it is new, the alias moves to it and the alias's older collections but the previous one are
-    dropped (a replica still reading the previous build keeps working until it reloads).
+    Returns how many rows were deleted. The build before this one stays in the index folder (a replica
+    may still be reading it, and it is the way back), so its rows stay too: when the collection was
+    reused, the rows deleted now are those the previous build retired (the one before it had them), or,
+    after a sync that died, every row neither build knows. When the collection is new, the alias moves to
+    it and this alias's collections older than the previous one are dropped.
     """
     client = store._connection.client
-    deleted = 0
+    deleted: list[str] = []
     if previous is not None and previous.collection == store.collection:
-        old = _all_keys(store) if store.dirty else previous.keys
-        stale = sorted(old - store.keys)
-        for start in range(0, len(stale), BATCH):
-            client.delete(store.collection, filter=key_filter(stale[start: start + BATCH]))
-        deleted = len(stale)
-    else:
-        if _alias_exists(client, store.alias):
-            client.alter_alias(store.collection, store.alias)
+        if store.dirty:
+            deleted = sorted(_all_keys(store) - store.keys - previous.keys)
         else:
-            client.create_alias(store.collection, store.alias)
+            deleted = sorted(previous.retired - store.keys)
+        for start in range(0, len(deleted), BATCH):
+            client.delete(store.collection, filter=key_filter(deleted[start: start + BATCH]))
+    _point_alias(client, store.alias, store.collection)
+    if previous is None or previous.collection != store.collection:
         keep = {store.collection, previous.collection if previous is not None else ""}
+        mine = re.compile(re.escape(store.alias) + r"_\d{14}_\d{4}")
         for name in client.list_collections():
-            if name.startswith(store.alias + "_") and name not in keep:
+            if mine.fullmatch(name) and name not in keep:
                 client.drop_collection(name)
     summary = {k: manifest.get(k) for k in ("model", "dimension", "documents", "passages", "built_at", "format")}
     client.alter_collection_properties(
         store.collection, properties={MANIFEST_PROPERTY: json.dumps(summary), SYNC_PROPERTY: "done"}
     )
-    return deleted
+    store.count_unknown()
+    return len(deleted)
+
+
+def _check_owner(connection: Connection, alias: str, owner: str) -> None:
+    """Refuse to build into an alias whose collection another index folder owns."""
+    client = connection.client
+    if not owner or not _alias_exists(client, alias):
+        return
+    target = client.describe_alias(alias).get("collection_name", "")
+    theirs = _property(connection, target, OWNER_PROPERTY) if target else ""
+    if theirs and theirs != owner:
+        raise BackendUnavailableError(
+            f"the Milvus alias {alias} belongs to the index at {theirs}: give this index another folder name, "
+            "or another QA_BOT_MILVUS_PREFIX"
+        )
+
+
+def _point_alias(client: object, alias: str, collection: str) -> None:
+    """Make ``alias`` point at ``collection``: created, moved, or left as it is."""
+    if _alias_exists(client, alias):
+        if alias not in client.list_aliases(collection_name=collection).get("aliases", []):  # type: ignore[attr-defined]
+            client.alter_alias(collection, alias)  # type: ignore[attr-defined]
+    else:
+        client.create_alias(collection, alias)  # type: ignore[attr-defined]
 
 
 def _create(connection: Connection, collection: str, dimension: int, analyzer: str) -> None:

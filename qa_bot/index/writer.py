@@ -68,7 +68,9 @@ class BuildSummary:
     written: int = 0
     """Passage rows written to Milvus (new or changed ones only, when its collection was reused)."""
     deleted: int = 0
-    """Passage rows deleted from Milvus after the build went live (no build needs them any more)."""
+    """Passage rows deleted from Milvus after the build went live (no build kept in the folder needs them)."""
+    retired: int = 0
+    """Passage rows of the previous build this one lacks: kept with it in Milvus, deleted by the next build."""
 
 
 class IndexWriter:
@@ -137,7 +139,7 @@ class IndexWriter:
         try:
             manifest, store = _write(staging, documents, passages, sentences, passage_vectors, sentence_vectors,
                                      options, self.backend, old_store, progress, self.backend.alias(self.folder),
-                                     reusable=bool(previous))
+                                     reusable=bool(previous), owner=str(builds.absolute(self.folder)))
             manifest.update(
                 model=embedder.model_id,
                 backend=embedder.backend,
@@ -159,6 +161,7 @@ class IndexWriter:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         written, deleted = (0, 0) if store is None else (store[1], _finish(store[0], old_store, manifest))
+        retired = 0 if store is None else len(store[0].retired)
         return BuildSummary(
             documents=len(documents),
             passages=len(passages),
@@ -173,6 +176,7 @@ class IndexWriter:
             search=search,
             written=written,
             deleted=deleted,
+            retired=retired,
         )
 
 
@@ -292,6 +296,7 @@ def _write(
     progress: Progress | None = None,
     alias: str = "",
     reusable: bool = False,
+    owner: str = "",
 ) -> tuple[dict[str, object], tuple[milvus_store.MilvusPassageStore, int] | None]:
     """Write every file of a build but the manifest into ``staging``; (the manifest so far, the Milvus store
     and the rows written to it, when the backend is Milvus)."""
@@ -301,8 +306,8 @@ def _write(
         rows = _milvus_rows(documents, passages, passage_vectors, backend.analyzer)
         try:
             synced = milvus_store.sync(backend.connection(), alias, rows, backend.analyzer, old_store, progress,
-                                       reusable=reusable)
-        except BackendUnavailableError:
+                                       reusable=reusable, owner=owner)
+        except BackendUnavailableError:  # already one line
             raise
         except Exception as exc:  # the engine's own errors, as one line for the user
             raise BackendUnavailableError(

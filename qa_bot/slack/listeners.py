@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
 from qa_bot.config import Settings
+from qa_bot.errors import BackendUnavailableError
 from qa_bot.records import Answer
 from qa_bot.slack.context import BotContext, message_time
 from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
@@ -125,6 +126,9 @@ def _safe_ask(bot: BotContext, question: str, where: str, ts: str | None = None)
     try:
         with bot.answer_lock:
             return bot.ask(question, as_of=message_time(ts))
+    except BackendUnavailableError as exc:  # the search engine is away: one line, not a traceback a question
+        log.warning("could not answer a question in %s: %s", where, exc)
+        return None
     except Exception:
         log.exception("answering a question in %s failed", where)
         return None

@@ -244,3 +244,77 @@ def json_of(text: str) -> dict:
     import json
 
     return json.loads(text)
+
+
+def test_a_repeated_query_term_counts_twice_as_in_the_local_store(keyword_store):
+    from qa_bot.index.stores import build_keyword_store
+
+    local = build_keyword_store("bm25s", TEXTS)
+    for question in ("the bridge, the bridge cost", "money money for schools"):
+        query = terms([question])[0]
+        assert len(query) > len(set(query))  # a term repeated
+        ids, scores = keyword_store.top(query, 3)
+        local_ids, local_scores = local.top(query, 3)
+        assert ids.tolist() == local_ids.tolist() and np.allclose(scores, local_scores, rtol=1e-4)
+
+
+def test_rows_another_sync_added_never_crowd_out_this_builds_results(lite):
+    first = rows_of(VECTORS[:50], [f"alpha beta {i}" for i in range(50)])
+    store, _ = sync(lite, "qa_crowd", first, "project", None)
+    exact = np.argsort(-(VECTORS[:50] @ QUERIES[0]), kind="stable")[:5]
+    assert store.search(QUERIES[0], 5)[0].tolist() == exact.tolist()
+    # A newer sync into the same collection: 40 rows this build does not know, nearer the query and all "alpha".
+    near = np.repeat(QUERIES[:1], 40, axis=0) + 0.01 * VECTORS[100:140]
+    near /= np.linalg.norm(near, axis=1, keepdims=True)
+    newer = rows_of(np.vstack([VECTORS[:50], near]), [*(f"alpha beta {i}" for i in range(50)),
+                                                      *(["alpha alpha alpha"] * 40)])
+    sync(lite, "qa_crowd", PassageRows([*first.keys, *(f"new{i}" for i in range(40))], *[
+        getattr(newer, f) for f in ("doc_ids", "titles", "urls", "iso_dates", "dates", "texts", "vectors")]),
+        "project", store)
+    assert store.search(QUERIES[0], 5)[0].tolist() == exact.tolist()  # still its own five best
+    assert len(store.top(terms(["alpha"])[0], 5)[0]) == 5
+
+
+def test_builds_of_two_folders_never_touch_each_others_collections(tmp_path):
+    from qa_bot.config import BuildOptions
+    from qa_bot.errors import BackendUnavailableError
+    from qa_bot.index import Backend, build_index, load_index
+    from qa_bot.records import Document
+
+    from ...conftest import FakeEmbedder
+
+    backend = Backend("milvus", str(tmp_path / "m.db"))
+    docs = [Document("a", "The council met on Monday. It voted twice.", "A", None, None)]
+    for name in ("news_2024", "news"):  # "qa_bot_news_" is a prefix of news_2024's collections
+        for per_passage in (1, 2):  # a full rebuild each time: old collections dropped
+            build_index(docs, FakeEmbedder(), tmp_path / name, BuildOptions(sentences_per_passage=per_passage),
+                        backend=backend)
+    assert load_index(tmp_path / "news_2024", FakeEmbedder(), backend=backend).passage_count == 1
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(BackendUnavailableError, match="belongs to the index at .*news"):
+        build_index(docs, FakeEmbedder(), tmp_path / "elsewhere" / "news", BuildOptions(), backend=backend)
+    assert load_index(tmp_path / "news", FakeEmbedder(), backend=backend).passage_count == 1
+
+
+def test_the_alias_is_put_right_by_the_next_build_when_moving_it_failed(tmp_path, monkeypatch):
+    from qa_bot.config import BuildOptions
+    from qa_bot.index import Backend, build_index
+    from qa_bot.index import milvus_store as store_module
+    from qa_bot.records import Document
+
+    from ...conftest import FakeEmbedder
+
+    backend = Backend("milvus", str(tmp_path / "m.db"))
+    docs = [Document("a", "The council met on Monday. It voted twice.", "A", None, None)]
+
+    def broken(*args, **kwargs):
+        raise OSError("Milvus went away")
+
+    monkeypatch.setattr(store_module, "_point_alias", broken)
+    build_index(docs, FakeEmbedder(), tmp_path / "wire", BuildOptions(), backend=backend)  # live, alias missing
+    client = backend.connection().client
+    assert "qa_bot_wire" not in client.list_aliases()["aliases"]
+    monkeypatch.undo()
+    docs.append(Document("b", "A second article arrived.", "B", None, None))
+    summary = build_index(docs, FakeEmbedder(), tmp_path / "wire", BuildOptions(), backend=backend)
+    assert summary.written == 1 and "qa_bot_wire" in client.list_aliases()["aliases"]  # reused, alias made
