@@ -146,6 +146,14 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         description="redis://host:6379/0 (Redis or Valkey): the Slack duplicate filter and outbox shared by "
         "bot replicas; unset, each bot keeps them in its own memory.",
     )
+    question_log: Path | None = Field(
+        None,
+        description="SQLite file of the question log (questions, answers, feedback): set, ask and the REPL log "
+        "too; the Slack bot logs by default to questions.sqlite beside the index folder.",
+    )
+    question_log_retention_days: int = Field(
+        90, ge=1, le=3650, description="Days a question and its feedback are kept in the question log."
+    )
     state_prefix: str = Field(
         "qa-bot:slack:", min_length=1, max_length=100,
         description="Put before every key in the shared state server, so several bots can share one.",
