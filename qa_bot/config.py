@@ -60,6 +60,16 @@ class AnswerOptions(BaseModel):
     duplicate_similarity: float = Field(
         0.85, ge=0.0, description="Cosine from which two sentences count as one, shown once (>1: never)."
     )
+    # One story told by several articles (a syndicated copy, a rewrite) gives one quote with its other sources;
+    # chosen on the news set's same-story pairs, synthetic rewrites and the bundled pair (qa_bot/answer/stories.py).
+    story_match: float = Field(0.7, ge=0.0, le=1.0, description="Cosine from which two articles' sentences match.")
+    story_overlap: float = Field(
+        0.35, ge=0.0, description="Share of matching sentences from which two articles tell one story (>1: never)."
+    )
+    story_align: float = Field(
+        0.6, ge=0.0, le=1.0,
+        description="Cosine from which a sentence's closest one in the other article is its counterpart.",
+    )
     sentence_weight: float = Field(0.5, ge=0.0, description="Sentence score: weight of its cosine.")
     keyword_weight: float = Field(0.2, ge=0.0, description="Sentence score: weight of its BM25.")
     passage_weight: float = Field(0.3, ge=0.0, description="Sentence score: weight of its passage's score.")

@@ -81,6 +81,13 @@ class SourceRef:
     start: int
     end: int
     text: str
+    source: str | None = None
+    """The outlet (the article's ``source`` metadata), when known."""
+
+    def to_json(self) -> dict[str, object]:
+        """The reference as JSON: where it stands and what it says."""
+        return {"doc_id": self.doc_id, "title": self.title, "url": self.url, "date": self.date,
+                "start": self.start, "end": self.end, "text": self.text, "source": self.source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +95,8 @@ class Quote:
     """A verbatim quote: ``text`` is exactly the document's text from ``start`` to ``end``.
 
     ``cut_before``/``cut_after`` say the quote was cut out of a longer sentence (shown with an
-    ellipsis); ``also_in`` lists near-identical quotes from other documents.
+    ellipsis); ``also_in`` lists the same passage in other articles of the same story (a syndicated copy,
+    a rewrite); ``reported_by`` lists the same fact in independent articles (corroboration).
     """
 
     text: str
@@ -105,6 +113,18 @@ class Quote:
     cut_after: bool = False
     outside_window: bool = False
     """The question named a time (``last week``) and this quote comes from outside it: offered, and marked."""
+    reported_by: tuple[SourceRef, ...] = ()
+    source: str | None = None
+    """The outlet of the quote's article (its ``source`` metadata), when known."""
+
+    @property
+    def outlets(self) -> int:
+        """How many outlets report this fact: this quote's and its independent reports' sources (or articles)."""
+        return len({s.source or s.doc_id for s in (self.source_ref(), *self.reported_by)})
+
+    def source_ref(self) -> SourceRef:
+        """This quote as a source reference."""
+        return SourceRef(self.doc_id, self.title, self.url, self.date, self.start, self.end, self.text, self.source)
 
     def to_json(self) -> dict[str, object]:
         """The quote as the JSON object ``qa-bot ask --json`` prints."""
@@ -122,18 +142,8 @@ class Quote:
             "cut_after": self.cut_after,
             "undated": self.date is None,
             "outside_window": self.outside_window,
-            "also_in": [
-                {
-                    "doc_id": s.doc_id,
-                    "title": s.title,
-                    "url": s.url,
-                    "date": s.date,
-                    "start": s.start,
-                    "end": s.end,
-                    "text": s.text,
-                }
-                for s in self.also_in
-            ],
+            "also_in": [s.to_json() for s in self.also_in],
+            "reported_by": [s.to_json() for s in self.reported_by],
         }
 
 

@@ -13,6 +13,7 @@ from qa_bot.answer.confidence import answer_confidence, calibrated_confidence
 from qa_bot.answer.rerank import Reranker
 from qa_bot.answer.retrieve import Query
 from qa_bot.answer.sentences import ScoredSentence, rerank, score_sentences
+from qa_bot.answer.stories import Stories, disagree
 from qa_bot.config import AnswerOptions
 from qa_bot.index import Index
 from qa_bot.records import Answer, Evidence, Hit, Quote, SourceRef, moment_of
@@ -130,16 +131,17 @@ def make_answer(
         return Answer(question=query.text, confidence=confidence, evidence=evidence)
     chosen = _choose(index, scored, options, follow, eligible)
     question_terms = set(query.terms)
-    quotes = [_quote(index, candidate, span, also, question_terms, confidence, options)
-              for candidate, span, also in chosen]
+    quotes = [_quote(index, candidate, span, also, reported, question_terms, confidence, options)
+              for candidate, span, also, reported in chosen]
     # A further quote that the calibrated model doubts answers at all would only mislead.
     quotes = quotes[:1] + [q for q in quotes[1:] if q.confidence >= options.abstain_threshold]
     ordered, notice = prefer_newest(quotes, query.text)
     return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice, evidence=evidence)
 
 
-Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef]]
-"""A sentence chosen for a quote, the (first, last) sentences its quote spans, and its other sources."""
+Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef], list[SourceRef]]
+"""A sentence chosen for a quote, the (first, last) sentences its quote spans, the same passage in other
+articles of its story, and the same fact in independent articles."""
 
 
 def eligible_sentences(scored: list[ScoredSentence], options: AnswerOptions) -> set[int]:
@@ -154,9 +156,12 @@ def _choose(
     """The ``eligible`` sentences to quote, best first, each once: near-duplicates become other sources of a
     quote. ``scored`` holds every candidate, so that a neighbour outside ``eligible`` can still join a quote.
 
-    No quote holds a sentence of another, nor a near-duplicate of one (a rewrite of the same article).
+    No quote holds a sentence of another, nor a near-duplicate of one. A near-duplicate from an article of
+    the same story (a copy, a rewrite), or a sentence standing at the same place of that story, is listed
+    as another source of the quote; a near-duplicate from an independent article, as a corroboration.
     """
     alone = {c.sentence_id: c.alone for c in scored}
+    stories = Stories(index, options)
     chosen: list[Chosen] = []
     owner: dict[int, int] = {}
     """Each quoted sentence (chosen or joined) and the quote that holds it."""
@@ -171,29 +176,49 @@ def _choose(
         best = int(np.argmax(similarity))
         return owner[held[best]] if similarity[best] >= options.duplicate_similarity else None
 
+    def same_place(sentence_id: int, doc_index: int) -> int | None:
+        """The quote from another article of this sentence's story that stands where it stands, if any."""
+        for number, (_, (first, last), _, _) in enumerate(chosen):
+            quoted_doc = int(index.sentence_spans([first])[0][0])
+            if quoted_doc != doc_index and stories.same(doc_index, quoted_doc):
+                there = stories.counterpart(sentence_id, quoted_doc)
+                if there is not None and first - 1 <= there <= last + 1 and not updated(sentence_id, there):
+                    return number
+        return None
+
+    def updated(sentence_id: int, other: int) -> bool:
+        """True when the two sentences give different numbers: a later version's fact, never folded away."""
+        a, b = index.sentence_texts([sentence_id, other])
+        return disagree(a, b)
+
     for candidate in (c for c in scored if c.sentence_id in eligible):
         if candidate.sentence_id in owner:
             continue
+        doc_index, start, end = index.sentence_spans([candidate.sentence_id]).tolist()[0]
         duplicate = repeated(candidate.sentence_id)
+        if duplicate is not None and updated(candidate.sentence_id, chosen[duplicate][1][0]):
+            duplicate = None  # nearly the same words, other numbers: an update, quoted on its own
+        if duplicate is None:
+            duplicate = same_place(candidate.sentence_id, doc_index)
         if duplicate is not None:
-            (_, (first, _), also) = chosen[duplicate]
-            doc_index, start, end = index.sentence_spans([candidate.sentence_id]).tolist()[0]
-            doc_id = index.document(doc_index).doc_id
-            quoted_doc = index.document(index.sentence_spans([first]).tolist()[0][0]).doc_id
-            if doc_id != quoted_doc and doc_id not in {r.doc_id for r in also}:
-                also.append(_source(index, doc_index, start, end))
+            (_, (first, _), also, reported) = chosen[duplicate]
+            quoted_doc = int(index.sentence_spans([first])[0][0])
+            listed = {index.document(quoted_doc).doc_id, *(r.doc_id for r in (*also, *reported))}
+            if index.document(doc_index).doc_id not in listed:
+                source = _source(index, doc_index, start, end)
+                (also if stories.same(doc_index, quoted_doc) else reported).append(source)
             continue
         if len(chosen) < options.max_quotes:
             first, last = quote_span(index, candidate.sentence_id, alone, options, follow,
-                                     lambda n: repeated(n) is not None)
+                                     lambda n, d=doc_index: repeated(n) is not None or same_place(n, d) is not None)
             owner.update(dict.fromkeys(range(first, last + 1), len(chosen)))
-            chosen.append((candidate, (first, last), []))
+            chosen.append((candidate, (first, last), [], []))
     return chosen
 
 
 def _source(index: Index, doc_index: int, start: int, end: int) -> SourceRef:
     doc = index.document(doc_index)
-    return SourceRef(doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end])
+    return SourceRef(doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end], doc.source)
 
 
 def _quote(
@@ -201,6 +226,7 @@ def _quote(
     candidate: ScoredSentence,
     span: tuple[int, int],
     also: list[SourceRef],
+    reported: list[SourceRef],
     question_terms: set[str],
     confidence: float,
     options: AnswerOptions,
@@ -224,6 +250,8 @@ def _quote(
         start=start + lo,
         end=start + hi,
         also_in=tuple(also),
+        reported_by=tuple(reported),
+        source=doc.source,
         cut_before=lo > 0,
         cut_after=start + hi < end,
     )

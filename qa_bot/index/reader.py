@@ -177,6 +177,12 @@ class Index:
         docs = self._sentences[:, 0]
         return before, (sentence_ids > 0) & (docs[before] == docs[sentence_ids])
 
+    def document_sentences(self, doc_index: int) -> np.ndarray:
+        """The sentence ids of document ``doc_index``, in text order."""
+        docs = self._sentences[:, 0]
+        first, last = np.searchsorted(docs, doc_index, side="left"), np.searchsorted(docs, doc_index, side="right")
+        return np.arange(first, last, dtype=np.int64)
+
     def next_in_document(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the sentence after each one, whether it is in the same document); the last sentence is its own."""
         after = np.minimum(sentence_ids + 1, len(self._sentences) - 1)
