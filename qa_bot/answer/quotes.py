@@ -209,8 +209,11 @@ def _choose(
                 (also if stories.same(doc_index, quoted_doc) else reported).append(source)
             continue
         if len(chosen) < options.max_quotes:
-            first, last = quote_span(index, candidate.sentence_id, alone, options, follow,
-                                     lambda n, d=doc_index: repeated(n) is not None or same_place(n, d) is not None)
+            def taken(n: int, doc: int = doc_index) -> bool:
+                """True when sentence ``n`` already stands in a quote, itself or as a copy or rewrite."""
+                return repeated(n) is not None or same_place(n, doc) is not None
+
+            first, last = quote_span(index, candidate.sentence_id, alone, options, follow, taken)
             owner.update(dict.fromkeys(range(first, last + 1), len(chosen)))
             chosen.append((candidate, (first, last), [], []))
     return chosen

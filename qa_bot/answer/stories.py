@@ -21,7 +21,6 @@ import numpy as np
 from qa_bot.config import AnswerOptions
 from qa_bot.index import Index
 
-
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
