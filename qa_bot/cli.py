@@ -17,6 +17,7 @@ from qa_bot import __version__
 if TYPE_CHECKING:
     from qa_bot.config import Settings
     from qa_bot.pipeline import QAPipeline
+    from qa_bot.questionlog import QuestionRecorder
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("qa_bot")
@@ -133,6 +134,16 @@ def _open_pipeline(settings: Settings) -> QAPipeline:
         return QAPipeline.open(settings)
 
 
+def _question_log(settings: Settings, default: Path | None = None) -> QuestionRecorder:
+    """The question log of ``settings`` (``QA_BOT_QUESTION_LOG``, else ``default``); none when neither is set.
+
+    A log that cannot be opened is warned about in one line and answering goes on without it.
+    """
+    from qa_bot.questionlog import open_or_warn
+
+    return open_or_warn(settings.question_log or default, settings.question_log_retention_days)
+
+
 def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
     """(question, its as-of date or None) per line: plain text, or ``{"question": ..., "as_of": ...}``."""
     import json
@@ -184,11 +195,10 @@ def ask(
     """Answer QUESTION (or each line of --questions) from the index, as of now or --as-of.
 
     No article dated after the as-of moment is quoted; time words in a question ("last week", "in 2023",
-    "latest") are read relative to it.
+    "latest") are read relative to it. With QA_BOT_QUESTION_LOG set, each question is logged (see qa-bot log).
     """
     from qa_bot.answer.in_time import as_of_moment
     from qa_bot.errors import ConfigError
-    from qa_bot.render import answer_json, answer_markup
 
     if not question and questions_file is None:
         raise ConfigError('give a question (qa-bot ask "Who is ...?") or --questions FILE')
@@ -199,9 +209,23 @@ def ask(
         questions = [*questions, *_read_questions(questions_file)]
     moments = [as_of_moment(when) if when else default for _, when in questions]  # bad dates fail before the load
     pipeline = _open_pipeline(settings)
+    logged = _question_log(settings)
+    try:
+        _answer_all(pipeline, questions, moments, as_json, logged)
+    finally:
+        logged.close()
+
+
+def _answer_all(
+    pipeline: QAPipeline, questions: list[tuple[str, str | None]], moments: list[Any], as_json: bool,
+    logged: QuestionRecorder,
+) -> None:
+    from qa_bot.render import answer_json, answer_markup
+
     console = _console()
     for number, ((text, _), moment) in enumerate(zip(questions, moments, strict=True)):
         answer = pipeline.ask(text, as_of=moment)
+        logged.record(answer, channel="cli")
         if as_json:
             click.echo(answer_json(answer))
             continue
@@ -226,7 +250,12 @@ def repl(as_of: str | None, index_dir: Path | None, model: str | None, max_quote
 
     moment = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    run_repl(_open_pipeline(settings), _console(), history_path(), as_of=moment)
+    pipeline = _open_pipeline(settings)
+    logged = _question_log(settings)
+    try:
+        run_repl(pipeline, _console(), history_path(), as_of=moment, questions=logged)
+    finally:
+        logged.close()
 
 
 @main.command()
@@ -239,14 +268,67 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     """Run the Slack bot on an index (tokens: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET).
 
     Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
-    Slack's events, slash command and buttons on /slack/events.
+    Slack's events, slash command and buttons on /slack/events. Questions, answers and feedback are logged
+    to QA_BOT_QUESTION_LOG, by default questions.sqlite beside the index folder (see qa-bot log).
     """
+    from qa_bot.questionlog import default_log_path
     from qa_bot.slack.run import check_settings, serve
 
     settings = _settings(index_dir=index_dir)
     check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
-    pipeline = _open_pipeline(settings)
-    serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True))
+    logged = _question_log(settings, default=default_log_path(settings.index_dir))
+    try:
+        pipeline = _open_pipeline(settings)
+        serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
+              questions=logged)
+    finally:
+        logged.close()
+
+
+@main.command("log")
+@click.option("--unanswered", is_flag=True, help="Only the questions the bot abstained on (newest first).")
+@click.option("--down-voted", "down_voted", is_flag=True,
+              help="Only the answers someone marked Not helpful (newest first), with the votes each way.")
+@click.option("--wrong-sources", "wrong_sources", is_flag=True,
+              help="Only the articles whose quotes were most often marked Wrong source.")
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object a line, each with "list" (unanswered, down_voted or wrong_sources).')
+@click.option("--csv", "as_csv", is_flag=True, help='CSV on stdout, with a "list" column and a header row.')
+@click.option("--since", default=None, metavar="DATE",
+              help="Only questions asked (and clicks made) since DATE (YYYY-MM-DD, UTC, or an ISO time).")
+@click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows per list at most; 0: all.")
+@click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The question log (default: QA_BOT_QUESTION_LOG, else questions.sqlite beside the index folder).")
+@index_option
+@friendly_errors
+def log_command(
+    unanswered: bool, down_voted: bool, wrong_sources: bool, as_json: bool, as_csv: bool, since: str | None,
+    limit: int, log_path: Path | None, index_dir: Path | None,
+) -> None:
+    """Show what the question log says needs work: unanswered questions, down-voted answers, wrong sources.
+
+    Without --unanswered, --down-voted or --wrong-sources, all three lists are shown. Feedback is only
+    recorded here; it never changes the bot's answers.
+    """
+    from qa_bot.errors import ConfigError
+    from qa_bot.log_report import print_reports
+    from qa_bot.questionlog import QuestionLog, default_log_path
+    from qa_bot.records import moment_of
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    settings = _settings(index_dir=index_dir)
+    path = log_path or settings.question_log or default_log_path(settings.index_dir)
+    if not path.is_file():
+        raise ConfigError(f"no question log at {path} (give --log PATH, or set QA_BOT_QUESTION_LOG)")
+    start = moment_of(since) if since else None
+    if since and start is None:
+        raise ConfigError(f"--since {since}: not a date (YYYY-MM-DD) or ISO time")
+    chosen = [name for name, wanted in (("unanswered", unanswered), ("down_voted", down_voted),
+                                        ("wrong_sources", wrong_sources)) if wanted]
+    with QuestionLog.open(path, settings.question_log_retention_days) as questions:
+        print_reports(questions, chosen or None, "json" if as_json else "csv" if as_csv else "table", start, limit,
+                      _console())
 
 
 @main.group("index")

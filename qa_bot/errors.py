@@ -39,6 +39,10 @@ class IndexLockedError(QABotError):
     """Another build of the same index is running."""
 
 
+class QuestionLogError(QABotError):
+    """The question log cannot be opened or read (not a database, a newer schema, no permission)."""
+
+
 class BackendUnavailableError(QABotError):
     """The index's search engine (Milvus) cannot be reached, refuses the connection, or lacks the build's data."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.errors import BackendUnavailableError
+from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.render import answer_markup
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class Session:
 
     as_of: datetime | None = None
     """The moment questions are asked as of; None: now."""
+    questions: QuestionRecorder = NO_LOG
+    """Where each question and its answer are logged (channel ``repl``)."""
 
 
 def _as_of(argument: str, session: Session, console: Console) -> None:
@@ -88,18 +91,20 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
     except BackendUnavailableError as exc:  # Milvus down for a moment: say so, and keep the session
         console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         return True
+    session.questions.record(answer, channel="repl")
     console.print(answer_markup(answer))
     return True
 
 
 def run_repl(
-    pipeline: QAPipeline, console: Console, history: Path | None = None, as_of: datetime | None = None
+    pipeline: QAPipeline, console: Console, history: Path | None = None, as_of: datetime | None = None,
+    questions: QuestionRecorder = NO_LOG,
 ) -> None:
     """Read questions and answer them until :quit, Ctrl-D or the end of input; ``history`` keeps past questions.
 
-    Questions are asked as of ``as_of`` (None: now) until ``:asof`` changes it.
+    Questions are asked as of ``as_of`` (None: now) until ``:asof`` changes it, and logged in ``questions``.
     """
-    session = Session(as_of)
+    session = Session(as_of, questions)
     if not sys.stdin.isatty():
         for line in sys.stdin:
             if line.strip() and not line.lstrip().startswith(":"):

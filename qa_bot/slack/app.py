@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
+from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents
 from qa_bot.slack.listeners import register
 from qa_bot.slack.outbox import Outbox, OutboxProtocol, describe
@@ -65,12 +66,13 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(
     settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False,
     outbox: OutboxProtocol | None = None, seen: DuplicateFilter | None = None,
+    questions: QuestionRecorder = NO_LOG,
 ) -> App:
     """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
 
     Answers Slack does not take at once wait in ``outbox``; ``seen`` drops deliveries already taken. Either
     one not given is made in this process's memory (``serve`` passes those of ``settings.state_url``, which
-    ``qa_bot.slack.state.open_state`` opens).
+    ``qa_bot.slack.state.open_state`` opens). Every answer and feedback click is recorded in ``questions``.
 
     Raises:
         ConfigError: a token or the signing secret is missing or refused by Slack, or Slack cannot be reached.
@@ -89,5 +91,6 @@ def build_app(
         raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc
     except (SlackClientError, OSError) as exc:
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
-    register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents()))
+    register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents(),
+                             questions=questions))
     return app

@@ -1,4 +1,4 @@
-"""What the bot's listeners share: the settings, the answering function, the outbox and the duplicate filter."""
+"""What the bot's listeners share: the settings, the answering function, the outbox, the duplicate filter, the log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from qa_bot.config import Settings
+from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.records import Answer
 from qa_bot.slack.outbox import OutboxProtocol
 
@@ -68,6 +69,7 @@ class BotContext:
         outbox: every post goes through it, so one Slack cannot take yet is tried again later.
         seen: the deliveries already taken, so a retried or doubled event is answered once (by one replica).
         answer_lock: one question at a time on the CPU; Slack is acknowledged before it is taken.
+        questions: the question log every answer and feedback click is recorded in (``NO_LOG``: none).
     """
 
     settings: Settings
@@ -75,3 +77,4 @@ class BotContext:
     outbox: OutboxProtocol
     seen: DuplicateFilter = field(default_factory=SeenEvents)
     answer_lock: threading.Lock = field(default_factory=threading.Lock)
+    questions: QuestionRecorder = NO_LOG

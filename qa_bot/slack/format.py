@@ -11,6 +11,11 @@ from qa_bot.render import NO_ANSWER, confidence_words, date_line, quote_text
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 3500
 SHARE_ACTION = "share_answer"
+HELPFUL_ACTION = "feedback_helpful"
+NOT_HELPFUL_ACTION = "feedback_not_helpful"
+WRONG_SOURCE_ACTION = "feedback_wrong_source"
+"""The feedback buttons' action ids. Helpful and Not helpful carry the logged answer's id as their value
+(``"17"``); each quote's Wrong source button carries the answer's id and the quote's position (``"17:0"``)."""
 _MENTION = re.compile(r"<[@#!][^>]*>")
 _LINK = re.compile(r"<([^>|]+)(?:\|([^>]*))?>")
 _MARKUP_START = re.compile(r"<[@#!]")
@@ -47,8 +52,18 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> tuple[list[dict[str, Any]], str]:
-    """(blocks, plain-text fallback) for ``answer`` to ``question``."""
+def _button(action_id: str, text: str, value: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def answer_blocks(
+    answer: Answer, question: str, share_button: bool = False, answer_id: int | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """(blocks, plain-text fallback) for ``answer`` to ``question``.
+
+    With ``answer_id`` (the answer was logged), an answer with quotes carries the feedback buttons: Wrong
+    source beside each quote, Helpful and Not helpful at the end.
+    """
     asked = escape(_cut(question, 300))
     if not answer.quotes:
         message = f"{NO_ANSWER} Nothing in the indexed articles answers _{asked}_. Try rephrasing it."
@@ -59,10 +74,14 @@ def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> 
     heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
     blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]}]
     fallback = [f"Q: {asked}"] + ([escape(answer.notice)] if answer.notice else [])
-    for quote in answer.quotes:
+    for position, quote in enumerate(answer.quotes):
         body = escape(quote_text(quote))
         sources = [_source(quote, answer.as_of), *(_source(ref, answer.as_of) for ref in quote.also_in)]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(f">{body}", SECTION_LIMIT)}})
+        section: dict[str, Any] = {"type": "section",
+                                   "text": {"type": "mrkdwn", "text": _cut(f">{body}", SECTION_LIMIT)}}
+        if answer_id is not None:
+            section["accessory"] = _button(WRONG_SOURCE_ACTION, "Wrong source", f"{answer_id}:{position}")
+        blocks.append(section)
         blocks.append(
             {
                 "type": "context",
@@ -89,4 +108,7 @@ def answer_blocks(answer: Answer, question: str, share_button: bool = False) -> 
                 ],
             }
         )
+    if answer_id is not None:
+        blocks.append({"type": "actions", "elements": [_button(HELPFUL_ACTION, "Helpful", str(answer_id)),
+                                                       _button(NOT_HELPFUL_ACTION, "Not helpful", str(answer_id))]})
     return blocks, _cut("\n".join(fallback), TEXT_LIMIT)

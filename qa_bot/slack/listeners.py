@@ -18,6 +18,7 @@ from qa_bot.config import Settings
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.records import Answer
 from qa_bot.slack.context import BotContext, message_time
+from qa_bot.slack.feedback import FEEDBACK_ACTIONS, on_feedback
 from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
 from qa_bot.slack.outbox import describe
 
@@ -37,6 +38,8 @@ def register(app: App, bot: BotContext) -> None:
     app.event("message")(_bind(on_message, bot))
     app.command("/ask")(_bind(on_ask, bot))
     app.action(SHARE_ACTION)(_bind(on_share, bot))
+    for action_id in FEEDBACK_ACTIONS:
+        app.action(action_id)(_bind(on_feedback, bot))
 
 
 def _bind(listener: F, bot: BotContext) -> F:
@@ -94,7 +97,7 @@ def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotCont
     if not allowed(channel, channel.startswith("D"), bot.settings):  # D…: a direct-message channel
         return
     answer = _safe_ask(bot, question, channel)
-    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, share_button=True, user=user)
+    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, share_button=True, user=user, asker=user)
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
@@ -104,7 +107,8 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     question = action.get("value", "")
     if not channel or not question:
         return
-    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel))
+    asker = (body.get("user") or {}).get("id")
+    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel), asker=asker)
 
 
 def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -> None:
@@ -117,7 +121,8 @@ def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -
         return
     _react(client, "reactions_add", channel, ts)
     answer = _safe_ask(bot, question, channel, ts)
-    _post_answer(bot, client.chat_postMessage, channel, question, answer, thread_ts=event.get("thread_ts") or ts)
+    _post_answer(bot, client.chat_postMessage, channel, question, answer, asker=event.get("user"),
+                 thread_ts=event.get("thread_ts") or ts)
     _react(client, "reactions_remove", channel, ts)
 
 
@@ -136,9 +141,11 @@ def _safe_ask(bot: BotContext, question: str, where: str, ts: str | None = None)
 
 def _post_answer(
     bot: BotContext, call: Callable[..., Any], channel: str, question: str, answer: Answer | None,
-    share_button: bool = False, **kwargs: Any,
+    share_button: bool = False, asker: str | None = None, **kwargs: Any,
 ) -> None:
-    blocks, text = answer_blocks(answer, question, share_button) if answer else (None, APOLOGY)
+    """Log ``answer`` (asked by ``asker`` in ``channel``), then post it, with feedback buttons if it was logged."""
+    answer_id = bot.questions.record(answer, channel=channel, user=asker) if answer else None
+    blocks, text = answer_blocks(answer, question, share_button, answer_id) if answer else (None, APOLOGY)
     bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)
 
 

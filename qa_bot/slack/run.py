@@ -19,6 +19,7 @@ from slack_bolt import App
 
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
+from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
@@ -58,7 +59,7 @@ def check_settings(settings: Settings, http: bool) -> None:
 
 def serve(
     settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer,
-    claim_after: float | None = None,
+    claim_after: float | None = None, questions: QuestionRecorder = NO_LOG,
 ) -> None:
     """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
 
@@ -67,7 +68,8 @@ def serve(
     where the state shared with other replicas lives, with ``settings.state_url``). SIGTERM, how systemd
     and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
     ``claim_after``: seconds a dead replica's waiting answer sits in the shared outbox before this one
-    takes it over (default: ``settings.state_claim_after``).
+    takes it over (default: ``settings.state_claim_after``). Answers and feedback clicks are recorded in
+    ``questions`` (the caller opens and closes it).
 
     Raises:
         ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.
@@ -78,7 +80,8 @@ def serve(
     client = web_client(settings)
     state = open_state(settings, client, claim_after=claim_after)
     try:
-        app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen)
+        app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen,
+                        questions=questions)
         if state.shared_by:
             console.print(f"Sharing answered events and waiting answers with the other replicas through "
                           f"{state.shared_by} (this one is {state.consumer})")

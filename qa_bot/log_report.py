@@ -1,0 +1,65 @@
+"""The output of ``qa-bot log``: the question log's reports as tables for people, JSON lines or CSV."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from qa_bot.questionlog import QuestionLog
+from qa_bot.questionlog.export import REPORTS, report, write_csv, write_json_lines
+
+TITLES = {"unanswered": "Unanswered questions", "down_voted": "Down-voted answers",
+          "wrong_sources": "Sources most often marked wrong"}
+COLUMNS = {
+    "unanswered": (("asked_at", "asked (UTC)"), ("channel", "channel"), ("question", "question"),
+                   ("confidence", "confidence")),
+    "down_voted": (("asked_at", "asked (UTC)"), ("channel", "channel"), ("question", "question"),
+                   ("not_helpful", "not helpful"), ("helpful", "helpful"), ("sources", "sources")),
+    "wrong_sources": (("title", "article"), ("doc_id", "doc id"), ("marked", "marked wrong"),
+                      ("answers", "answers"), ("last_marked", "last marked (UTC)")),
+}
+
+
+def print_reports(
+    questions: QuestionLog, names: list[str] | None, style: str, since: datetime | None, limit: int, console: Console,
+) -> None:
+    """Print the reports ``names`` (None: all) of ``questions`` as ``style``: ``table``, ``json`` or ``csv``.
+
+    JSON and CSV rows carry the report's name under ``list``.
+    """
+    chosen = names or list(REPORTS)
+    reports = {name: report(questions, name, since, limit) for name in chosen}
+    if style == "table":
+        for name, rows in reports.items():
+            console.print(table(name, rows))
+        return
+    rows = [{"list": name, **row} for name, found in reports.items() for row in found]
+    (write_json_lines if style == "json" else write_csv)(rows, sys.stdout)
+
+
+def table(name: str, rows: list[dict[str, Any]]) -> Table | str:
+    """A rich table of one report's rows, or a line saying it is empty."""
+    if not rows:
+        return f"[bold]{TITLES[name]}[/bold]: none."
+    shown = Table(title=f"{TITLES[name]} ({len(rows)})", title_justify="left", show_lines=False)
+    for key, heading in COLUMNS[name]:
+        wide = key in {"question", "title", "sources"}
+        shown.add_column(heading, overflow="fold", no_wrap=key in {"asked_at", "last_marked"},
+                         ratio=3 if wide else None)
+    for row in rows:
+        shown.add_row(*(_cell(row[key], key) for key, _ in COLUMNS[name]))
+    return shown
+
+
+def _cell(value: object, key: str) -> str:
+    from rich.markup import escape
+
+    if value is None:
+        return ""
+    if key in {"asked_at", "last_marked"}:  # 2024-05-01T09:30:12+00:00, shown to the minute
+        return escape(str(value)[:16].replace("T", " "))
+    return escape(str(value))

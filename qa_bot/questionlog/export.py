@@ -1,0 +1,89 @@
+"""What the question log says for people to act on: unanswered questions, down-voted answers, wrong sources.
+
+Each report is a list of plain dicts (one per row, newest or most-marked first), written as JSON lines or
+CSV here; ``qa-bot log`` also shows them as tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO, Any
+
+from qa_bot.questionlog.store import QuestionLog, utc_iso
+
+REPORTS = ("unanswered", "down_voted", "wrong_sources")
+
+
+def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The questions the bot abstained on, newest first: question, asked_at, channel, as_of, confidence, id."""
+    rows = questions.query(
+        "SELECT id, question, asked_at, channel, as_of, confidence FROM answers "
+        "WHERE answered = 0 AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?",
+        (_start(since), _limit(limit)))
+    return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"], "as_of": r["as_of"],
+             "confidence": round(r["confidence"], 4), "answer_id": r["id"]} for r in rows]
+
+
+def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The answers someone found not helpful, newest first, with the votes each way and the quoted sources."""
+    rows = questions.query(
+        "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, "
+        "  (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'not_helpful') AS not_helpful, "
+        "  (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'helpful') AS helpful, "
+        "  (SELECT group_concat(title, ' | ') FROM (SELECT title FROM quotes q WHERE q.answer_id = a.id "
+        "   ORDER BY position)) AS sources "
+        "FROM answers a WHERE a.asked_at >= ? AND EXISTS "
+        "  (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'not_helpful') "
+        "ORDER BY a.asked_at DESC, a.id DESC LIMIT ?",
+        (_start(since), _limit(limit)))
+    return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"],
+             "not_helpful": r["not_helpful"], "helpful": r["helpful"], "confidence": round(r["confidence"], 4),
+             "sources": r["sources"] or "", "answer_id": r["id"]} for r in rows]
+
+
+def wrong_sources(questions: QuestionLog, since: datetime | None = None,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+    """The articles whose quotes were most often marked "wrong source" (clicks since ``since``), most first."""
+    rows = questions.query(
+        "SELECT q.doc_id, max(q.title) AS title, count(*) AS marked, count(DISTINCT f.answer_id) AS answers, "
+        "  max(f.at) AS last_marked "
+        "FROM feedback f JOIN quotes q ON q.answer_id = f.answer_id AND q.position = f.quote_position "
+        "WHERE f.kind = 'wrong_source' AND f.at >= ? "
+        "GROUP BY q.doc_id ORDER BY marked DESC, last_marked DESC LIMIT ?",
+        (_start(since), _limit(limit)))
+    return [{"doc_id": r["doc_id"], "title": r["title"], "marked": r["marked"], "answers": r["answers"],
+             "last_marked": r["last_marked"]} for r in rows]
+
+
+def report(questions: QuestionLog, name: str, since: datetime | None = None,
+           limit: int | None = None) -> list[dict[str, Any]]:
+    """The report called ``name`` (one of ``REPORTS``)."""
+    makers = {"unanswered": unanswered, "down_voted": down_voted, "wrong_sources": wrong_sources}
+    return makers[name](questions, since, limit)
+
+
+def write_json_lines(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
+    """One JSON object a line."""
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    """CSV with a header row: the union of the rows' keys, in the order they first appear."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _start(since: datetime | None) -> str:
+    return utc_iso(since) if since is not None else ""
+
+
+def _limit(limit: int | None) -> int:
+    return -1 if not limit else limit  # SQLite: a negative LIMIT is no limit

@@ -1,0 +1,68 @@
+"""What the interfaces log through: a ``QuestionRecorder`` (a real log or none), opened so it never stops answering."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from qa_bot.questionlog.store import Click, QuestionLog, QuestionLogError, Recorded
+
+if TYPE_CHECKING:
+    from qa_bot.records import Answer
+
+log = logging.getLogger(__name__)
+DEFAULT_NAME = "questions.sqlite"
+
+
+class QuestionRecorder(Protocol):
+    """Logs questions and feedback: a ``QuestionLog``, or ``NO_LOG``. No method raises for a failed write."""
+
+    def record(self, answer: Answer, *, channel: str, user: str | None = None,
+               asked_at: datetime | None = None) -> int | None:
+        """Log ``answer``; its id, or None when nothing was logged."""
+        ...
+
+    def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
+        """Record ``click`` once; what became of it, or None when nothing could be recorded."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the log."""
+        ...
+
+
+class NoQuestionLog:
+    """Logs nothing: logging is off, or the log could not be opened."""
+
+    def record(self, answer: Answer, *, channel: str, user: str | None = None,
+               asked_at: datetime | None = None) -> int | None:
+        """Nothing is logged: None."""
+        return None
+
+    def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
+        """Nothing is logged: None."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+NO_LOG = NoQuestionLog()
+
+
+def default_log_path(index_dir: Path) -> Path:
+    """Where the Slack bot logs when no log is set: ``questions.sqlite`` beside the index folder."""
+    return Path(index_dir).resolve().parent / DEFAULT_NAME
+
+
+def open_or_warn(path: Path | None, retention_days: int) -> QuestionRecorder:
+    """The log at ``path``, or ``NO_LOG`` when ``path`` is None or the log cannot be opened (one warning line)."""
+    if path is None:
+        return NO_LOG
+    try:
+        return QuestionLog.open(path, retention_days)
+    except QuestionLogError as exc:
+        log.warning("%s; answering goes on without the question log", exc)
+        return NO_LOG

@@ -1,0 +1,278 @@
+"""The question log: questions asked, what was answered, and feedback on the answers, in one SQLite file.
+
+Every write is its own transaction, committed with ``synchronous=FULL`` in WAL mode before the call
+returns: what the bot has acknowledged survives a crash of the process or the machine. One connection is
+shared by the threads of a process behind a lock; other processes wait for the file's write lock up to a
+busy timeout. User ids are stored only as salted SHA-256 hashes (the salt lives in the file), and no text
+is stored but the question and the quoted articles' titles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa_bot.errors import QuestionLogError
+from qa_bot.questionlog.migrations import migrate
+
+if TYPE_CHECKING:
+    from qa_bot.records import Answer
+
+log = logging.getLogger(__name__)
+BUSY_TIMEOUT_MS = 2_000
+"""How long a write waits for another process's lock: short, so a click is still acked within Slack's 3 s."""
+PRUNE_EVERY = timedelta(days=1)
+
+
+class Feedback(StrEnum):
+    """What a person said about an answer (``helpful``, ``not_helpful``) or one of its quotes (``wrong_source``)."""
+
+    HELPFUL = "helpful"
+    NOT_HELPFUL = "not_helpful"
+    WRONG_SOURCE = "wrong_source"
+
+
+class Recorded(StrEnum):
+    """What became of a feedback click."""
+
+    NEW = "new"
+    """Recorded now."""
+    REPEATED = "repeated"
+    """Recorded before: Slack delivered the same click again."""
+    UNKNOWN = "unknown"
+    """Names no logged answer (or quote): deleted by the retention, or a value not made by the bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """One click on a feedback button, as Slack delivers it.
+
+    Attributes:
+        answer_id: the logged answer the button belongs to.
+        kind: which button.
+        user: the clicker's Slack user id (stored hashed).
+        key: what makes this click this click (Slack's trigger id, message ts...): a delivery of the same
+            key again is the same click, recorded once. Stored hashed with the salt.
+        quote_position: the quote marked, for ``wrong_source`` (0: the first quote).
+    """
+
+    answer_id: int
+    kind: Feedback
+    user: str | None
+    key: str
+    quote_position: int | None = None
+
+
+def utc_iso(moment: datetime) -> str:
+    """``moment`` in UTC, ISO 8601 to the second: the form every time in the log has, so they sort as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class QuestionLog:
+    """An open question log. Thread-safe; several processes may open the same file.
+
+    Writes (``record``, ``add_feedback``) never raise: a failure is logged once as a warning and the
+    call returns None, so a log that cannot be written never stops the bot answering.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, retention_days: int) -> None:
+        self.path = path
+        self.retention_days = retention_days
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._warned = False
+        self._salt = self._read_salt()
+        self._pruned_at = datetime.now(UTC)
+
+    @classmethod
+    def open(cls, path: Path, retention_days: int = 90, *, now: datetime | None = None) -> QuestionLog:
+        """Open (or create) the log at ``path``, migrate it to the latest schema, and delete what is too old.
+
+        Args:
+            path: the SQLite file; its folder is made if missing.
+            retention_days: questions (and their feedback) older than this many days are deleted.
+            now: the present moment (tests); default: the clock.
+
+        Raises:
+            QuestionLogError: the file cannot be created or opened, is not a database, or is of a newer schema.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                         check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.DatabaseError(f"cannot use WAL mode (journal mode stays {mode})")
+            connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
+            connection.execute("PRAGMA foreign_keys = ON")
+            migrate(connection)
+            questions = cls(connection, path, retention_days)
+            questions.prune(now)
+        except sqlite3.Error as exc:
+            connection.close()
+            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+        return questions
+
+    def close(self) -> None:
+        """Close the file; later writes fail (and are warned about once)."""
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> QuestionLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def hash_user(self, user: str | None) -> str | None:
+        """The salted SHA-256 of a user id, as stored (None for no user: the command line, the REPL)."""
+        if user is None:
+            return None
+        return hashlib.sha256(f"{self._salt}:{user}".encode()).hexdigest()
+
+    def record(self, answer: Answer, *, channel: str, user: str | None = None,
+               asked_at: datetime | None = None) -> int | None:
+        """Log one question and its answer; the answer's id (for feedback), or None when the log failed.
+
+        Args:
+            answer: what was answered: the question, its as-of moment, confidence and quotes (doc id,
+                title, offsets, score; never the quoted text).
+            channel: where it was asked: a Slack channel id, ``repl`` or ``cli``.
+            user: who asked (a Slack user id), stored hashed; None when there is no user.
+            asked_at: when (default: now).
+        """
+        moment = asked_at or datetime.now(UTC)
+        try:
+            with self._lock:
+                self._prune_daily(moment)
+                with self._transaction():
+                    cursor = self._connection.execute(
+                        "INSERT INTO answers (question, asked_at, as_of, channel, user_hash, answered, confidence) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (answer.question, utc_iso(moment), answer.as_of, channel, self.hash_user(user),
+                         int(answer.answered), float(answer.confidence)))
+                    answer_id = int(cursor.lastrowid or 0)
+                    self._connection.executemany(
+                        'INSERT INTO quotes (answer_id, position, doc_id, title, start, "end", score) '
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(answer_id, n, q.doc_id, q.title, q.start, q.end, float(q.score))
+                         for n, q in enumerate(answer.quotes)])
+            return answer_id
+        except Exception as exc:  # whatever goes wrong with the log, answering goes on
+            self._warn(exc)
+            return None
+
+    def quote_count(self, answer_id: int) -> int | None:
+        """How many quotes the logged answer ``answer_id`` has; None when there is no such answer (or on failure)."""
+        try:
+            with self._lock:
+                found = self._connection.execute(
+                    "SELECT (SELECT count(*) FROM quotes WHERE answer_id = a.id) FROM answers a WHERE a.id = ?",
+                    (answer_id,)).fetchone()
+        except sqlite3.Error as exc:
+            self._warn(exc)
+            return None
+        return None if found is None else int(found[0])
+
+    def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
+        """Record ``click`` once, however often it is delivered; what became of it, or None when the log failed."""
+        if click.kind is Feedback.WRONG_SOURCE and click.quote_position is None:
+            raise ValueError("a wrong-source click names a quote")
+        position = click.quote_position if click.kind is Feedback.WRONG_SOURCE else None
+        key = hashlib.sha256(f"{self._salt}:{click.key}".encode()).hexdigest()
+        try:
+            with self._lock, self._transaction():
+                known = self._connection.execute(
+                    "SELECT 1 FROM answers WHERE id = ? AND (? IS NULL OR EXISTS "
+                    "(SELECT 1 FROM quotes WHERE answer_id = answers.id AND position = ?))",
+                    (click.answer_id, position, position)).fetchone()
+                if not known:
+                    return Recorded.UNKNOWN
+                cursor = self._connection.execute(
+                    "INSERT OR IGNORE INTO feedback (answer_id, kind, quote_position, user_hash, click_key, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (click.answer_id, click.kind.value, position, self.hash_user(click.user), key,
+                     utc_iso(at or datetime.now(UTC))))
+                return Recorded.NEW if cursor.rowcount == 1 else Recorded.REPEATED
+        except Exception as exc:  # whatever goes wrong with the log, answering goes on
+            self._warn(exc)
+            return None
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete the questions (with their quotes and feedback) older than the retention; how many.
+
+        Raises:
+            sqlite3.Error: the log cannot be written.
+        """
+        with self._lock:
+            return self._delete_old(now or datetime.now(UTC))
+
+    def _delete_old(self, moment: datetime) -> int:
+        cutoff = utc_iso(moment - timedelta(days=self.retention_days))
+        with self._transaction():
+            deleted = self._connection.execute("DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount
+        self._pruned_at = moment
+        if deleted:
+            log.info("question log: deleted %d questions older than %d days", deleted, self.retention_days)
+        return deleted
+
+    def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query (``qa_bot.questionlog.export`` builds them).
+
+        Raises:
+            QuestionLogError: the log cannot be read.
+        """
+        try:
+            with self._lock:
+                cursor = self._connection.execute(sql, parameters)
+                cursor.row_factory = sqlite3.Row
+                return list(cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise QuestionLogError(f"cannot read the question log {self.path}: {exc}") from exc
+
+    def _prune_daily(self, moment: datetime) -> None:
+        if moment - self._pruned_at >= PRUNE_EVERY:
+            self._delete_old(moment)
+
+    def _read_salt(self) -> str:
+        with self._transaction():
+            self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('user_salt', ?)", (secrets.token_hex(16),))
+            return str(self._connection.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()[0])
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._connection)
+
+    def _warn(self, exc: BaseException) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("the question log %s cannot be written (%s); answering goes on without it", self.path, exc)
+        else:
+            log.debug("question log write failed: %s", exc)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on an error): the write lock taken before anything is read."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if kind is None:
+            self.connection.execute("COMMIT")
+        elif self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")

@@ -1,0 +1,56 @@
+"""The reports of the question log: unanswered, down-voted, wrong sources; newest or most first; since a date."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+from qa_bot.questionlog import Click, Feedback, QuestionLog
+from qa_bot.questionlog.export import down_voted, unanswered, write_csv, write_json_lines, wrong_sources
+
+from .test_store import NOW, answer
+
+
+def filled(path) -> QuestionLog:
+    questions = QuestionLog.open(path, now=NOW)
+    for days, text in ((3, "oldest unanswered?"), (1, "newest unanswered?")):
+        questions.record(answer(text, quotes=0), channel="repl", asked_at=NOW - timedelta(days=days))
+    liked = questions.record(answer("liked?"), channel="C1", user="U1", asked_at=NOW - timedelta(days=2))
+    disliked = questions.record(answer("disliked?"), channel="C2", user="U1", asked_at=NOW - timedelta(days=1))
+    assert liked and disliked
+    questions.add_feedback(Click(liked, Feedback.HELPFUL, "U2", "a"), at=NOW)
+    questions.add_feedback(Click(disliked, Feedback.NOT_HELPFUL, "U2", "b"), at=NOW)
+    questions.add_feedback(Click(disliked, Feedback.NOT_HELPFUL, "U3", "c"), at=NOW)
+    questions.add_feedback(Click(disliked, Feedback.HELPFUL, "U4", "d"), at=NOW)
+    questions.add_feedback(Click(disliked, Feedback.WRONG_SOURCE, "U2", "e", 1), at=NOW)
+    questions.add_feedback(Click(liked, Feedback.WRONG_SOURCE, "U2", "f", 1), at=NOW)
+    questions.add_feedback(Click(liked, Feedback.WRONG_SOURCE, "U2", "g", 0), at=NOW)
+    return questions
+
+
+def test_reports_list_what_needs_work_newest_or_most_first(tmp_path):
+    with filled(tmp_path / "q.sqlite") as questions:
+        assert [r["question"] for r in unanswered(questions)] == ["newest unanswered?", "oldest unanswered?"]
+        assert [r["channel"] for r in unanswered(questions)] == ["repl", "repl"]
+        assert [r["question"] for r in unanswered(questions, since=NOW - timedelta(days=2))] == ["newest unanswered?"]
+        assert [r["question"] for r in unanswered(questions, limit=1)] == ["newest unanswered?"]
+        [voted] = down_voted(questions)
+        assert (voted["question"], voted["not_helpful"], voted["helpful"]) == ("disliked?", 2, 1)
+        assert voted["sources"] == "Article 0 | Article 1"
+        marked = wrong_sources(questions)
+        assert [(r["doc_id"], r["marked"], r["answers"]) for r in marked] == [("doc-1", 2, 2), ("doc-0", 1, 1)]
+        assert wrong_sources(questions, since=NOW + timedelta(seconds=1)) == []
+
+
+def test_rows_are_written_as_json_lines_and_csv(tmp_path):
+    with filled(tmp_path / "q.sqlite") as questions:
+        rows = unanswered(questions)
+    out = io.StringIO()
+    write_json_lines(rows, out)
+    assert [json.loads(line)["question"] for line in out.getvalue().splitlines()] == [r["question"] for r in rows]
+    out = io.StringIO()
+    write_csv([{"list": "a", "x": 1}, {"list": "b", "y": "comma, and \"quote\""}], out)
+    assert list(csv.DictReader(io.StringIO(out.getvalue()))) == [
+        {"list": "a", "x": "1", "y": ""}, {"list": "b", "x": "", "y": 'comma, and "quote"'}]

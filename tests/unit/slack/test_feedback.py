@@ -1,0 +1,136 @@
+"""Feedback buttons: answers are logged and carry them; each click is recorded once and thanked privately."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+
+import pytest
+
+from qa_bot.questionlog import QuestionLog
+from qa_bot.slack.feedback import FAILED, THANKS, UNKNOWN, on_feedback
+from qa_bot.slack.format import HELPFUL_ACTION, NOT_HELPFUL_ACTION, SHARE_ACTION, WRONG_SOURCE_ACTION
+from qa_bot.slack.listeners import on_ask, on_mention
+
+from .fakes import BOT_USER, FakeAck, FakeAsk, FakeClient, make_bot
+
+
+@pytest.fixture
+def questions(tmp_path):
+    with QuestionLog.open(tmp_path / "questions.sqlite") as opened:
+        yield opened
+
+
+def logged_bot(questions, ask=None):
+    return dataclasses.replace(make_bot(ask), questions=questions)
+
+
+def buttons(post: dict) -> dict[str, list[str]]:
+    """action id -> the values of its buttons, in the order they appear."""
+    found: dict[str, list[str]] = {}
+    for block in post["blocks"]:
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]:
+            if element.get("type") == "button":
+                found.setdefault(element["action_id"], []).append(element["value"])
+    return found
+
+
+def click(action_id: str, value: str, trigger: str = "t1", user: str = "U7", ts: str = "1700000009.000100"):
+    action = {"action_id": action_id, "value": value, "type": "button", "block_id": "b", "action_ts": "1.5"}
+    body = {"type": "block_actions", "user": {"id": user}, "channel": {"id": "C1"}, "trigger_id": trigger,
+            "container": {"type": "message", "channel_id": "C1", "message_ts": ts, "thread_ts": "1700000001.000100"},
+            "actions": [action]}
+    return body, action
+
+
+def mention(client, bot, user="U42", ts="1700000001.000100"):
+    before = len(client.to("chat_postMessage"))
+    on_mention({"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> who is David Schenker?", "channel": "C1",
+                "ts": ts}, client, bot=bot)
+    posts = client.to("chat_postMessage")
+    assert len(posts) == before + 1
+    return posts[-1]
+
+
+def test_a_logged_answer_carries_the_buttons_and_its_id(questions):
+    client = FakeClient()
+    post = mention(client, logged_bot(questions))
+    assert buttons(post) == {WRONG_SOURCE_ACTION: ["1:0"], HELPFUL_ACTION: ["1"], NOT_HELPFUL_ACTION: ["1"]}
+    assert questions.quote_count(1) == 1
+    [(channel, user_hash)] = questions.query("SELECT channel, user_hash FROM answers")
+    assert channel == "C1" and user_hash == questions.hash_user("U42")
+
+
+def test_without_a_log_there_are_no_feedback_buttons():
+    post = mention(FakeClient(), make_bot())
+    assert buttons(post) == {}
+
+
+def test_the_share_button_comes_first_and_alone_in_its_block(questions):
+    client = FakeClient()
+    on_ask(FakeAck(), {"command": "/ask", "text": "Who is David Schenker?", "channel_id": "C7", "user_id": "U42"},
+           client, bot=logged_bot(questions))
+    [private] = client.to("chat_postEphemeral")
+    [share] = next(b for b in private["blocks"] if b["type"] == "actions")["elements"]
+    assert share["action_id"] == SHARE_ACTION and HELPFUL_ACTION in buttons(private)
+
+
+@pytest.mark.parametrize("action_id, value, kind", [
+    (HELPFUL_ACTION, "1", "helpful"), (NOT_HELPFUL_ACTION, "1", "not_helpful"),
+    (WRONG_SOURCE_ACTION, "1:0", "wrong_source")])
+def test_a_click_is_recorded_once_acked_and_thanked_privately(questions, action_id, value, kind):
+    client = FakeClient()
+    bot = logged_bot(questions)
+    mention(client, bot)
+    for _ in range(2):  # the same click delivered twice: Slack retrying
+        ack = FakeAck()
+        on_feedback(ack, *click(action_id, value), client, bot=bot)
+        assert ack.calls == [{}]
+    on_feedback(FakeAck(), *click(action_id, value, trigger="t2"), client, bot=bot)  # a second click
+    rows = questions.query("SELECT kind, user_hash FROM feedback")
+    assert [tuple(r) for r in rows] == [(kind, questions.hash_user("U7"))] * 2
+    thanks = client.to("chat_postEphemeral")
+    assert [(t["text"], t["user"], t["channel"], t["thread_ts"]) for t in thanks] == [
+        (THANKS, "U7", "C1", "1700000001.000100")] * 2
+
+
+@pytest.mark.parametrize("value", ["99", "1:5", "abc", "", "1:0", "1; DROP TABLE answers", "-1"])
+def test_a_value_the_bot_did_not_make_or_that_names_nothing_is_not_recorded(questions, value):
+    client = FakeClient()
+    bot = logged_bot(questions)
+    mention(client, bot)
+    action_id = HELPFUL_ACTION if value != "1:5" else WRONG_SOURCE_ACTION
+    ack = FakeAck()
+    on_feedback(ack, *click(action_id, value), client, bot=bot)
+    assert ack.calls == [{}]
+    assert questions.query("SELECT count(*) FROM feedback")[0][0] == 0
+    assert [t["text"] for t in client.to("chat_postEphemeral")] == [UNKNOWN]
+
+
+def test_a_log_that_fails_still_acks_and_says_so(tmp_path):
+    broken = QuestionLog.open(tmp_path / "q.sqlite")
+    client = FakeClient()
+    bot = logged_bot(broken)
+    mention(client, bot)
+    broken.close()
+    ack = FakeAck()
+    on_feedback(ack, *click(HELPFUL_ACTION, "1"), client, bot=bot)
+    assert ack.calls == [{}] and [t["text"] for t in client.to("chat_postEphemeral")] == [FAILED]
+    post = mention(client, bot, ts="1700000002.000100")  # and answering goes on, without buttons
+    assert "David Schenker" in str(post["blocks"]) and buttons(post) == {}
+    assert sqlite3.connect(tmp_path / "q.sqlite").execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+
+
+def test_feedback_never_changes_the_answer(questions):
+    ask = FakeAsk()
+    client = FakeClient()
+    bot = logged_bot(questions, ask)
+    before = mention(client, bot)
+    for n in range(3):
+        on_feedback(FakeAck(), *click(NOT_HELPFUL_ACTION, "1", trigger=f"t{n}", user=f"U{n}"), client, bot=bot)
+        on_feedback(FakeAck(), *click(WRONG_SOURCE_ACTION, "1:0", trigger=f"w{n}", user=f"U{n}"), client, bot=bot)
+    after = mention(client, bot, ts="1700000003.000100")
+    assert after["text"] == before["text"]
+    assert [b for b in after["blocks"] if b["type"] != "actions"] == [
+        {**b, **({"accessory": {**b["accessory"], "value": "2:0"}} if "accessory" in b else {})}
+        for b in before["blocks"] if b["type"] != "actions"]
