@@ -89,7 +89,10 @@ def answer_blocks(
                     {"type": "mrkdwn", "text": _cut(f"{' | '.join(sources)} · confidence: "
                                                     f"{confidence_words(quote.confidence)}"
                                                     + (" · _outside the dates asked for_" if quote.outside_window
-                                                       else ""), 2000)}
+                                                       else "")
+                                                    + (f" · reported by {quote.outlets} outlets: "
+                                                       + " | ".join(_source(r, answer.as_of) for r in quote.reported_by)
+                                                       if quote.reported_by else ""), 2000)}
                 ],
             }
         )
