@@ -273,6 +273,7 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     """
     from qa_bot.questionlog import default_log_path
     from qa_bot.slack.run import check_settings, serve
+    from qa_bot.slack.status import index_status
 
     settings = _settings(index_dir=index_dir)
     check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
@@ -280,7 +281,7 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     try:
         pipeline = _open_pipeline(settings)
         serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
-              questions=logged)
+              questions=logged, status=lambda: index_status(pipeline.index))  # the index in service now
     finally:
         logged.close()
 

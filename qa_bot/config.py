@@ -186,6 +186,10 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (a proxy, or tests).")
     slack_channels: str = Field("", description="Comma-separated channel ids the bot answers in; empty: all.")
     slack_allow_bots: bool = Field(False, description="Answer messages from other bots too.")
+    slack_channels_file: Path | None = Field(
+        None, description="TOML file of per-channel settings (answer mode, private, sources, threshold, as-of); "
+        "re-read when it changes."
+    )
     slack_retry_for: float = Field(
         600.0, ge=0.0, description="Seconds an answer Slack could not take (outage, 5xx, 429) is kept and retried."
     )

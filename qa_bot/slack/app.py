@@ -17,9 +17,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
+from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents
 from qa_bot.slack.listeners import register
 from qa_bot.slack.outbox import Outbox, OutboxProtocol, describe
+from qa_bot.slack.status import StatusSource
 
 
 def bot_token(settings: Settings) -> str:
@@ -66,17 +68,22 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(
     settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False,
     outbox: OutboxProtocol | None = None, seen: DuplicateFilter | None = None,
-    questions: QuestionRecorder = NO_LOG,
+    questions: QuestionRecorder = NO_LOG, channels: ChannelSettings | None = None,
+    status: StatusSource | None = None,
 ) -> App:
     """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
 
     Answers Slack does not take at once wait in ``outbox``; ``seen`` drops deliveries already taken. Either
     one not given is made in this process's memory (``serve`` passes those of ``settings.state_url``, which
     ``qa_bot.slack.state.open_state`` opens). Every answer and feedback click is recorded in ``questions``.
+    ``channels``: the per-channel settings (default: read from ``settings.slack_channels_file``, if set);
+    ``status``: what the index holds, for ``/ask status`` and the App Home.
 
     Raises:
-        ConfigError: a token or the signing secret is missing or refused by Slack, or Slack cannot be reached.
+        ConfigError: a token or the signing secret is missing or refused by Slack, Slack cannot be reached,
+            or the channels file does not validate.
     """
+    channels = channels or ChannelSettings(settings.slack_channels_file)
     secret = signing_secret(settings) if http or settings.slack_signing_secret else None  # HTTP mode needs it
     client = client or web_client(settings)
     try:
@@ -92,5 +99,5 @@ def build_app(
     except (SlackClientError, OSError) as exc:
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
     register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents(),
-                             questions=questions))
+                             questions=questions, channels=channels, status=status))
     return app

@@ -8,17 +8,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from qa_bot.config import Settings
+from qa_bot.config import AnswerOptions, Settings
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.records import Answer
+from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.outbox import OutboxProtocol
+from qa_bot.slack.status import StatusSource
 
 
 class Ask(Protocol):
     """Answers one question as of a moment (the pipeline's ``ask``, or a fake in tests)."""
 
-    def __call__(self, question: str, *, as_of: datetime | None = None) -> Answer:
-        """The answer to ``question`` as of ``as_of`` (None: now)."""
+    def __call__(self, question: str, *, as_of: datetime | None = None, options: AnswerOptions | None = None) -> Answer:
+        """The answer to ``question`` as of ``as_of`` (None: now), shaped by ``options`` (None: the settings').
+
+        The bot passes ``options`` only in a channel that sets its own abstain threshold.
+        """
         ...
 
 
@@ -70,6 +75,8 @@ class BotContext:
         seen: the deliveries already taken, so a retried or doubled event is answered once (by one replica).
         answer_lock: one question at a time on the CPU; Slack is acknowledged before it is taken.
         questions: the question log every answer and feedback click is recorded in (``NO_LOG``: none).
+        channels: the per-channel settings (answer mode, private, sources...), re-read when their file changes.
+        status: what the index in service holds, for ``/ask status`` and the App Home (None: not known).
     """
 
     settings: Settings
@@ -78,3 +85,5 @@ class BotContext:
     seen: DuplicateFilter = field(default_factory=SeenEvents)
     answer_lock: threading.Lock = field(default_factory=threading.Lock)
     questions: QuestionRecorder = NO_LOG
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+    status: StatusSource | None = None

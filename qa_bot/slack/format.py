@@ -115,3 +115,11 @@ def answer_blocks(
         blocks.append({"type": "actions", "elements": [_button(HELPFUL_ACTION, "Helpful", str(answer_id)),
                                                        _button(NOT_HELPFUL_ACTION, "Not helpful", str(answer_id))]})
     return blocks, _cut("\n".join(fallback), TEXT_LIMIT)
+
+
+def outside_sources_blocks(question: str, sources: list[str]) -> tuple[list[dict[str, Any]], str]:
+    """(blocks, fallback) saying that only other sources than this channel's ``sources`` answer ``question``."""
+    allowed, asked = escape(_cut(", ".join(sources), 500)), escape(_cut(question, 300))
+    message = (f"{NO_ANSWER} The sources this channel allows ({allowed}) do not answer _{asked}_. "
+               "Other sources may: ask in a direct message.")
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": message}}], _cut(message, TEXT_LIMIT)

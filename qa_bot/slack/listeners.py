@@ -14,19 +14,29 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from qa_bot.config import Settings
+from qa_bot.config import AnswerOptions, Settings
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.records import Answer
+from qa_bot.slack.channels import ChannelPolicy, limit_to_sources
 from qa_bot.slack.context import BotContext, message_time
 from qa_bot.slack.feedback import FEEDBACK_ACTIONS, on_feedback
-from qa_bot.slack.format import SHARE_ACTION, answer_blocks, escape, question_from_event_text
+from qa_bot.slack.format import (
+    SHARE_ACTION,
+    answer_blocks,
+    escape,
+    outside_sources_blocks,
+    question_from_event_text,
+)
 from qa_bot.slack.outbox import describe
+from qa_bot.slack.status import home_view, status_blocks
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 WORKING_REACTION = "hourglass_flowing_sand"
 APOLOGY = "Sorry, something went wrong while answering this question. Please try again in a moment."
-ASK_HINT = "Ask a question after /ask, for example: /ask Who is David Schenker?"
+ASK_HINT = "Ask a question after /ask, for example: /ask Who is David Schenker? (/ask status: what I know)"
+NOT_HERE = "I don't answer questions in this channel; ask me in a direct message. (/ask status says more.)"
+STATUS_WORD = "status"
 _IGNORED_SUBTYPES = frozenset({"message_changed", "message_deleted", "message_replied", "bot_message",
                                "channel_join", "channel_leave", "thread_broadcast"})
 
@@ -37,6 +47,7 @@ def register(app: App, bot: BotContext) -> None:
     app.event("app_mention")(_bind(on_mention, bot))
     app.event("message")(_bind(on_message, bot))
     app.command("/ask")(_bind(on_ask, bot))
+    app.event("app_home_opened")(_bind(on_home_opened, bot))
     app.action(SHARE_ACTION)(_bind(on_share, bot))
     for action_id in FEEDBACK_ACTIONS:
         app.action(action_id)(_bind(on_feedback, bot))
@@ -57,7 +68,10 @@ def drop_duplicates(body: dict[str, Any], next_: Callable[[], Any], *, bot: BotC
 
 
 def allowed(channel: str, direct: bool, settings: Settings) -> bool:
-    """True when the bot answers in ``channel``: always in a direct message, else as the allowlist says."""
+    """True when the allowlist lets the bot answer in ``channel``: always in a direct message, else as it says.
+
+    The allowlist is checked first; in a channel it lets through, the channel's mode decides.
+    """
     allow = settings.slack_channel_allowlist
     return direct or not allow or channel in allow
 
@@ -76,28 +90,56 @@ def wanted(event: dict[str, Any], settings: Settings) -> bool:
 
 
 def on_mention(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
-    """``app_mention``: answer the question in the message's thread."""
+    """``app_mention``: answer the question in the message's thread (unless the channel's mode is ``off``)."""
     _answer_message(event, client, bot)
 
 
 def on_message(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
-    """``message``: answer a direct message in its thread; messages in channels wait for a mention."""
+    """``message``: answer a direct message in its thread; in a channel, only in ``questions`` mode, a message
+    ending in "?" (every other message waits for a mention)."""
     if event.get("channel_type") == "im":
+        _answer_message(event, client, bot)
+    elif (bot.channels.for_channel(event.get("channel", "")).mode == "questions"
+          and question_from_event_text(event.get("text") or "").endswith("?")):
         _answer_message(event, client, bot)
 
 
+def on_home_opened(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+    """``app_home_opened``: publish the status view on the bot's Home tab for the person who opened it."""
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    view = home_view(bot.status, bot.channels, bot.settings.abstain_threshold, bot.settings.slack_channel_allowlist)
+    try:
+        client.views_publish(user_id=event["user"], view=view)
+    except Exception as exc:
+        log.warning("could not publish the App Home: %s", describe(exc))
+
+
 def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
-    """``/ask``: acknowledge at once, then answer privately to the asker, with a button to share the answer."""
+    """``/ask``: acknowledge at once, then answer privately to the asker, with a button to share the answer.
+
+    ``/ask status`` answers at once, privately, with what the index holds, how to ask, and this channel's
+    settings. In a channel whose mode is ``off`` (or outside the allowlist) the acknowledgement says so.
+    """
     question = question_from_event_text(command.get("text", ""))
+    channel, user = command.get("channel_id", ""), command.get("user_id")
+    direct = channel.startswith("D")  # D…: a direct-message channel
+    if question.casefold() == STATUS_WORD:
+        blocks, text = status_blocks(bot.status, bot.channels, channel, bot.settings.abstain_threshold,
+                                     allowed(channel, direct, bot.settings))
+        ack(text=text, blocks=blocks, response_type="ephemeral")
+        return
     if not question:
         ack(text=ASK_HINT)
         return
-    ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
-    channel, user = command["channel_id"], command["user_id"]
-    if not allowed(channel, channel.startswith("D"), bot.settings):  # D…: a direct-message channel
+    policy = bot.channels.for_channel(channel)
+    if not allowed(channel, direct, bot.settings) or (policy.mode == "off" and not direct):
+        ack(text=NOT_HERE, response_type="ephemeral")
         return
-    answer = _safe_ask(bot, question, channel)
-    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, share_button=True, user=user, asker=user)
+    ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
+    answer = _safe_ask(bot, question, channel, policy)
+    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True, user=user,
+                 asker=user)
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
@@ -108,29 +150,48 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     if not channel or not question:
         return
     asker = (body.get("user") or {}).get("id")
-    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel), asker=asker)
+    policy = bot.channels.for_channel(channel)
+    thread = (body.get("container") or {}).get("thread_ts")  # a private answer in a thread is shared there
+    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel, policy), policy,
+                 asker=asker, **({"thread_ts": thread} if thread else {}))
 
 
 def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -> None:
     if not wanted(event, bot.settings):
         return
     channel, ts = event["channel"], event["ts"]
+    direct = event.get("channel_type") == "im"
+    policy = bot.channels.for_channel(channel)
+    if policy.mode == "off" and not direct:
+        return
     question = question_from_event_text(event["text"])
     # One Slack message can arrive as several events (a mention is also a message): answer it once.
     if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return
     _react(client, "reactions_add", channel, ts)
-    answer = _safe_ask(bot, question, channel, ts)
-    _post_answer(bot, client.chat_postMessage, channel, question, answer, asker=event.get("user"),
-                 thread_ts=event.get("thread_ts") or ts)
+    answer = _safe_ask(bot, question, channel, policy, ts)
+    asker, thread = event.get("user"), event.get("thread_ts") or ts
+    if policy.private and not direct and asker:  # shown to the asker only, who may share it
+        _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True,
+                     asker=asker, user=asker, thread_ts=thread)
+    else:
+        _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker, thread_ts=thread)
     _react(client, "reactions_remove", channel, ts)
 
 
-def _safe_ask(bot: BotContext, question: str, where: str, ts: str | None = None) -> Answer | None:
-    """The answer as of the message's own time ``ts`` (now when there is none), or None when answering failed."""
+def _options(settings: Settings, threshold: float) -> AnswerOptions:
+    return settings.answer_options().model_copy(update={"abstain_threshold": threshold})
+
+
+def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy, ts: str | None = None
+              ) -> Answer | None:
+    """The answer as ``policy`` says (as of the message's time ``ts``, or now; its own abstain threshold),
+    or None when answering failed."""
+    as_of = message_time(ts) if policy.as_of == "message" else None
+    extra = {} if policy.abstain_threshold is None else {"options": _options(bot.settings, policy.abstain_threshold)}
     try:
         with bot.answer_lock:
-            return bot.ask(question, as_of=message_time(ts))
+            return bot.ask(question, as_of=as_of, **extra)
     except BackendUnavailableError as exc:  # the search engine is away: one line, not a traceback a question
         log.warning("could not answer a question in %s: %s", where, exc)
         return None
@@ -141,11 +202,19 @@ def _safe_ask(bot: BotContext, question: str, where: str, ts: str | None = None)
 
 def _post_answer(
     bot: BotContext, call: Callable[..., Any], channel: str, question: str, answer: Answer | None,
-    share_button: bool = False, asker: str | None = None, **kwargs: Any,
+    policy: ChannelPolicy, share_button: bool = False, asker: str | None = None, **kwargs: Any,
 ) -> None:
-    """Log ``answer`` (asked by ``asker`` in ``channel``), then post it, with feedback buttons if it was logged."""
-    answer_id = bot.questions.record(answer, channel=channel, user=asker) if answer else None
-    blocks, text = answer_blocks(answer, question, share_button, answer_id) if answer else (None, APOLOGY)
+    """Keep only the quotes from ``policy``'s sources, log what is left (asked by ``asker`` in ``channel``),
+    then post it, with feedback buttons if it was logged."""
+    shown = limit_to_sources(answer, policy.sources) if answer else None
+    answer_id = bot.questions.record(shown, channel=channel, user=asker) if shown else None
+    blocks: list[dict[str, Any]] | None
+    if answer is None or shown is None:
+        blocks, text = None, APOLOGY
+    elif answer.quotes and not shown.quotes and policy.sources:
+        blocks, text = outside_sources_blocks(question, policy.sources)
+    else:
+        blocks, text = answer_blocks(shown, question, share_button, answer_id)
     bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)
 
 

@@ -21,9 +21,11 @@ from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
+from qa_bot.slack.channels import read_channels_file
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
 from qa_bot.slack.state import check_state_url, open_state
+from qa_bot.slack.status import StatusSource
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse
@@ -44,7 +46,8 @@ def check_settings(settings: Settings, http: bool) -> None:
 
     Raises:
         ConfigError: SLACK_APP_TOKEN is missing for Socket Mode, SLACK_BOT_TOKEN is missing,
-            SLACK_SIGNING_SECRET is missing for HTTP mode, or QA_BOT_STATE_URL is malformed or its server
+            SLACK_SIGNING_SECRET is missing for HTTP mode, the channels file (QA_BOT_SLACK_CHANNELS_FILE)
+            does not validate (the message names its line), or QA_BOT_STATE_URL is malformed or its server
             does not answer.
     """
     if not http and settings.slack_app_token is None:
@@ -54,12 +57,14 @@ def check_settings(settings: Settings, http: bool) -> None:
     bot_token(settings)
     if http:
         signing_secret(settings)
+    if settings.slack_channels_file is not None:
+        read_channels_file(settings.slack_channels_file)
     check_state_url(settings)
 
 
 def serve(
     settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer,
-    claim_after: float | None = None, questions: QuestionRecorder = NO_LOG,
+    claim_after: float | None = None, questions: QuestionRecorder = NO_LOG, status: StatusSource | None = None,
 ) -> None:
     """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
 
@@ -69,7 +74,8 @@ def serve(
     and docker stop a service, stops the bot as Ctrl-C does (when this runs in the main thread).
     ``claim_after``: seconds a dead replica's waiting answer sits in the shared outbox before this one
     takes it over (default: ``settings.state_claim_after``). Answers and feedback clicks are recorded in
-    ``questions`` (the caller opens and closes it).
+    ``questions`` (the caller opens and closes it). ``status`` tells ``/ask status`` and the App Home what
+    the index holds.
 
     Raises:
         ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.
@@ -81,7 +87,7 @@ def serve(
     state = open_state(settings, client, claim_after=claim_after)
     try:
         app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen,
-                        questions=questions)
+                        questions=questions, status=status)
         if state.shared_by:
             console.print(f"Sharing answered events and waiting answers with the other replicas through "
                           f"{state.shared_by} (this one is {state.consumer})")

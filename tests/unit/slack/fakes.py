@@ -8,8 +8,10 @@ from typing import Any
 
 from qa_bot.config import Settings
 from qa_bot.records import Answer, Quote
+from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.context import BotContext
 from qa_bot.slack.outbox import Outbox
+from qa_bot.slack.status import StatusSource
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -49,26 +51,38 @@ class FakeAck:
         self.calls.append(kwargs)
 
 
-class FakeAsk:
-    """Answers every question with one quote of ``text`` from an article titled ``title``; records the questions."""
+def quote(text: str = SENTENCE, title: str = TITLE, source: str | None = None, doc_id: str = "doc-1",
+          confidence: float = 0.95) -> Quote:
+    """A quote of ``text`` from the article ``doc_id`` of the outlet ``source``."""
+    return Quote(text=text, doc_id=doc_id, title=title, url="https://example.com/a", date="2023-10-30", score=0.8,
+                 start=0, end=len(text), confidence=confidence, source=source)
 
-    def __init__(self, text: str = SENTENCE, title: str = TITLE) -> None:
+
+class FakeAsk:
+    """Answers every question with one quote of ``text`` from an article titled ``title`` (or with ``quotes``);
+    records the questions, the moments and the answer options it was given."""
+
+    def __init__(self, text: str = SENTENCE, title: str = TITLE, quotes: tuple[Quote, ...] | None = None) -> None:
         self.text, self.title = text, title
+        self.quotes = quotes
         self.questions: list[str] = []
         self.moments: list[object] = []
+        self.options: list[object] = []
 
-    def __call__(self, question: str, *, as_of: object = None) -> Answer:
+    def __call__(self, question: str, *, as_of: object = None, options: object = None) -> Answer:
         self.questions.append(question)
         self.moments.append(as_of)
-        quote = Quote(text=self.text, doc_id="doc-1", title=self.title, url="https://example.com/a", date="2023-10-30",
-                      score=0.8, start=0, end=len(self.text), confidence=0.95)
-        return Answer(question=question, quotes=(quote,), confidence=0.95)
+        self.options.append(options)
+        quotes = self.quotes if self.quotes is not None else (quote(self.text, self.title),)
+        return Answer(question=question, quotes=quotes, confidence=max((q.confidence for q in quotes), default=0.0))
 
 
-def make_bot(ask: Callable[[str], Answer] | None = None, **settings: Any) -> BotContext:
+def make_bot(ask: Callable[[str], Answer] | None = None, channels: ChannelSettings | None = None,
+             status: StatusSource | None = None, **settings: Any) -> BotContext:
     """A ``BotContext`` with ``settings``; the Slack ones not given are the defaults, whatever the environment says."""
     given = {"slack_channels": "", "slack_allow_bots": False, **settings}
-    return BotContext(Settings(_env_file=None, **given), ask or FakeAsk(), Outbox())
+    return BotContext(Settings(_env_file=None, **given), ask or FakeAsk(), Outbox(),
+                      channels=channels or ChannelSettings(), status=status)
 
 
 def shown(post: dict[str, Any]) -> str:

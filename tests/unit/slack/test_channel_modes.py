@@ -1,0 +1,182 @@
+"""Each channel setting as the listeners apply it: mode, private, sources, threshold, as-of; the status views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_bot.slack.channels import ChannelSettings
+from qa_bot.slack.listeners import NOT_HERE, on_ask, on_home_opened, on_mention, on_message, on_share
+from qa_bot.slack.status import IndexStatus, index_status
+
+from .fakes import SENTENCE, FakeAck, FakeAsk, FakeClient, make_bot, quote, shown
+from .test_commands import command
+from .test_events import mention
+
+FILE = """\
+[defaults]
+mode = "mentions"
+
+[channels.CQ]
+name = "questions-here"
+mode = "questions"
+
+[channels.COFF]
+mode = "off"
+
+[channels.CPRIV]
+private = true
+
+[channels.CSRC]
+sources = ["Reuters"]
+
+[channels.CNOW]
+as_of = "now"
+abstain_threshold = 0.2
+"""
+STATUS = IndexStatus(articles=12, passages=80, newest="2023-10-30", built_at="2024-05-01T10:00:00+00:00")
+
+
+@pytest.fixture
+def channels(tmp_path: Path) -> ChannelSettings:
+    path = tmp_path / "channels.toml"
+    path.write_text(FILE, encoding="utf-8")
+    return ChannelSettings(path)
+
+
+def message(text: str, channel: str, ts: str = "1700000009.000100", **extra) -> dict:
+    return {"type": "message", "channel_type": "channel", "user": "U42", "text": text, "channel": channel, "ts": ts,
+            **extra}
+
+
+def test_questions_mode_answers_a_message_ending_in_a_question_mark(channels):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask, channels)
+    on_message(message("Who is David Schenker?", "CQ"), client, bot=bot)
+    on_message(message("Who is David Schenker? just wondering", "CQ", ts="1700000010.000100"), client, bot=bot)
+    [post] = client.to("chat_postMessage")
+    assert post["channel"] == "CQ" and post["thread_ts"] == "1700000009.000100" and SENTENCE in shown(post)
+    assert ask.questions == ["Who is David Schenker?"]
+
+
+def test_mentions_mode_ignores_plain_questions_and_answers_mentions(channels):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask, channels)
+    for channel in ("CDEFAULT", "CPRIV"):  # the defaults, and a channel that sets no mode
+        on_message(message("Who is David Schenker?", channel), client, bot=bot)
+    assert ask.questions == [] and client.calls == []
+    on_mention(mention(channel="CDEFAULT"), client, bot=bot)
+    assert [p["channel"] for p in client.to("chat_postMessage")] == ["CDEFAULT"]
+
+
+def test_off_mode_answers_nothing_and_says_so_to_ask(channels):
+    ask, client, ack = FakeAsk(), FakeClient(), FakeAck()
+    bot = make_bot(ask, channels)
+    on_mention(mention(channel="COFF"), client, bot=bot)
+    on_message(message("Who is David Schenker?", "COFF"), client, bot=bot)
+    on_ask(ack, command(channel="COFF"), client, bot=bot)
+    assert ask.questions == [] and client.calls == []
+    assert ack.calls == [{"text": NOT_HERE, "response_type": "ephemeral"}]
+
+
+def test_private_mode_answers_a_mention_to_the_asker_only_in_its_thread_with_a_share_button(channels):
+    client = FakeClient()
+    bot = make_bot(FakeAsk(), channels)
+    on_mention(mention(channel="CPRIV", ts="1700000020.000100"), client, bot=bot)
+    assert client.to("chat_postMessage") == []
+    [private] = client.to("chat_postEphemeral")
+    assert private["channel"] == "CPRIV" and private["user"] == "U42" and private["thread_ts"] == "1700000020.000100"
+    assert any(b["type"] == "actions" and b["elements"][0]["action_id"] == "share_answer" for b in private["blocks"])
+    body = {"type": "block_actions", "user": {"id": "U42"}, "channel": {"id": "CPRIV"},
+            "container": {"type": "message", "channel_id": "CPRIV", "thread_ts": "1700000020.000100"}}
+    on_share(FakeAck(), body, {"action_id": "share_answer", "value": "Who is David Schenker?"}, client, bot=bot)
+    [shared] = client.to("chat_postMessage")  # shared by the asker: in the question's thread
+    assert shared["channel"] == "CPRIV" and shared["thread_ts"] == "1700000020.000100"
+
+
+def test_a_direct_message_is_never_ephemeral_and_always_answered(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[defaults]\nmode = "off"\nprivate = true\n', encoding="utf-8")
+    client = FakeClient()
+    on_message({**message("Who?", "D1"), "channel_type": "im"}, client, bot=make_bot(FakeAsk(), ChannelSettings(path)))
+    assert [p["channel"] for p in client.to("chat_postMessage")] == ["D1"] and client.to("chat_postEphemeral") == []
+
+
+def test_a_sources_limited_channel_drops_other_sources_and_says_when_none_is_left(channels):
+    both = (quote("From the BBC.", source="BBC", doc_id="bbc-1"), quote("From Reuters.", source="Reuters"))
+    client = FakeClient()
+    on_mention(mention(channel="CSRC"), client, bot=make_bot(FakeAsk(quotes=both), channels))
+    [post] = client.to("chat_postMessage")
+    assert "From Reuters." in shown(post) and "BBC" not in shown(post)
+    client = FakeClient()
+    on_mention(mention(channel="CSRC"), client, bot=make_bot(FakeAsk(quotes=both[:1]), channels))
+    [post] = client.to("chat_postMessage")
+    assert "From the BBC." not in shown(post)
+    assert "The sources this channel allows (Reuters) do not answer" in post["text"]
+    client = FakeClient()
+    on_mention(mention(channel="CDEFAULT"), client, bot=make_bot(FakeAsk(quotes=both), channels))
+    assert "From the BBC." in shown(client.to("chat_postMessage")[0])  # other channels: every source
+
+
+def test_as_of_now_and_a_channels_own_threshold_reach_the_answering_function(channels):
+    ask = FakeAsk()
+    bot = make_bot(ask, channels)
+    on_mention(mention(channel="CNOW", ts="1700000030.000100"), FakeClient(), bot=bot)
+    on_mention(mention(channel="CDEFAULT", ts="1700000031.000100"), FakeClient(), bot=bot)
+    assert ask.moments[0] is None and ask.moments[1] is not None  # now, then the message's time
+    assert ask.options[0].abstain_threshold == 0.2 and ask.options[0].max_quotes == bot.settings.max_quotes
+    assert ask.options[1] is None  # no threshold of its own: the pipeline's options, untouched
+
+
+def test_the_allowlist_still_gates_the_channels_of_the_file(channels):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask, channels, slack_channels="CPRIV")
+    on_message(message("Who is David Schenker?", "CQ"), client, bot=bot)
+    assert ask.questions == []
+
+
+def test_ask_status_answers_privately_with_the_index_how_to_ask_and_this_channels_settings(channels):
+    ack, ask = FakeAck(), FakeAsk()
+    bot = make_bot(ask, channels, status=lambda: STATUS)
+    on_ask(ack, command(text=" Status ", channel="CQ"), FakeClient(), bot=bot)
+    [acked] = ack.calls
+    text = acked["text"]
+    assert acked["response_type"] == "ephemeral" and acked["blocks"] and ask.questions == []
+    assert "12 articles, 80 passages" in text and "2023-10-30" in text and "2024-05-01T10:00:00+00:00" in text
+    assert "/ask QUESTION" in text and "direct message" in text and "mention" in text
+    assert "<#CQ>" in text and "questions-here" in text and 'every message ending in "?"' in text
+    assert f"[channels.CQ] of {channels.path}" in text
+    ack = FakeAck()
+    on_ask(ack, command(text="status", channel="CSRC"), FakeClient(), bot=make_bot(ask, channels, slack_channels="CQ"))
+    assert "not in QA_BOT_SLACK_CHANNELS" in ack.calls[0]["text"]
+
+
+def test_ask_status_without_a_file_names_the_built_in_defaults():
+    ack = FakeAck()
+    on_ask(ack, command(text="status"), FakeClient(), bot=make_bot())
+    assert "built-in defaults" in ack.calls[0]["text"] and "abstains below confidence 0.50" in ack.calls[0]["text"]
+
+
+def test_the_app_home_shows_the_status_and_every_configured_channel(channels):
+    client = FakeClient()
+    bot = make_bot(FakeAsk(), channels, status=lambda: STATUS)
+    on_home_opened({"type": "app_home_opened", "user": "U42", "tab": "messages"}, client, bot=bot)
+    assert client.calls == []  # the Messages tab: nothing to publish
+    on_home_opened({"type": "app_home_opened", "user": "U42", "tab": "home"}, client, bot=bot)
+    [published] = client.to("views_publish")
+    assert published["user_id"] == "U42" and published["view"]["type"] == "home"
+    text = str(published["view"]["blocks"])
+    assert "12 articles" in text and "<#CQ>" in text and "<#COFF>" in text and "only from Reuters" in text
+
+
+def test_index_status_reads_the_counts_and_the_newest_dated_article():
+    from types import SimpleNamespace
+
+    from qa_bot.records import Document
+
+    docs = [Document("a", "t", "A", date="2023-10-30"), Document("b", "t", "B", date="2023-11-02T08:00:00+00:00"),
+            Document("c", "t", "C")]
+    info = SimpleNamespace(documents=3, passages=9, built_at="2024-05-01T10:00:00+00:00")
+    index = SimpleNamespace(documents=docs, describe=lambda: info)
+    assert index_status(index) == IndexStatus(3, 9, "2023-11-02T08:00:00+00:00", "2024-05-01T10:00:00+00:00")
