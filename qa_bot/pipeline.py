@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from qa_bot.answer.followup import read_in_thread
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
@@ -87,8 +90,15 @@ class QAPipeline:
         """The passages the answer stage reads for ``query``, best first, fused as the options say."""
         return retrieve(index, query, options or self.options)
 
-    def ask(self, question: str, options: AnswerOptions | None = None, as_of: datetime | None = None) -> Answer:
+    def ask(
+        self, question: str, options: AnswerOptions | None = None, as_of: datetime | None = None,
+        thread: Sequence[str] = (),
+    ) -> Answer:
         """Answer ``question`` with verbatim quotes as of ``as_of`` (default: now), or abstain.
+
+        ``thread`` holds the earlier questions of the conversation it was asked in, oldest first: a
+        follow-up that leans on them ("when was that?") is read with them (see
+        :mod:`qa_bot.answer.followup`), and the answer says how it was read (``read_as``).
 
         No article dated after ``as_of`` is quoted; time words in the question ("last week") name a window
         the answer is sought in first (see :mod:`qa_bot.answer.in_time`). ``options`` (default: the
@@ -114,5 +124,8 @@ class QAPipeline:
                 vectors[search_text] = self.embedder.encode_queries([search_text])[0]
             return vectors[search_text]
 
-        reading = reading_of(text, moment, options) if index.has_dates else None  # no dates: nothing to read
-        return answer_as_of(index, text, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]
+        read = read_in_thread(text, thread)
+        asked = read or text
+        reading = reading_of(asked, moment, options) if index.has_dates else None  # no dates: nothing to read
+        answer = answer_as_of(index, asked, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]
+        return replace(answer, question=text, read_as=read) if read else answer

@@ -161,6 +161,8 @@ class Answer:
     """The moment the question was asked as of (ISO 8601): no article dated after it is quoted."""
     window: str | None = None
     """The time words of the question read as a window (``last week``), if any."""
+    read_as: str | None = None
+    """A follow-up read with its thread's earlier question (``When did it crash? (defective drone crash)``)."""
 
     @property
     def answered(self) -> bool:
@@ -176,5 +178,6 @@ class Answer:
             "notice": self.notice,
             "as_of": self.as_of,
             "window": self.window,
+            "read_as": self.read_as,
             "quotes": [q.to_json() for q in self.quotes],
         }

@@ -81,6 +81,8 @@ def answer_markup(answer: Answer) -> str:
         blocks.append("\n".join(lines))
     if answer.notice:
         blocks.insert(0, f"[yellow]{escape(answer.notice)}[/yellow]")
+    if answer.read_as:
+        blocks.insert(0, f"[dim]read with the question before: {escape(answer.read_as)}[/dim]")
     return "\n\n".join(blocks)
 
 

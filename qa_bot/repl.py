@@ -40,6 +40,8 @@ class Session:
     """The moment questions are asked as of; None: now."""
     questions: QuestionRecorder = NO_LOG
     """Where each question and its answer are logged (channel ``repl``)."""
+    previous: str = ""
+    """The question asked before, which a follow-up ("when was that?") is read with."""
 
 
 def _as_of(argument: str, session: Session, console: Console) -> None:
@@ -87,11 +89,12 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
     if pipeline.refresh():
         console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
     try:
-        answer = pipeline.ask(text, as_of=session.as_of)
+        answer = pipeline.ask(text, as_of=session.as_of, thread=[session.previous] if session.previous else ())
     except BackendUnavailableError as exc:  # Milvus down for a moment: say so, and keep the session
         console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         return True
     session.questions.record(answer, channel="repl")
+    session.previous = answer.read_as or text  # a follow-up of a follow-up keeps the subject
     console.print(answer_markup(answer))
     return True
 

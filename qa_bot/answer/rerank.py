@@ -2,7 +2,7 @@
 
 The project ships one (``qa_bot/models/reranker``, made by ``scripts/train_reranker.py``): MiniLM layers
 fine-tuned on SQuAD v1.1 train, int8 ONNX, read with onnxruntime and tokenizers only (no PyTorch on the
-answer path). ``QA_BOT_RERANKER`` chooses: ``bundled`` (the default), ``off``, a folder of the same kind,
+answer path). ``QA_BOT_RERANKER`` chooses: ``off`` (the default), ``bundled``, a folder of the same kind,
 or any sentence-transformers ``CrossEncoder`` folder (read with PyTorch).
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -19,12 +20,40 @@ from qa_bot.slack.status import StatusSource
 class Ask(Protocol):
     """Answers one question as of a moment (the pipeline's ``ask``, or a fake in tests)."""
 
-    def __call__(self, question: str, *, as_of: datetime | None = None, options: AnswerOptions | None = None) -> Answer:
-        """The answer to ``question`` as of ``as_of`` (None: now), shaped by ``options`` (None: the settings').
+    def __call__(self, question: str, *, as_of: datetime | None = None, options: AnswerOptions | None = None,
+                 thread: Sequence[str] = ()) -> Answer:
+        """The answer to ``question`` as of ``as_of`` (None: now), shaped by ``options`` (None: the settings'),
+        read with the earlier questions of its ``thread``.
 
-        The bot passes ``options`` only in a channel that sets its own abstain threshold.
+        The bot passes ``options`` only in a channel that sets its own abstain threshold, and ``thread``
+        only for a question asked in a thread the bot answered in.
         """
         ...
+
+
+class Threads:
+    """The questions the bot answered in each thread (channel, thread ts), so a follow-up there is read with them.
+
+    Bounded (the oldest threads forgotten first) and per process: a replica does not see another's threads.
+    """
+
+    def __init__(self, size: int = 5_000) -> None:
+        self._threads: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def earlier(self, channel: str, thread_ts: str) -> list[str]:
+        """The questions answered in this thread so far, oldest first."""
+        with self._lock:
+            return list(self._threads.get((channel, thread_ts), ()))
+
+    def add(self, channel: str, thread_ts: str, question: str) -> None:
+        """Remember that ``question`` was answered in this thread."""
+        with self._lock:
+            self._threads.setdefault((channel, thread_ts), []).append(question)
+            self._threads.move_to_end((channel, thread_ts))
+            while len(self._threads) > self._size:
+                self._threads.popitem(last=False)
 
 
 def message_time(ts: str | None) -> datetime | None:
@@ -77,6 +106,7 @@ class BotContext:
         questions: the question log every answer and feedback click is recorded in (``NO_LOG``: none).
         channels: the per-channel settings (answer mode, private, sources...), re-read when their file changes.
         status: what the index in service holds, for ``/ask status`` and the App Home (None: not known).
+        threads: the questions answered in each thread, which a follow-up there is read with.
     """
 
     settings: Settings
@@ -87,3 +117,4 @@ class BotContext:
     questions: QuestionRecorder = NO_LOG
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     status: StatusSource | None = None
+    threads: Threads = field(default_factory=Threads)

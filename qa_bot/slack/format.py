@@ -72,6 +72,8 @@ def answer_blocks(
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
         return blocks, _cut(message, TEXT_LIMIT)
     heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
+    if answer.read_as:
+        heading += f"\n_read with the question before:_ {escape(_cut(answer.read_as, 300))}"
     blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]}]
     fallback = [f"Q: {asked}"] + ([escape(answer.notice)] if answer.notice else [])
     for position, quote in enumerate(answer.quotes):

@@ -169,8 +169,11 @@ def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -
     if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return
     _react(client, "reactions_add", channel, ts)
-    answer = _safe_ask(bot, question, channel, policy, ts)
     asker, thread = event.get("user"), event.get("thread_ts") or ts
+    earlier = bot.threads.earlier(channel, thread) if event.get("thread_ts") else []  # a follow-up in a thread
+    answer = _safe_ask(bot, question, channel, policy, ts, earlier)
+    if answer is not None:
+        bot.threads.add(channel, thread, answer.read_as or question)
     if policy.private and not direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True,
                      asker=asker, user=asker, thread_ts=thread)
@@ -183,12 +186,16 @@ def _options(settings: Settings, threshold: float) -> AnswerOptions:
     return settings.answer_options().model_copy(update={"abstain_threshold": threshold})
 
 
-def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy, ts: str | None = None
-              ) -> Answer | None:
+def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy, ts: str | None = None,
+              earlier: list[str] | None = None) -> Answer | None:
     """The answer as ``policy`` says (as of the message's time ``ts``, or now; its own abstain threshold),
-    or None when answering failed."""
+    read with the ``earlier`` questions of its thread, or None when answering failed."""
     as_of = message_time(ts) if policy.as_of == "message" else None
-    extra = {} if policy.abstain_threshold is None else {"options": _options(bot.settings, policy.abstain_threshold)}
+    extra: dict[str, Any] = {}
+    if policy.abstain_threshold is not None:
+        extra["options"] = _options(bot.settings, policy.abstain_threshold)
+    if earlier:
+        extra["thread"] = tuple(earlier)
     try:
         with bot.answer_lock:
             return bot.ask(question, as_of=as_of, **extra)

@@ -68,9 +68,11 @@ class FakeAsk:
         self.questions: list[str] = []
         self.moments: list[object] = []
         self.options: list[object] = []
+        self.threads: list[tuple[str, ...]] = []
 
-    def __call__(self, question: str, *, as_of: object = None, options: object = None) -> Answer:
+    def __call__(self, question: str, *, as_of: object = None, options: object = None, thread: tuple = ()) -> Answer:
         self.questions.append(question)
+        self.threads.append(tuple(thread))
         self.moments.append(as_of)
         self.options.append(options)
         quotes = self.quotes if self.quotes is not None else (quote(self.text, self.title),)

@@ -145,3 +145,13 @@ def test_slack_markup_in_an_article_is_shown_as_text_escaped_once():
     assert "&lt;!channel&gt;" in post and "&lt;@U123&gt;" in post and "budget &amp; taxes" in post
     assert "Hostile Title &lt;!channel&gt;" in post and "A &amp; B &lt;now&gt;" in post
     assert "&amp;lt;" not in post and "&amp;amp;" not in post  # escaped once, not twice
+
+
+def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_question():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
+    on_mention(mention("When did it crash?", ts="100.2", thread_ts="100.1"), client, bot=bot)
+    on_mention(mention("When did it crash?", ts="100.3"), client, bot=bot)  # not in the thread: alone
+    assert ask.threads == [(), ("Where did the defective drone crash?",), ()]
+    assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]

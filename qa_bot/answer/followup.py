@@ -1,0 +1,47 @@
+"""Follow-up questions read with the thread they were asked in: "When did it crash?" after "Where did the
+defective drone crash?" is asked as "When did the defective drone crash?".
+
+No language model: a follow-up is a question that leans on an earlier one (a pronoun such as he, it,
+they, there; an opening "and" or "what about"; or hardly a content word of its own), and it is searched
+with the latest earlier question's content words added. Replacing the pronoun by the earlier question's
+longest name instead was measured too and did worse (it often picks the wrong name: "he" became "Iraq"
+for "the prime minister of Iraq"), as did leaving out the sentence the thread already quoted. Measured
+by ``scripts/followups.py`` on the 40 pairs in ``data/eval/followups/`` (see the README).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa_bot.terms import terms
+
+_WORD = re.compile(r"[A-Za-z][\w'’.-]*")
+PERSONAL = {"he", "she", "him", "they", "them", "it"}
+POSSESSIVE = {"his", "her", "its", "their"}
+OTHER_REFERENCES = {"this", "that", "these", "those", "there", "then"}
+QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "is", "are", "was",
+                  "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "and", "in",
+                  "on", "at", "by", "for", "the", "a", "an", "of", "to", "until"}
+_LEADS = ("and ", "what about ", "how about ", "also ", "but ")
+
+
+def leans_on_thread(question: str) -> bool:
+    """True when ``question`` refers to something said before: a pronoun, a leading "and", or no content of its own."""
+    words = [w.lower().strip("'’.") for w in _WORD.findall(question)]
+    if any(w in PERSONAL or w in POSSESSIVE or w in OTHER_REFERENCES for w in words):
+        return True
+    return question.lower().lstrip().startswith(_LEADS) or len(terms([question])[0]) <= 1
+
+
+def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
+    """``question`` as it reads after ``earlier`` questions of its thread (oldest first); None when it stands alone.
+
+    The latest earlier question's content words (question words and articles left out) are added to it,
+    so both the keyword and the dense search find what it refers to.
+    """
+    earlier = [q for q in earlier if q.strip()]
+    if not earlier or not leans_on_thread(question):
+        return None
+    words = [w for w in _WORD.findall(earlier[-1]) if w.lower() not in QUESTION_WORDS]
+    return f"{question.rstrip()} ({' '.join(words)})" if words else None

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Measure follow-up questions read with their thread against read alone (answer_hit@1 and @3).
+
+Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl]
+
+Each pair is a thread's first question and a follow-up that leans on it ("Where did the defective drone
+crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
+news set (asked as of the pair's date). The follow-up is asked alone, and as read with the thread
+(:func:`qa_bot.answer.followup.read_in_thread`); a hit is an answer string in the first (or first three)
+quotes, compared as ``qa-bot eval`` compares (case and accents folded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = {"bundled": ROOT / "data/articles", "wikinews": ROOT / "data/eval/wikinews/corpus.jsonl"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=Path, default=ROOT / "data/eval/followups/pairs.jsonl")
+    parser.add_argument("--show", action="store_true", help="print each follow-up as read with its thread")
+    args = parser.parse_args()
+    from qa_bot.cli import prepare_process
+
+    prepare_process()
+    from qa_bot.answer.followup import read_in_thread
+    from qa_bot.config import Settings
+    from qa_bot.embed import embedder_from_settings
+    from qa_bot.eval.metrics import fold
+    from qa_bot.index import build_index, load_index
+    from qa_bot.ingest.read import read_articles
+    from qa_bot.pipeline import QAPipeline
+    from qa_bot.records import moment_of
+
+    pairs = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    work = Path(tempfile.mkdtemp(prefix="qa-bot-followups-"))
+    settings = Settings(index_dir=work / "x")
+    embedder = embedder_from_settings(settings)
+    pipelines = {}
+    for name, path in CORPORA.items():
+        build_index(read_articles([path]).documents, embedder, work / name)
+        folder = work / name
+        pipelines[name] = QAPipeline(settings.model_copy(update={"index_dir": folder}), load_index(folder, embedder),
+                                     embedder)
+    counts = {"alone": [0, 0], "with the thread": [0, 0]}
+    for pair in pairs:
+        pipeline = pipelines[pair["corpus"]]
+        as_of = moment_of(pair.get("as_of")) if pair.get("as_of") else None
+        read = read_in_thread(pair["question"], [pair["first"]]) or pair["question"]
+        if args.show:
+            print(f"{pair['id']}: {read}", file=sys.stderr)
+        wanted = [fold(a) for a in pair["answers"]]
+        for label, text in (("alone", pair["question"]), ("with the thread", read)):
+            quotes = [fold(q.text) for q in pipeline.ask(text, as_of=as_of).quotes]
+            counts[label][0] += any(w in q for w in wanted for q in quotes[:1])
+            counts[label][1] += any(w in q for w in wanted for q in quotes[:3])
+    print("| follow-ups | read | answer_hit@1 | answer_hit@3 |")
+    print("|---|---|---|---|")
+    for label, (one, three) in counts.items():
+        print(f"| {len(pairs)} | {label} | {one / len(pairs):.3f} | {three / len(pairs):.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Follow-up questions read with their thread: which lean on it, how they are read, and the pipeline's answer."""
+
+from __future__ import annotations
+
+from qa_bot.answer.followup import leans_on_thread, read_in_thread
+from qa_bot.config import Settings
+from qa_bot.index import load_index
+from qa_bot.pipeline import QAPipeline
+from qa_bot.records import Document
+
+from ..conftest import build
+
+
+def test_a_question_leans_on_its_thread_by_a_pronoun_a_leading_and_or_no_content_of_its_own():
+    for question in ("When did it crash?", "What does he think?", "How many were injured there?",
+                     "And the Pentagon?", "Why?"):
+        assert leans_on_thread(question), question
+    for question in ("Where did the defective drone crash?", "Who is David Schenker?"):
+        assert not leans_on_thread(question), question
+
+
+def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
+    assert read_in_thread("When did it crash?", ["Where did the defective drone crash?"]) == \
+        "When did it crash? (defective drone crash)"
+    assert read_in_thread("When did it crash?", []) is None
+    assert read_in_thread("Who is David Schenker?", ["Where did the drone crash?"]) is None  # stands alone
+    assert read_in_thread("Why?", ["Who is the prime minister of Iraq?"]) == "Why? (prime minister Iraq)"
+
+
+def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_it(tmp_path, fake_embedder):
+    docs = [Document("d", "The drone crashed at Erbil air base. It crashed on October 26 at dawn.", "Drone", None,
+                     None),
+            Document("e", "The bridge opened in May. It cost 40 million dollars.", "Bridge", None, None)]
+    build(docs, fake_embedder, tmp_path / "i")
+    pipeline = QAPipeline(Settings(index_dir=tmp_path / "i", abstain_threshold=0.0),
+                          load_index(tmp_path / "i", fake_embedder), fake_embedder)
+    alone = pipeline.ask("When did it happen?")
+    followed = pipeline.ask("When did it happen?", thread=["Where did the drone crash?"])
+    assert followed.question == "When did it happen?" and followed.read_as == "When did it happen? (drone crash)"
+    assert followed.quotes[0].doc_id == "d" and alone.read_as is None
+    assert followed.to_json()["read_as"] == followed.read_as
