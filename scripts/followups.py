@@ -5,8 +5,8 @@ Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl]
 
 Each pair is a thread's first question and a follow-up that leans on it ("Where did the defective drone
 crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
-news set (asked as of the pair's date). The follow-up is asked alone, and as read with the thread
-(:func:`qa_bot.answer.followup.read_in_thread`); a hit is an answer string in the first (or first three)
+news set (asked as of the pair's date). The follow-up is asked alone, and with its thread (the
+pipeline's ``thread``: see :mod:`qa_bot.answer.followup`); a hit is an answer string in the first (or first three)
 quotes, compared as ``qa-bot eval`` compares (case and accents folded).
 """
 
@@ -53,12 +53,11 @@ def main() -> int:
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
         as_of = moment_of(pair.get("as_of")) if pair.get("as_of") else None
-        read = read_in_thread(pair["question"], [pair["first"]]) or pair["question"]
         if args.show:
-            print(f"{pair['id']}: {read}", file=sys.stderr)
+            print(f"{pair['id']}: {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
         wanted = [fold(a) for a in pair["answers"]]
-        for label, text in (("alone", pair["question"]), ("with the thread", read)):
-            quotes = [fold(q.text) for q in pipeline.ask(text, as_of=as_of).quotes]
+        for label, thread in (("alone", ()), ("with the thread", (pair["first"],))):
+            quotes = [fold(q.text) for q in pipeline.ask(pair["question"], as_of=as_of, thread=thread).quotes]
             counts[label][0] += any(w in q for w in wanted for q in quotes[:1])
             counts[label][1] += any(w in q for w in wanted for q in quotes[:3])
     print("| follow-ups | read | answer_hit@1 | answer_hit@3 |")
