@@ -60,8 +60,8 @@ def arm(point: str, embedder: SlowEmbedder) -> None:
         # Only the read-back of the new build checks every checksum (hash_limit=None); reading the live
         # build for reuse, before anything is embedded, uses the default limit and must go on.
         load = writer.load_index
-        writer.load_index = lambda folder, embedder=None, hash_limit=LOAD_HASH_LIMIT: (  # type: ignore[assignment]
-            die() if hash_limit is None else load(folder, embedder, hash_limit=hash_limit)
+        writer.load_index = lambda folder, embedder=None, hash_limit=LOAD_HASH_LIMIT, **rest: (  # type: ignore[assignment]
+            die() if hash_limit is None else load(folder, embedder, hash_limit=hash_limit, **rest)
         )
     elif point == "renamed":  # the build folder has its final name; the link still points at the old one
         os.symlink = lambda *args, **kwargs: die()  # type: ignore[assignment]
