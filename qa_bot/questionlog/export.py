@@ -71,14 +71,27 @@ def write_json_lines(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a cell."""
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a question starting like a formula gets a leading quote."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
-    """CSV with a header row: the union of the rows' keys, in the order they first appear."""
+    """CSV with a header row: the union of the rows' keys, in the order they first appear.
+
+    Questions are people's text: a cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``)
+    is written with a leading ``'``, so opening the export never runs anything.
+    """
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: cell(value) for key, value in row.items()} for row in rows)
 
 
 def _start(since: datetime | None) -> str:

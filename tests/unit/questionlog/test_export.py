@@ -54,3 +54,17 @@ def test_rows_are_written_as_json_lines_and_csv(tmp_path):
     write_csv([{"list": "a", "x": 1}, {"list": "b", "y": "comma, and \"quote\""}], out)
     assert list(csv.DictReader(io.StringIO(out.getvalue()))) == [
         {"list": "a", "x": "1", "y": ""}, {"list": "b", "x": "", "y": 'comma, and "quote"'}]
+
+
+def test_a_question_that_looks_like_a_formula_is_written_to_csv_as_text():
+    import csv
+    import io
+
+    from qa_bot.questionlog.export import write_csv
+
+    out = io.StringIO()
+    write_csv([{"question": "=HYPERLINK(\"http://x\")", "votes": -1}, {"question": "-2+3?", "votes": 0},
+               {"question": "Who is David Schenker?", "votes": 1}], out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["question"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'-2+3?", "Who is David Schenker?"]
+    assert [r["votes"] for r in rows] == ["-1", "0", "1"]  # numbers stay numbers
