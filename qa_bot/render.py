@@ -75,7 +75,7 @@ def answer_markup(answer: Answer) -> str:
             + (" [yellow](outside the dates asked for)[/yellow]" if quote.outside_window else ""),
         ]
         lines += [f"   [dim]also in[/dim] {_source_line(ref, answer.as_of)}" for ref in quote.also_in]
-        if quote.reported_by:
+        if quote.reported_by and quote.outlets > 1:
             lines.append(f"   [dim]reported by {quote.outlets} outlets; also[/dim] "
                          + "; ".join(_source_line(ref, answer.as_of) for ref in quote.reported_by))
         blocks.append("\n".join(lines))

@@ -94,7 +94,8 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         return True
     session.questions.record(answer, channel="repl")
-    session.previous = answer.read_as or text  # a follow-up of a follow-up keeps the subject
+    if answer.read_as is None:  # a standalone question sets the subject; its follow-ups keep it
+        session.previous = text
     console.print(answer_markup(answer))
     return True
 

@@ -26,24 +26,39 @@ QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom",
                   "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "and", "in",
                   "on", "at", "by", "for", "the", "a", "an", "of", "to", "until"}
 _LEADS = ("and ", "what about ", "how about ", "also ", "but ")
+_BE = {"is", "are", "was", "were", "be", "been", "isn't", "aren't", "wasn't", "weren't"}
 
 
-def leans_on_thread(question: str) -> bool:
-    """True when ``question`` refers to something said before: a pronoun, a leading "and", or no content of its own."""
+def leans_on_thread(question: str, earlier: str = "") -> bool:
+    """True when ``question`` refers to something said before (``earlier``): a personal or possessive pronoun,
+    a leading "and", no content of its own, or "there" as a place ("injured there", not "is there"); "this",
+    "that" or "then" only when the question brings fewer than two content words of its own that the earlier
+    one lacks ("How many died in the flood that hit Texas?" stands alone)."""
     words = [w.lower().strip("'’.") for w in _WORD.findall(question)]
-    if any(w in PERSONAL or w in POSSESSIVE or w in OTHER_REFERENCES for w in words):
+    if any(w in PERSONAL or w in POSSESSIVE for w in words):
         return True
-    return question.lower().lstrip().startswith(_LEADS) or len(terms([question])[0]) <= 1
+    own = terms([question])[0]
+    if question.lower().lstrip().startswith(_LEADS) or len(own) <= 1:
+        return True
+    # "there" is a place said before, unless it only says something exists ("is there", "were there").
+    if any(w == "there" and (i == 0 or words[i - 1] not in _BE) for i, w in enumerate(words)):
+        return True
+    if any(w in OTHER_REFERENCES - {"there"} for w in words):
+        return len(set(own) - set(terms([earlier])[0])) < 2
+    return False
 
 
 def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
     """``question`` as it reads after ``earlier`` questions of its thread (oldest first); None when it stands alone.
 
-    The latest earlier question's content words (question words and articles left out) are added to it,
-    so both the keyword and the dense search find what it refers to.
+    The latest earlier question's content words (question words, articles and pronouns left out, each
+    once) are added to it, so both the keyword and the dense search find what it
+    refers to. Callers keep the question that set the subject as ``earlier``, not a follow-up's reading,
+    so a chain of follow-ups never grows.
     """
     earlier = [q for q in earlier if q.strip()]
-    if not earlier or not leans_on_thread(question):
+    if not earlier or not leans_on_thread(question, earlier[-1]):
         return None
-    words = [w for w in _WORD.findall(earlier[-1]) if w.lower() not in QUESTION_WORDS]
+    skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES
+    words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))
     return f"{question.rstrip()} ({' '.join(words)})" if words else None

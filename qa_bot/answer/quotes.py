@@ -166,23 +166,36 @@ def _choose(
     owner: dict[int, int] = {}
     """Each quoted sentence (chosen or joined) and the quote that holds it."""
 
-    def repeated(sentence_id: int) -> int | None:
-        """The quote holding ``sentence_id`` or a near-duplicate of it, if any."""
+    def matched(sentence_id: int) -> tuple[int, int] | None:
+        """(the quote holding ``sentence_id`` or a near-duplicate of it, the sentence it holds), if any."""
         if sentence_id in owner or not owner:
-            return owner.get(sentence_id)
+            return (owner[sentence_id], sentence_id) if sentence_id in owner else None
         held = list(owner)
         vectors = index.sentence_vectors([sentence_id, *held])
         similarity = vectors[1:] @ vectors[0]
         best = int(np.argmax(similarity))
-        return owner[held[best]] if similarity[best] >= options.duplicate_similarity else None
+        return (owner[held[best]], held[best]) if similarity[best] >= options.duplicate_similarity else None
+
+    def repeated(sentence_id: int) -> int | None:
+        """The quote holding ``sentence_id`` or a near-duplicate of it, if any."""
+        found = matched(sentence_id)
+        return None if found is None else found[0]
 
     def same_place(sentence_id: int, doc_index: int) -> int | None:
-        """The quote from another article of this sentence's story that stands where it stands, if any."""
+        """The quote from another article of this sentence's story that stands where it stands, if any.
+
+        Its counterpart there is a quoted sentence (then that quote), or the sentence just before or after
+        a quote and in none (then that quote: a rewrite often moves a clause to the next sentence).
+        """
         for number, (_, (first, last), _, _) in enumerate(chosen):
             quoted_doc = int(index.sentence_spans([first])[0][0])
             if quoted_doc != doc_index and stories.same(doc_index, quoted_doc):
                 there = stories.counterpart(sentence_id, quoted_doc)
-                if there is not None and first - 1 <= there <= last + 1 and not updated(sentence_id, there):
+                if there is None or updated(sentence_id, there):
+                    continue
+                if there in owner:
+                    return owner[there]
+                if first - 1 <= there <= last + 1:
                     return number
         return None
 
@@ -195,9 +208,10 @@ def _choose(
         if candidate.sentence_id in owner:
             continue
         doc_index, start, end = index.sentence_spans([candidate.sentence_id]).tolist()[0]
-        duplicate = repeated(candidate.sentence_id)
-        if duplicate is not None and updated(candidate.sentence_id, chosen[duplicate][1][0]):
-            duplicate = None  # nearly the same words, other numbers: an update, quoted on its own
+        found = matched(candidate.sentence_id)
+        duplicate = None
+        if found is not None and not updated(candidate.sentence_id, found[1]):
+            duplicate = found[0]  # nearly the same words with other numbers would be an update, quoted alone
         if duplicate is None:
             duplicate = same_place(candidate.sentence_id, doc_index)
         if duplicate is not None:
@@ -206,7 +220,8 @@ def _choose(
             listed = {index.document(quoted_doc).doc_id, *(r.doc_id for r in (*also, *reported))}
             if index.document(doc_index).doc_id not in listed:
                 source = _source(index, doc_index, start, end)
-                (also if stories.same(doc_index, quoted_doc) else reported).append(source)
+                one_outlet = bool(source.source) and source.source == index.document(quoted_doc).source
+                (also if one_outlet or stories.same(doc_index, quoted_doc) else reported).append(source)
             continue
         if len(chosen) < options.max_quotes:
             def taken(n: int, doc: int = doc_index) -> bool:

@@ -32,25 +32,28 @@ class Ask(Protocol):
 
 
 class Threads:
-    """The questions the bot answered in each thread (channel, thread ts), so a follow-up there is read with them.
+    """The question that set the subject of each thread (channel, thread ts) the bot answered in, so a
+    follow-up there is read with it.
 
-    Bounded (the oldest threads forgotten first) and per process: a replica does not see another's threads.
+    One question a thread (a follow-up does not replace it), the oldest threads forgotten first, and per
+    process: a replica does not see another's threads.
     """
 
     def __init__(self, size: int = 5_000) -> None:
-        self._threads: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self._threads: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def earlier(self, channel: str, thread_ts: str) -> list[str]:
-        """The questions answered in this thread so far, oldest first."""
+        """The question this thread is about, if the bot answered one there."""
         with self._lock:
-            return list(self._threads.get((channel, thread_ts), ()))
+            found = self._threads.get((channel, thread_ts))
+            return [found] if found else []
 
     def add(self, channel: str, thread_ts: str, question: str) -> None:
-        """Remember that ``question`` was answered in this thread."""
+        """Remember ``question`` (a standalone one) as what this thread is about."""
         with self._lock:
-            self._threads.setdefault((channel, thread_ts), []).append(question)
+            self._threads[(channel, thread_ts)] = question
             self._threads.move_to_end((channel, thread_ts))
             while len(self._threads) > self._size:
                 self._threads.popitem(last=False)

@@ -94,7 +94,7 @@ def answer_blocks(
                                                        else "")
                                                     + (f" · reported by {quote.outlets} outlets: "
                                                        + " | ".join(_source(r, answer.as_of) for r in quote.reported_by)
-                                                       if quote.reported_by else ""), 2000)}
+                                                       if quote.reported_by and quote.outlets > 1 else ""), 2000)}
                 ],
             }
         )

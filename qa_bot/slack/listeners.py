@@ -152,7 +152,9 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     asker = (body.get("user") or {}).get("id")
     policy = bot.channels.for_channel(channel)
     thread = (body.get("container") or {}).get("thread_ts")  # a private answer in a thread is shared there
-    _post_answer(bot, client.chat_postMessage, channel, question, _safe_ask(bot, question, channel, policy), policy,
+    earlier = bot.threads.earlier(channel, thread) if thread else []  # shared as it was read: with its thread
+    answer = _safe_ask(bot, question, channel, policy, earlier=earlier)
+    _post_answer(bot, client.chat_postMessage, channel, question, answer, policy,
                  asker=asker, **({"thread_ts": thread} if thread else {}))
 
 
@@ -172,8 +174,8 @@ def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -
     asker, thread = event.get("user"), event.get("thread_ts") or ts
     earlier = bot.threads.earlier(channel, thread) if event.get("thread_ts") else []  # a follow-up in a thread
     answer = _safe_ask(bot, question, channel, policy, ts, earlier)
-    if answer is not None:
-        bot.threads.add(channel, thread, answer.read_as or question)
+    if answer is not None and answer.read_as is None:  # a standalone question sets the thread's subject
+        bot.threads.add(channel, thread, question)
     if policy.private and not direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True,
                      asker=asker, user=asker, thread_ts=thread)

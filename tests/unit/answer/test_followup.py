@@ -25,6 +25,11 @@ def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
     assert read_in_thread("When did it crash?", []) is None
     assert read_in_thread("Who is David Schenker?", ["Where did the drone crash?"]) is None  # stands alone
     assert read_in_thread("Why?", ["Who is the prime minister of Iraq?"]) == "Why? (prime minister Iraq)"
+    drone = ["Where did the defective drone crash?"]
+    assert read_in_thread("Is there a ceasefire in Gaza?", drone) is None  # "there" that only says it exists
+    assert read_in_thread("How many people died in the flood that hit Texas?", drone) is None
+    assert read_in_thread("How many were injured there?", drone) == \
+        "How many were injured there? (defective drone crash)"
 
 
 def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_it(tmp_path, fake_embedder):
@@ -37,5 +42,7 @@ def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_i
     alone = pipeline.ask("When did it happen?")
     followed = pipeline.ask("When did it happen?", thread=["Where did the drone crash?"])
     assert followed.question == "When did it happen?" and followed.read_as == "When did it happen? (drone crash)"
+    again = pipeline.ask("Why did it happen?", thread=["Where did the drone crash?"])
+    assert again.read_as == "Why did it happen? (drone crash)"  # a chain of follow-ups never grows
     assert followed.quotes[0].doc_id == "d" and alone.read_as is None
     assert followed.to_json()["read_as"] == followed.read_as

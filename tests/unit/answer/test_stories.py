@@ -74,3 +74,24 @@ def test_outlets_are_counted_by_source_or_else_by_article():
                              ref.__class__("c", "C", None, None, 0, 1, "x", None)))
     assert two.outlets == 2  # Wire twice is one outlet; an article without a source counts alone
     assert "reported by" not in answer_markup(Answer("q?", quotes=(base,)))
+
+
+def test_other_numbers_in_any_sentence_of_a_quote_are_an_update_never_folded(tmp_path, fake_embedder):
+    docs = [Document("a", "The harbour bridge opened on Monday. It cost 40 million dollars to build, officials "
+                     "said.", "A", None, "2024-05-01", "Wire"),
+            Document("b", "Shops were closed all week in the town. It cost 55 million dollars to build, officials "
+                     "said.", "B", None, "2024-06-01", "Daily")]
+    build(docs, fake_embedder, tmp_path / "i")
+    answer = ask(tmp_path / "i", fake_embedder, "How much did the harbour bridge cost to build?",
+                 abstain_threshold=0.0, relative_floor=0.0)
+    folded = [r.text for q in answer.quotes for r in (*q.also_in, *q.reported_by)]
+    assert not any("55 million" in text for text in folded)
+    assert any("55 million" in q.text for q in answer.quotes)
+
+
+def test_the_same_outlet_is_never_its_own_corroboration():
+    from qa_bot.records import SourceRef
+
+    same = SourceRef("b", "B", None, None, 0, 1, "x", "Wire")
+    quote = Quote("x", "a", "A", None, None, 1.0, 0, 1, source="Wire", reported_by=(same,))
+    assert quote.outlets == 1 and "reported by" not in answer_markup(Answer("q?", quotes=(quote,)))

@@ -155,3 +155,14 @@ def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_questio
     on_mention(mention("When did it crash?", ts="100.3"), client, bot=bot)  # not in the thread: alone
     assert ask.threads == [(), ("Where did the defective drone crash?",), ()]
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]
+
+
+def test_sharing_a_private_follow_up_shares_it_as_it_was_read():
+    from qa_bot.slack.listeners import on_share
+
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
+    body = {"channel": {"id": "C1"}, "user": {"id": "U1"}, "container": {"thread_ts": "100.1"}}
+    on_share(lambda *a, **k: None, body, {"value": "When did it crash?"}, client, bot=bot)
+    assert ask.threads[-1] == ("Where did the defective drone crash?",)
