@@ -50,3 +50,11 @@ def install(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, at most 300 characters, secrets masked: safe to show and log.
+
+    Engines and servers put whole replies in their errors; one line of it is what a person needs.
+    """
+    return redact((str(exc).strip().splitlines() or [type(exc).__name__])[0][:300])

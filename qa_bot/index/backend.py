@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa_bot.config import Settings
-from qa_bot.index.milvus_compat import Connection
+from qa_bot.index.milvus_compat import Connection, is_lite
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,5 +56,4 @@ def backend_from(settings: Settings) -> Backend:
 
 @lru_cache(maxsize=8)
 def _connection(uri: str, token: str) -> Connection:
-    lite = Connection(uri, token).is_lite
-    return Connection(str(Path(uri).resolve()) if lite else uri, token)
+    return Connection(str(Path(uri).resolve()) if is_lite(uri) else uri, token)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from qa_bot.errors import BackendUnavailableError
+from qa_bot.redact import first_line
 
 UNDATED = -(2**62)
 """The ``date`` of a row whose document has no date (a filter on dates never reaches it by accident)."""
@@ -49,6 +50,11 @@ SCHEMES = ("http://", "https://", "tcp://", "grpc://", "unix://")
 """The URI schemes of a Milvus server; anything else is a Milvus Lite file path."""
 
 
+def is_lite(uri: str) -> bool:
+    """True when ``uri`` names a Milvus Lite file rather than a server (no server scheme)."""
+    return not uri.startswith(SCHEMES)
+
+
 @dataclass(frozen=True)  # no slots: the client is cached on the instance
 class Connection:
     """Where Milvus is: a file path (Milvus Lite) or ``http(s)://host:19530`` (a server or cluster)."""
@@ -59,7 +65,7 @@ class Connection:
     @property
     def is_lite(self) -> bool:
         """True for Milvus Lite: the URI is a local file path, not a server address."""
-        return not self.uri.startswith(SCHEMES)
+        return is_lite(self.uri)
 
     @cached_property
     def client(self) -> Any:
@@ -99,11 +105,6 @@ class Connection:
         """The URI without credentials, for messages."""
         head, sep, rest = self.uri.partition("://")
         return f"{head}{sep}{rest.rpartition('@')[2]}" if sep else self.uri
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (engines put whole server replies in theirs)."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def bm25_scores(distances: Sequence[float], lite: bool) -> np.ndarray:

@@ -40,7 +40,6 @@ from qa_bot.index.milvus_compat import (
     analyzer_params,
     bm25_scores,
     date_filter,
-    first_line,
     index_params,
     index_wait,
     key_filter,
@@ -48,6 +47,7 @@ from qa_bot.index.milvus_compat import (
     vector_index,
 )
 from qa_bot.index.stores import Entry
+from qa_bot.redact import first_line
 
 KEYS = "keys.npy"
 DATES = "dates.npy"

@@ -18,7 +18,7 @@ from redis.exceptions import AuthenticationError, AuthorizationError, RedisError
 from redis.retry import Retry
 
 from qa_bot.errors import ConfigError
-from qa_bot.redact import redact, register_secrets
+from qa_bot.redact import first_line, register_secrets
 
 log = logging.getLogger(__name__)
 SCHEMES = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valkeys": "rediss", "unix": "unix"}
@@ -114,11 +114,6 @@ def connect(server: StateServer, client_name: str = "qa-bot") -> Redis:
         client.close()
         raise ConfigError(f"Redis at {server.name} is version {version}; bot replicas need 6.2 or later (or Valkey)")
     return client
-
-
-def first_line(exc: Exception) -> str:
-    """The first line of a server's error, with any registered secret masked: safe to log."""
-    return redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
 def _numbers(version: str) -> tuple[int, ...]:

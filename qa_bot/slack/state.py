@@ -15,9 +15,10 @@ from slack_sdk import WebClient
 
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
+from qa_bot.redact import first_line
 from qa_bot.slack.context import DuplicateFilter, SeenEvents
 from qa_bot.slack.outbox import Outbox, OutboxProtocol
-from qa_bot.slack.redis_connect import connect, first_line, parse_state_url
+from qa_bot.slack.redis_connect import connect, parse_state_url
 from qa_bot.slack.redis_outbox import RedisOutbox, consumer_name
 from qa_bot.slack.redis_seen import RedisSeenEvents
 
