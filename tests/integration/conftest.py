@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import ARTICLES, MODEL_CACHE
+from .slack_emulator import SlackEmulator
 
 SHARED_ROOT = Path(tempfile.mkdtemp(prefix="qa-bot-tests-"))
 
@@ -45,3 +46,11 @@ def bundled_pipeline(bundled_index, real_embedder):
     from qa_bot.pipeline import QAPipeline
 
     return QAPipeline.open(Settings(index_dir=bundled_index), real_embedder)
+
+
+@pytest.fixture
+def emulator():
+    """A loopback Slack (Web API over HTTP and a Socket Mode websocket), closed after the test."""
+    emu = SlackEmulator()
+    yield emu
+    emu.close()

@@ -11,8 +11,6 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from qa_bot.questionlog import QuestionLog
 from qa_bot.slack.app import build_app
 from qa_bot.slack.feedback import THANKS
@@ -21,26 +19,17 @@ from qa_bot.slack.run import make_http_server
 
 from ..helpers import assert_one_line_error, run_cli
 from ..unit.questionlog.test_export import filled
-from ..unit.slack.fakes import FakeAsk
-from .slack_emulator import SlackEmulator
+from ..unit.slack.fakes import FakeAsk, buttons
 from .slack_process import BotProcess
-from .test_slack import BOT_TOKEN, SECRET, mention, posts_in, send_event, settings_for, signed_post
-
-
-@pytest.fixture
-def emulator():
-    emu = SlackEmulator()
-    yield emu
-    emu.close()
-
-
-def buttons_of(post: dict) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for block in post["blocks"]:
-        for element in [block.get("accessory") or {}, *block.get("elements", [])]:
-            if element.get("type") == "button":
-                found.setdefault(element["action_id"], []).append(element["value"])
-    return found
+from .test_slack import (
+    BOT_TOKEN,
+    SECRET,
+    mention,
+    posts_in,
+    send_event,
+    settings_for,
+    signed_post,
+)
 
 
 def click(port: int, channel: str, message_ts: str, action_id: str, value: str, trigger: str,
@@ -91,7 +80,7 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
         send_event(server.server_port, mention("Who is David Schenker?", channel="CFB", ts="1700009000.000100"))
         post = emulator.wait_for(lambda: posts_in(emulator, "CFB"))[0]
         message_ts = "1700009001.0001"  # the answer's own ts, as Slack gave it back
-        found = buttons_of(post)
+        found = buttons(post)
         assert set(found) == {HELPFUL_ACTION, NOT_HELPFUL_ACTION, WRONG_SOURCE_ACTION}
         for n, (action_id, values) in enumerate(sorted(found.items())):
             for _ in range(2):  # Slack delivering the same interaction twice
@@ -131,7 +120,7 @@ def test_sigkill_of_the_slack_bot_loses_no_acknowledged_question_or_click(tmp_pa
                                   and posts_in(emulator, "CKILL"))
         clicks = []
         for n, post in enumerate(posts):
-            found = buttons_of(post)
+            found = buttons(post)
             if not found:  # an abstention carries no buttons
                 continue
             clicks.append((NOT_HELPFUL_ACTION if n % 2 else HELPFUL_ACTION, found[HELPFUL_ACTION][0], f"k{n}"))

@@ -26,13 +26,6 @@ BOT_TOKEN = "xoxb-test-token-123"
 _ids = itertools.count(1)
 
 
-@pytest.fixture
-def emulator():
-    emu = SlackEmulator()
-    yield emu
-    emu.close()
-
-
 def settings_for(emulator, index, **extra) -> Settings:
     return Settings(index_dir=index, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
                     slack_app_token="xapp-test", slack_api_url=emulator.api_url, **extra)

@@ -12,8 +12,6 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import pytest
-
 from qa_bot.slack.app import build_app
 from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.run import make_http_server
@@ -22,7 +20,14 @@ from qa_bot.slack.status import IndexStatus
 from ..helpers import assert_one_line_error, run_cli
 from ..unit.slack.fakes import FakeAsk, quote
 from .slack_emulator import BOT_USER, SlackEmulator
-from .test_slack import SECRET, blocks_text, posts_in, send_event, settings_for, signed_post
+from .test_slack import (
+    SECRET,
+    blocks_text,
+    posts_in,
+    send_event,
+    settings_for,
+    signed_post,
+)
 
 CHANNELS = """\
 [defaults]
@@ -41,13 +46,6 @@ sources = ["Reuters"]
 QUOTES = (quote("The BBC says the drone crashed.", title="BBC story", source="BBC", doc_id="bbc-1"),
           quote("Reuters says the drone crashed in Erbil.", title="Reuters story", source="Reuters", doc_id="r-1"))
 _ts = itertools.count(1)
-
-
-@pytest.fixture
-def emulator():
-    emu = SlackEmulator()
-    yield emu
-    emu.close()
 
 
 class ChannelBot:

@@ -22,7 +22,7 @@ from qa_bot.slack.run import serve, socket_mode_handler
 
 from ..unit.slack.fakes import FakeAsk
 from .slack_emulator import BOT_USER
-from .test_slack import emulator, mention, send_event, settings_for  # noqa: F401 - the fixture and helpers
+from .test_slack import mention, send_event, settings_for
 
 QUESTIONS = ["Who is David Schenker?", "Where did the drone crash?", "Who is the Iraqi prime minister?",
              "What did Iran warn?", "How many attacks on US troops?", "Who is Antony Blinken?"]
@@ -37,7 +37,7 @@ def envelope(channel: str, ts: str, text: str) -> dict:
             "payload": {"type": "event_callback", "event_id": f"EvF{n}", "team_id": "T1", "event": event}}
 
 
-def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundled_index, bundled_pipeline):  # noqa: F811
+def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundled_index, bundled_pipeline):
     outbox = Outbox(patience=60)
     app = build_app(settings_for(emulator, bundled_index), bundled_pipeline.ask, outbox=outbox)
     handler = socket_mode_handler(app, "xapp-test")
@@ -96,7 +96,7 @@ def test_questions_asked_during_faults_are_answered_exactly_once(emulator, bundl
         assert call["params"]["channel"] == "CF" and "Sorry" not in call["params"].get("text", "")
 
 
-def test_serve_stops_on_sigterm_after_delivering_the_waiting_answer(emulator, tmp_path, caplog):  # noqa: F811
+def test_serve_stops_on_sigterm_after_delivering_the_waiting_answer(emulator, tmp_path, caplog):
     """``serve`` in this process, with a fake ``ask``: SIGTERM stops it as Ctrl-C does, once the outbox is drained."""
     emulator.fail("chat.postMessage", 10_000, 503, {"ok": False, "error": "service_unavailable"})
     printed: list[str] = []

@@ -90,3 +90,13 @@ def make_bot(ask: Callable[[str], Answer] | None = None, channels: ChannelSettin
 def shown(post: dict[str, Any]) -> str:
     """Everything a post shows: its blocks and its fallback text."""
     return json.dumps(post.get("blocks") or [], ensure_ascii=False) + post.get("text", "")
+
+
+def buttons(post: dict) -> dict[str, list[str]]:
+    """action id -> the values of its buttons, in the order they appear."""
+    found: dict[str, list[str]] = {}
+    for block in post["blocks"]:
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]:
+            if element.get("type") == "button":
+                found.setdefault(element["action_id"], []).append(element["value"])
+    return found

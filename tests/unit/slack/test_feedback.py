@@ -12,7 +12,7 @@ from qa_bot.slack.feedback import FAILED, THANKS, UNKNOWN, on_feedback
 from qa_bot.slack.format import HELPFUL_ACTION, NOT_HELPFUL_ACTION, SHARE_ACTION, WRONG_SOURCE_ACTION
 from qa_bot.slack.listeners import on_ask, on_mention
 
-from .fakes import BOT_USER, FakeAck, FakeAsk, FakeClient, make_bot
+from .fakes import BOT_USER, FakeAck, FakeAsk, FakeClient, buttons, make_bot
 
 
 @pytest.fixture
@@ -23,16 +23,6 @@ def questions(tmp_path):
 
 def logged_bot(questions, ask=None):
     return dataclasses.replace(make_bot(ask), questions=questions)
-
-
-def buttons(post: dict) -> dict[str, list[str]]:
-    """action id -> the values of its buttons, in the order they appear."""
-    found: dict[str, list[str]] = {}
-    for block in post["blocks"]:
-        for element in [block.get("accessory") or {}, *block.get("elements", [])]:
-            if element.get("type") == "button":
-                found.setdefault(element["action_id"], []).append(element["value"])
-    return found
 
 
 def click(action_id: str, value: str, trigger: str = "t1", user: str = "U7", ts: str = "1700000009.000100"):
