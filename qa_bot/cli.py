@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qa_bot import __version__
+from qa_bot.cli_common import _console, _settings, as_of_option, friendly_errors, index_option, k_option, model_option
 
 if TYPE_CHECKING:
     from qa_bot.config import Settings
     from qa_bot.pipeline import QAPipeline
     from qa_bot.questionlog import QuestionRecorder
 
-F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("qa_bot")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    from qa_bot.redact import redact
-
-    click.secho(f"error: {redact(message)}", fg="red", err=True)
-    sys.exit(code)
-
-
-def friendly_errors(command: F) -> F:
-    """Turn qa-bot's errors (and any other) into one line on stderr and a non-zero exit."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from qa_bot.errors import QABotError
-
-        try:
-            return command(*args, **kwargs)
-        except QABotError as exc:
-            _fail(str(exc))
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except click.exceptions.Exit:
-            raise
-        except Exception as exc:  # the last line of defence: never a traceback for a person
-            log.debug("unexpected error", exc_info=True)
-            _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _settings(**overrides: Any) -> Settings:
-    from qa_bot.config import load_settings
-
-    return load_settings(**overrides)
 
 
 def prepare_process() -> None:
@@ -85,28 +48,6 @@ def _setup_logging(verbose: bool) -> None:
     from qa_bot.redact import install
 
     install()
-
-
-@functools.cache
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-index_option = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
-    help="Index folder (default: QA_BOT_INDEX_DIR or index/default).",
-)
-model_option = click.option(
-    "--model", default=None,
-    help="Sentence-transformers model folder or name (default: QA_BOT_MODEL, all-MiniLM-L6-v2).",
-)
-as_of_option = click.option(
-    "--as-of", "as_of", default=None, metavar="DATE",
-    help="Answer as of this date (YYYY-MM-DD, the end of that day) or ISO time, instead of now.",
-)
-k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None, help="Quotes per answer at most.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -430,6 +371,16 @@ def eval_command(
         sweep_dir, by_type,
     )
 
+
+def _register_feed_commands() -> None:
+    """The feed commands live in their own module, which imports this one's helpers."""
+    from qa_bot.cli_feeds import add_command, feeds_group, update_command
+
+    for command in (feeds_group, update_command, add_command):
+        main.add_command(command)
+
+
+_register_feed_commands()
 
 if __name__ == "__main__":
     main()

@@ -173,6 +173,26 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         description="Seconds a dead replica's waiting answer sits in the shared outbox before another takes it over.",
     )
 
+    feeds_timeout: float = Field(
+        15.0, gt=0.0, le=300.0, description="Seconds a feed or page fetch may take (connecting, each read, in all)."
+    )
+    feeds_max_page_mb: float = Field(5.0, gt=0.0, le=100.0, description="Largest feed or page fetched, in MB.")
+    feeds_host_interval: float = Field(
+        1.0, ge=0.0, le=600.0, description="Seconds between two requests to the same host (robots.txt included)."
+    )
+    feeds_recheck_days: float = Field(
+        2.0, ge=0.0, le=365.0,
+        description="Articles published less than this many days ago are fetched again on each update "
+        "(a conditional GET) to catch corrections; older ones only when their feed entry changes.",
+    )
+    feeds_allow_private: bool = Field(
+        False, description="Fetch feeds and pages from loopback, private and link-local addresses too (an "
+        "intranet's); off, a feed cannot make the bot read and quote an internal page.",
+    )
+    feeds_max_attempts: int = Field(
+        5, ge=1, le=100, description="Updates that retry a page that failed before it is given up."
+    )
+
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "QA_BOT_SLACK_BOT_TOKEN", "slack_bot_token")
     )

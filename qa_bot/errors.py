@@ -49,3 +49,11 @@ class BackendUnavailableError(QABotError):
 
 class IndexWriteError(QABotError):
     """The new index could not be written (disk full, permissions); the previous one is untouched."""
+
+
+class FeedError(QABotError):
+    """The feed list cannot be read or changed, or a URL given to fetch is not usable."""
+
+
+class UpdateLockedError(QABotError):
+    """Another update of the same articles folder is running."""

@@ -28,6 +28,9 @@ class Document:
     date: str | None = None
     source: str | None = None
     path: str | None = None
+    author: str | None = None
+    updated: str | None = None
+    """When the article's text last changed after it was first fetched (ISO 8601), if it did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +86,14 @@ class SourceRef:
     text: str
     source: str | None = None
     """The outlet (the article's ``source`` metadata), when known."""
+    updated: str | None = None
+    """When the article's text last changed, if it was updated after it was first fetched."""
 
     def to_json(self) -> dict[str, object]:
         """The reference as JSON: where it stands and what it says."""
         return {"doc_id": self.doc_id, "title": self.title, "url": self.url, "date": self.date,
-                "start": self.start, "end": self.end, "text": self.text, "source": self.source}
+                "start": self.start, "end": self.end, "text": self.text, "source": self.source,
+                "updated": self.updated}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,8 @@ class Quote:
     reported_by: tuple[SourceRef, ...] = ()
     source: str | None = None
     """The outlet of the quote's article (its ``source`` metadata), when known."""
+    updated: str | None = None
+    """When the quote's article was last updated (its text changed after it was first fetched), if it was."""
 
     @property
     def outlets(self) -> int:
@@ -124,7 +132,9 @@ class Quote:
 
     def source_ref(self) -> SourceRef:
         """This quote as a source reference."""
-        return SourceRef(self.doc_id, self.title, self.url, self.date, self.start, self.end, self.text, self.source)
+        return SourceRef(
+            self.doc_id, self.title, self.url, self.date, self.start, self.end, self.text, self.source, self.updated
+        )
 
     def to_json(self) -> dict[str, object]:
         """The quote as the JSON object ``qa-bot ask --json`` prints."""
@@ -141,6 +151,7 @@ class Quote:
             "cut_before": self.cut_before,
             "cut_after": self.cut_after,
             "undated": self.date is None,
+            "updated": self.updated,
             "outside_window": self.outside_window,
             "also_in": [s.to_json() for s in self.also_in],
             "reported_by": [s.to_json() for s in self.reported_by],

@@ -41,11 +41,13 @@ def age_words(date: str | None, as_of: str | None) -> str:
 
 
 def date_line(ref: Quote | SourceRef, as_of: str | None) -> str:
-    """The article's date and its age relative to ``as_of`` ("2023-11-13, 2 days earlier"), or "undated"."""
+    """The article's date and its age relative to ``as_of`` ("2023-11-13, 2 days earlier"), or "undated";
+    then "updated 2023-11-14" when the article's text changed after it was first fetched."""
+    updated = f"updated {ref.updated[:10]}" if ref.updated else ""
     if not ref.date:
-        return "undated"
+        return ", ".join(("undated", updated)) if updated else "undated"
     age = age_words(ref.date, as_of)
-    return f"{ref.date}, {age}" if age else ref.date
+    return ", ".join(part for part in (ref.date, age, updated) if part)
 
 
 def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> str:

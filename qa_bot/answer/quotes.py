@@ -236,7 +236,9 @@ def _choose(
 
 def _source(index: Index, doc_index: int, start: int, end: int) -> SourceRef:
     doc = index.document(doc_index)
-    return SourceRef(doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end], doc.source)
+    return SourceRef(
+        doc.doc_id, doc.title, doc.url, doc.date, start, end, doc.text[start:end], doc.source, doc.updated
+    )
 
 
 def _quote(
@@ -270,6 +272,7 @@ def _quote(
         also_in=tuple(also),
         reported_by=tuple(reported),
         source=doc.source,
+        updated=doc.updated,
         cut_before=lo > 0,
         cut_after=start + hi < end,
     )

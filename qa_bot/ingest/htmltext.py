@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -81,8 +82,9 @@ def _json_ld_objects(data: object) -> Iterator[dict[str, object]]:
                 yield node
 
 
-def _json_ld_dates(tree: LexborHTMLParser) -> Iterator[str]:
-    """``datePublished`` of the page's JSON-LD: an article's first, then any other object's; bad JSON is passed by."""
+def _json_ld_dates(tree: LexborHTMLParser, key: str = "datePublished") -> Iterator[str]:
+    """``key`` of the page's JSON-LD (``datePublished``): an article's first, then any other object's; bad JSON
+    is passed by."""
     found: list[tuple[bool, str]] = []
     for script in tree.css('script[type="application/ld+json" i]'):
         raw = script.text(deep=True, strip=True)
@@ -94,7 +96,7 @@ def _json_ld_dates(tree: LexborHTMLParser) -> Iterator[str]:
         except (ValueError, RecursionError):
             continue
         for item in _json_ld_objects(data):
-            value = item.get("datePublished")
+            value = item.get(key)
             if isinstance(value, list):
                 value = value[0] if value else None
             if isinstance(value, dict):
@@ -113,6 +115,20 @@ def _date_candidates(tree: LexborHTMLParser) -> Iterator[str]:
     yield from _meta_values(tree, 'meta[property="article:published_time"]')
     yield from _json_ld_dates(tree)
     yield from _meta_values(tree, *_DATE_SELECTORS)
+
+
+def structured_dates(html: str) -> tuple[str | None, str | None]:
+    """When the page says it was published and last modified, from its metadata alone (meta tags, JSON-LD,
+    ``<time>``), never from its text: ISO 8601 each, or None. Raises ValueError as :func:`html_to_page`."""
+    if nesting_depth(html) > MAX_DEPTH:
+        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+    tree = LexborHTMLParser(html)
+    published, _ = first_date(_date_candidates(tree))
+    modified, _ = first_date(
+        chain(_meta_values(tree, 'meta[property="article:modified_time"]', 'meta[itemprop="dateModified"]'),
+              _json_ld_dates(tree, "dateModified"))
+    )
+    return published, modified
 
 
 def _block_id(node: LexborNode) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa_bot.errors import IngestError
-from qa_bot.ingest.dates import first_date
+from qa_bot.ingest.dates import first_date, normalize_date
 from qa_bot.ingest.htmltext import html_to_page
 from qa_bot.ingest.metadata import extract_metadata
 from qa_bot.records import Document
@@ -24,7 +24,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 """An article file (or a .json file of articles) larger than this is skipped; .jsonl is read line by line."""
 MAX_TEXT_CHARS = 5_000_000
 """A single article longer than this is skipped: it is not an article, and would take minutes to split."""
-_OPTIONAL_FIELDS = ("title", "url", "source")
+_OPTIONAL_FIELDS = ("title", "url", "source", "author")
 DATE_FIELDS = ("date", "published", "published_at", "publishedAt", "published_date", "datePublished", "pubDate")
 """The fields of a JSON record that may hold its date, in the order they are tried."""
 _MAX_SHOWN_DATE_CHARS = 80
@@ -140,6 +140,8 @@ def _record_document(record: object, default_id: str, file: Path) -> tuple[Docum
         date=date,
         source=extras["source"],
         path=str(file),
+        author=extras["author"],
+        updated=normalize_date(str(record["updated"])) if record.get("updated") else None,
     )
     return document, unreadable_date
 

@@ -1,0 +1,106 @@
+"""Fetched articles as files in the articles folder: one JSON object each, under ``web/<host>/``.
+
+The file's name comes from the article's canonical URL, so the same article reached from two feeds (or
+from a feed and ``qa-bot add``) is stored once, and a new version of a page replaces the old one. The
+replaced version's text hash and dates are kept in the file (``versions``), and ``updated`` says when
+the text last changed, so an answer can say "updated on ...". The articles reader reads these files as
+any other JSON article (``doc_id`` is the canonical URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from qa_bot.feeds.state import write_atomically
+
+WEB_DIR = "web"
+Change = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """An article as fetched now: what goes into its file."""
+
+    url: str
+    """The canonical URL: the article's id."""
+    text: str
+    title: str | None
+    date: str | None
+    author: str | None
+    source: str | None
+    fetched_at: str
+    fetched_from: str
+    """The link it was fetched from (a feed item's, or one given to ``qa-bot add``)."""
+    feed: str | None = None
+    modified: str | None = None
+    """When the page says it was last changed, if it says."""
+
+
+def text_hash(text: str) -> str:
+    """The hash an article's text is compared by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_file(articles_dir: Path, url: str) -> Path:
+    """Where the article with canonical ``url`` is kept: ``web/<host>/<slug>-<hash>.json``."""
+    parts = urlsplit(url)
+    host = re.sub(r"[^a-z0-9.-]+", "-", (parts.hostname or "unknown").lower()).strip(".-") or "unknown"
+    last = [p for p in parts.path.split("/") if p]
+    slug = re.sub(r"[^a-z0-9]+", "-", (last[-1] if last else "index").lower()).strip("-")[:60] or "article"
+    slug = re.sub(r"-(html?|php|aspx?)$", "", slug) or "article"
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
+    return Path(articles_dir) / WEB_DIR / host / f"{slug}-{digest}.json"
+
+
+def _read(file: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def store_article(articles_dir: Path, article: ArticleVersion) -> tuple[Change, Path]:
+    """Save ``article``; say whether it is new, an updated version (its text changed), or unchanged.
+
+    An unchanged text leaves the file as it is (its metadata too: the index need not change). The file is
+    replaced atomically: a crash leaves the old version or the new one.
+    """
+    file = article_file(articles_dir, article.url)
+    previous = _read(file)
+    digest = text_hash(article.text)
+    if previous is not None and previous.get("sha256") == digest:
+        return "unchanged", file
+    record: dict[str, Any] = {
+        "doc_id": article.url,
+        "url": article.url,
+        "title": article.title,
+        "date": article.date,
+        "author": article.author,
+        "source": article.source,
+        "fetched_at": article.fetched_at,
+        "fetched_from": article.fetched_from,
+        "feed": article.feed,
+        "sha256": digest,
+        "updated": None,
+        "versions": [],
+        "text": article.text,
+    }
+    change: Change = "new"
+    if previous is not None:
+        change = "updated"
+        kept = previous.get("versions")
+        versions: list[Any] = kept if isinstance(kept, list) else []
+        versions.append({"sha256": previous.get("sha256"), "fetched_at": previous.get("fetched_at"),
+                         "replaced_at": article.fetched_at})
+        record["versions"] = versions
+        record["updated"] = article.modified or article.fetched_at
+        record["date"] = article.date or previous.get("date")  # a correction does not move the publication
+    write_atomically(file, json.dumps(record, ensure_ascii=False, indent=1))
+    return change, file

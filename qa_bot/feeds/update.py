@@ -1,0 +1,232 @@
+"""The ``qa-bot update`` and ``qa-bot add`` jobs: fetch feeds and pages into the articles folder, then build.
+
+Never on the answer path: an update writes article files and builds a new index beside the live one;
+a running bot keeps answering from the live index and reloads when the new build is published.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa_bot.errors import FeedError, UpdateLockedError
+from qa_bot.feeds.entries import FeedEntry, parse_feed
+from qa_bot.feeds.extract import extract_article
+from qa_bot.feeds.feedlist import Feed, check_url
+from qa_bot.feeds.fetch import Fetcher, FetchError
+from qa_bot.feeds.saved import ArticleVersion, Change, store_article, text_hash
+from qa_bot.feeds.state import STATE_DIR, Failure, FeedState, FetchState, LinkState, PageState
+from qa_bot.records import moment_of
+
+if TYPE_CHECKING:
+    from qa_bot.index import BuildSummary
+
+log = logging.getLogger(__name__)
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+Progress = Callable[[str, int, int], None]
+"""Called as progress(stage, done, total): stage is "feeds" or "pages"."""
+
+
+@dataclass(slots=True)
+class UpdateSummary:
+    """What an update did: feeds read, items new / unchanged / updated / failed / skipped, and the build."""
+
+    feeds: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    new: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    failed: int = 0
+    skipped: int = 0
+    """Links that are not article pages (a PDF, a video page): remembered, never fetched again."""
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    """(URL, why) for each feed or page that failed or was skipped in this run."""
+    build: BuildSummary | None = None
+    """The build that followed, or None when no article changed (nothing embedded)."""
+
+    @property
+    def embedded(self) -> int:
+        """Texts the build embedded (0 when nothing changed)."""
+        return self.build.embedded if self.build else 0
+
+    def count(self, change: Change) -> None:
+        """Count one article saved as ``change``."""
+        setattr(self, change, getattr(self, change) + 1)
+
+
+@contextmanager
+def update_lock(articles_dir: Path) -> Iterator[None]:
+    """Hold the update lock of ``articles_dir`` (one update at a time); raise UpdateLockedError at once if held."""
+    folder = Path(articles_dir) / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "update.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpdateLockedError(f"another update of {articles_dir} is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(slots=True)
+class _Item:
+    """A link to fetch, and what its feed said of it."""
+
+    link: str
+    feed: str | None
+    title: str | None = None
+    published: str | None = None
+    fingerprint: str | None = None
+
+    @classmethod
+    def of(cls, entry: FeedEntry, feed: str) -> _Item:
+        return cls(entry.link, feed, entry.title, entry.published, entry.fingerprint)
+
+
+class Updater:
+    """One update of an articles folder: ``fetch_feeds`` and/or ``fetch_links``, with the state loaded."""
+
+    def __init__(
+        self, articles_dir: Path, state: FetchState, fetcher: Fetcher, *, recheck_days: float = 2.0,
+        max_attempts: int = 5, progress: Progress | None = None, now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.articles_dir = Path(articles_dir)
+        self.state = state
+        self.fetcher = fetcher
+        self.recheck = timedelta(days=recheck_days)
+        self.max_attempts = max_attempts
+        self.progress = progress or (lambda stage, done, total: None)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.summary = UpdateSummary()
+
+    def fetch_feeds(self, feeds: list[Feed]) -> None:
+        """Fetch every feed (one failing never stops the others), then the pages of its new or changed
+        items, and the pages that failed in earlier runs."""
+        items: list[_Item] = []
+        for done, feed in enumerate(feeds, start=1):
+            items.extend(self._read_feed(feed))
+            self.progress("feeds", done, len(feeds))
+        queued = {item.link for item in items}
+        for link, failure in self.state.failed.items():  # retried even when its feed no longer lists it
+            if link not in queued:
+                items.append(_Item(link, failure.feed, failure.entry.get("title"), failure.entry.get("published")))
+        self._fetch_items([item for item in items if self._wanted(item)])
+
+    def fetch_links(self, links: list[str]) -> None:
+        """Fetch the pages at ``links`` (``qa-bot add``): always asked again, conditionally when known."""
+        self._fetch_items([_Item(check_url(link), None) for link in links])
+
+    def _read_feed(self, feed: Feed) -> list[_Item]:
+        known = self.state.feeds.setdefault(feed.url, FeedState())
+        self.summary.feeds += 1
+        known.checked_at = self.now().isoformat(timespec="seconds")
+        try:
+            response = self.fetcher.get(feed.url, etag=known.etag, last_modified=known.last_modified)
+            if response.status == 304:
+                self.summary.feeds_not_modified += 1
+                known.error = None
+                return []
+            _, entries = parse_feed(response.body, response.url)
+        except (FetchError, FeedError) as exc:
+            self.summary.feeds_failed += 1
+            self.summary.problems.append((feed.url, str(exc)))
+            known.error = str(exc)
+            log.warning("feed %s failed: %s", feed.url, exc)
+            return []
+        known.etag, known.last_modified, known.error, known.items = (
+            response.etag, response.last_modified, None, len(entries))
+        return [_Item.of(entry, feed.url) for entry in entries]
+
+    def _wanted(self, item: _Item) -> bool:
+        """Whether ``item``'s page must be fetched: new, failed before, its entry changed, or recent."""
+        if item.link in self.state.ignored:
+            return False
+        if item.link in self.state.failed:
+            return True
+        seen = self.state.links.get(item.link)
+        page = self.state.pages.get(seen.canonical) if seen else None
+        if seen is None or page is None:
+            return True
+        if item.fingerprint is not None and seen.entry != item.fingerprint:
+            return True
+        published = moment_of(page.date)
+        if published is not None and self.now() - published < self.recheck:
+            return True
+        self.summary.unchanged += 1
+        return False
+
+    def _fetch_items(self, items: list[_Item]) -> None:
+        for done, item in enumerate(items, start=1):
+            self._fetch_item(item)
+            self.progress("pages", done, len(items))
+
+    def _fail(self, item: _Item, reason: str) -> None:
+        previous = self.state.failed.get(item.link)
+        attempts = (previous.attempts if previous else 0) + 1
+        self.summary.failed += 1
+        self.summary.problems.append((item.link, reason))
+        if attempts >= self.max_attempts:  # transient or not: a page may come back (a 404 before it is live)
+            self.state.failed.pop(item.link, None)
+            self.state.ignored[item.link] = f"gave up after {attempts} attempts: {reason}"
+            return
+        self.state.failed[item.link] = Failure(
+            reason, attempts, item.feed, {"title": item.title, "published": item.published})
+
+    def _skip(self, item: _Item, reason: str) -> None:
+        self.state.failed.pop(item.link, None)
+        self.state.ignored[item.link] = reason
+        self.summary.skipped += 1
+        self.summary.problems.append((item.link, f"skipped: {reason}"))
+
+    def _fetch_item(self, item: _Item) -> None:
+        seen = self.state.links.get(item.link)
+        page = self.state.pages.get(seen.canonical) if seen else None
+        try:
+            response = self.fetcher.get(
+                item.link, etag=page.etag if page else None, last_modified=page.last_modified if page else None
+            )
+        except FetchError as exc:
+            self._fail(item, str(exc))
+            return
+        if response.status == 304 and seen is not None and page is not None:
+            seen.entry = item.fingerprint or seen.entry
+            self.state.failed.pop(item.link, None)
+            self.summary.unchanged += 1
+            return
+        if response.content_type not in HTML_TYPES:
+            self._skip(item, f"not an HTML page ({response.content_type or 'no content type'})")
+            return
+        try:
+            article = extract_article(response.text(), response.url)
+        except ValueError as exc:
+            self._skip(item, str(exc))
+            return
+        if article is None:
+            self._skip(item, "no article text found on the page")
+            return
+        canonical = article.url if article.url and article.url.lower().startswith(("http://", "https://")) else None
+        canonical = canonical or response.url
+        fetched_at = self.now().isoformat(timespec="seconds")
+        version = ArticleVersion(
+            url=canonical, text=article.text, title=article.title or item.title,
+            date=article.date or item.published or article.guessed_date,
+            author=article.author, source=article.site, fetched_at=fetched_at, fetched_from=item.link,
+            feed=item.feed, modified=article.modified,
+        )
+        change, file = store_article(self.articles_dir, version)
+        self.summary.count(change)
+        self.state.failed.pop(item.link, None)
+        self.state.links[item.link] = LinkState(canonical, item.fingerprint)
+        self.state.pages[canonical] = PageState(
+            file=file.relative_to(self.articles_dir).as_posix(), sha256=text_hash(article.text), fetched_at=fetched_at,
+            date=version.date, etag=response.etag, last_modified=response.last_modified,
+        )

@@ -1,0 +1,276 @@
+"""``qa-bot update`` and ``add`` end to end against a real web site on loopback (fake embedder, NumPy store).
+
+Covers what the feeds issue names: RSS and Atom, a feed that changes between runs, a 304, a 500, a slow
+host, a huge page, a redirect loop, a non-HTML item, a page without a date, an updated article, the same
+article from two feeds, and a second run that embeds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from qa_bot.config import Settings
+from qa_bot.errors import FeedError, UpdateLockedError
+from qa_bot.feeds.feedlist import add_feed
+from qa_bot.feeds.job import run_update, summary_line
+from qa_bot.feeds.state import state_path
+from qa_bot.feeds.update import update_lock
+from qa_bot.index import load_index
+from qa_bot.ingest.read import read_articles
+from tests.news_site import Item, article_page, atom, rss
+from tests.site import Site
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+OLD = NOW - timedelta(days=30)  # outside the recheck window: fetched again only when its entry changes
+BRIDGE = ["The city opened the new harbour bridge on Monday after four years of building work and delays.",
+          "Officials said the bridge cost 40 million euros, which is twice the first estimate from 2021.",
+          "About twelve thousand cars are expected to cross it every day once the old ferry stops running."]
+STORM = ["A storm with winds of up to 140 kilometres an hour hit the northern coast on Friday night.",
+         "Thousands of homes lost power and two ferries were cancelled, the regional authority said.",
+         "Crews worked through the night to clear fallen trees from the main coastal road."]
+MARKET = ["The weekly farmers' market moved to the old railway station square this weekend.",
+          "Traders said the new place has more room and better shelter from the rain than the car park.",
+          "The council will review the move after three months and ask the traders what they think."]
+
+
+@pytest.fixture
+def site():
+    with Site() as running:
+        yield running
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index", vector_store="numpy",
+                    feeds_host_interval=0.0, feeds_timeout=0.5, feeds_allow_private=True, feeds_max_page_mb=0.5,
+                    _env_file=None)
+
+
+def update(settings: Settings, fake_embedder, links: list[str] | None = None):
+    return run_update(settings, links, embedder=fake_embedder)
+
+
+def saved(settings: Settings) -> list[dict]:
+    """The article files the updates wrote, as JSON."""
+    files = sorted((Path(settings.articles_dir) / "web").rglob("*.json"))
+    return [json.loads(f.read_text()) for f in files]
+
+
+def serve_articles(site: Site) -> None:
+    site.route("/news/bridge.html", body=article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat(),
+                                                      canonical=site.url("/news/bridge.html")), etag='"b1"')
+    site.route("/news/storm.html", body=article_page("Storm hits the coast", STORM, published=OLD.isoformat(),
+                                                     canonical=site.url("/news/storm.html")))
+
+
+def test_rss_and_atom_feeds_are_fetched_saved_and_indexed(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")
+    site.route("/atom.xml", body=atom([Item(site.url("/news/storm.html"), "Storm hits the coast", OLD)]),
+               content_type="application/atom+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"), "Example News")
+    add_feed(settings.articles_dir, site.url("/atom.xml"))
+
+    summary = update(settings, fake_embedder)
+
+    assert (summary.feeds, summary.new, summary.failed, summary.feeds_failed) == (2, 2, 0, 0)
+    records = {r["title"]: r for r in saved(settings)}
+    assert set(records) == {"Harbour bridge opens", "Storm hits the coast"}
+    bridge = records["Harbour bridge opens"]
+    assert bridge["text"].split("\n\n") == BRIDGE  # the main text alone: no menu, byline, related links, comments
+    assert bridge["url"] == site.url("/news/bridge.html") and bridge["author"] == "Jane Doe"
+    assert bridge["date"].startswith(OLD.date().isoformat()) and bridge["source"] == "Example News"
+    assert summary.build is not None and summary.build.documents == 2 and summary.embedded > 0
+    index = load_index(settings.index_dir)
+    assert {index.document(i).title for i in range(2)} == set(records)
+    assert "2 new, 0 unchanged, 0 updated, 0 failed" in summary_line(summary)
+
+
+def test_a_second_run_with_nothing_new_asks_conditionally_and_embeds_nothing(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml", etag='"feed-1"')
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+
+    again = update(settings, fake_embedder)
+
+    assert again.feeds_not_modified == 1 and (again.new, again.updated, again.failed) == (0, 0, 0)
+    assert again.embedded == 0 and again.build is None
+    assert site.requests[-1].headers.get("if-none-match") == '"feed-1"'
+    assert site.hits("/news/bridge.html") == 1  # an old article whose entry did not change is not fetched again
+    assert "index up to date: 0 texts embedded" in summary_line(again)
+
+
+def test_a_feed_that_changes_between_runs_brings_only_its_new_item(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/market.html", body=article_page("Market moves", MARKET, published=OLD.isoformat()))
+    first = [Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]
+    site.route("/rss.xml", body=rss(first), content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+
+    site.route("/rss.xml", body=rss([Item(site.url("/market.html"), "Market moves", OLD), *first]),
+               content_type="application/rss+xml")
+    second = update(settings, fake_embedder)
+
+    assert (second.new, second.unchanged, second.updated, second.failed) == (1, 1, 0, 0)
+    assert second.build is not None and second.build.documents == 2
+    assert second.build.reused > 0  # the bridge's passages were not embedded again
+
+
+def test_one_bad_feed_never_stops_the_others(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/boom.xml", status=500)
+    site.route("/slow.xml", body=rss([]), delay=5.0, content_type="application/rss+xml")
+    site.route("/not-a-feed.xml", body="<html><body>Hello</body></html>")
+    site.route("/rss.xml", body=rss([Item(site.url("/news/storm.html"), "Storm", OLD)]),
+               content_type="application/rss+xml")
+    for path in ("/boom.xml", "/slow.xml", "/not-a-feed.xml", "/rss.xml"):
+        add_feed(settings.articles_dir, site.url(path))
+
+    summary = update(settings, fake_embedder)
+
+    assert (summary.feeds, summary.feeds_failed, summary.new) == (4, 3, 1)
+    reasons = dict(summary.problems)
+    assert "HTTP 500" in reasons[site.url("/boom.xml")]
+    assert "timed out" in reasons[site.url("/slow.xml")]
+    assert "not an RSS or Atom feed" in reasons[site.url("/not-a-feed.xml")]
+
+
+def test_failed_pages_are_counted_and_retried_next_run(site, settings, fake_embedder):
+    items = [Item(site.url(p), p, OLD) for p in ("/broken.html", "/slow.html", "/huge.html", "/loop-a")]
+    site.route("/broken.html", status=500)
+    site.route("/slow.html", body=article_page("Slow", STORM), delay=5.0)
+    site.route("/huge.html", size=2 * 1024 * 1024)
+    site.route("/loop-a", redirect="/loop-b")
+    site.route("/loop-b", redirect="/loop-a")
+    site.route("/news/bridge.html", body=article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat()))
+    site.route("/rss.xml", body=rss([*items, Item(site.url("/news/bridge.html"), "Bridge", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    first = update(settings, fake_embedder)
+
+    assert (first.new, first.failed) == (1, 4)
+    reasons = dict(first.problems)
+    assert "HTTP 500" in reasons[site.url("/broken.html")]
+    assert "timed out" in reasons[site.url("/slow.html")]
+    assert "larger than" in reasons[site.url("/huge.html")]
+    assert "redirect" in reasons[site.url("/loop-a")]
+    site.route("/broken.html", body=article_page("Storm hits the coast", STORM, published=OLD.isoformat()))
+
+    second = update(settings, fake_embedder)
+
+    assert second.new == 1 and second.failed == 3  # the repaired page is saved; the others are tried again
+    assert site.hits("/broken.html") == 2
+
+
+def test_a_non_html_item_is_skipped_once_and_never_fetched_again(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/report.pdf", body=b"%PDF-1.4 binary", content_type="application/pdf")
+    site.route("/rss.xml", body=rss([Item(site.url("/report.pdf"), "Report", OLD),
+                                     Item(site.url("/news/bridge.html"), "Bridge", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    first = update(settings, fake_embedder)
+    second = update(settings, fake_embedder)
+
+    assert (first.new, first.skipped, first.failed) == (1, 1, 0)
+    assert "not an HTML page (application/pdf)" in dict(first.problems)[site.url("/report.pdf")]
+    assert second.skipped == 0 and site.hits("/report.pdf") == 1
+
+
+def test_a_page_without_a_date_takes_the_feeds_and_without_either_stays_undated(site, settings, fake_embedder):
+    site.route("/a.html", body=article_page("Harbour bridge opens", BRIDGE))
+    site.route("/b.html", body=article_page("Storm hits the coast", STORM))
+    site.route("/rss.xml", body=rss([Item(site.url("/a.html"), "Bridge", OLD), Item(site.url("/b.html"), "Storm")]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    update(settings, fake_embedder)
+
+    dates = {r["title"]: r["date"] for r in saved(settings)}
+    assert dates["Harbour bridge opens"] == OLD.isoformat()
+    assert dates["Storm hits the coast"] is None  # never today's date, never the copyright line's year
+    documents = {d.title: d for d in read_articles([settings.articles_dir]).documents}
+    assert documents["Storm hits the coast"].date is None
+
+
+def test_an_updated_article_replaces_its_old_version_and_says_when(site, settings, fake_embedder):
+    url = site.url("/news/bridge.html")
+    site.route("/news/bridge.html", body=article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat()))
+    site.route("/rss.xml", body=rss([Item(url, "Harbour bridge opens", OLD)]), content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    old_hash = saved(settings)[0]["sha256"]
+
+    corrected = [BRIDGE[0], "Officials said the bridge cost 45 million euros, correcting an earlier figure.", BRIDGE[2]]
+    site.route("/news/bridge.html", body=article_page("Harbour bridge opens", corrected, published=OLD.isoformat()))
+    site.route("/rss.xml", body=rss([Item(url, "Harbour bridge opens", OLD, summary="Corrected: the cost")]),
+               content_type="application/rss+xml")
+    second = update(settings, fake_embedder)
+
+    assert (second.updated, second.new) == (1, 0)
+    [record] = saved(settings)
+    assert record["versions"][0]["sha256"] == old_hash and record["updated"]
+    assert record["date"] == OLD.isoformat()  # a correction does not move the publication date
+    index = load_index(settings.index_dir)
+    [document] = [index.document(i) for i in range(1)]
+    assert "45 million" in document.text and "40 million" not in document.text
+    assert document.updated and document.updated[:10] == NOW.date().isoformat()
+
+
+def test_the_same_article_from_two_feeds_is_stored_once(site, settings, fake_embedder):
+    canonical = site.url("/news/bridge.html")
+    page = article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat(), canonical=canonical)
+    site.route("/news/bridge.html", body=page)
+    site.route("/amp/bridge.html", body=page)
+    site.route("/rss.xml", body=rss([Item(canonical, "Bridge", OLD)]), content_type="application/rss+xml")
+    site.route("/atom.xml", body=atom([Item(site.url("/amp/bridge.html"), "Bridge", OLD)]),
+               content_type="application/atom+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    add_feed(settings.articles_dir, site.url("/atom.xml"))
+
+    summary = update(settings, fake_embedder)
+
+    assert (summary.new, summary.unchanged) == (1, 1)
+    assert len(saved(settings)) == 1
+
+
+def test_add_fetches_single_pages_and_refuses_non_http(site, settings, fake_embedder):
+    site.route("/news/storm.html", body=article_page("Storm hits the coast", STORM, published=OLD.isoformat()))
+
+    summary = update(settings, fake_embedder, [site.url("/news/storm.html")])
+
+    assert summary.new == 1 and summary.feeds == 0 and summary.build is not None
+    with pytest.raises(FeedError, match="not an http"):
+        update(settings, fake_embedder, ["file:///etc/passwd"])
+
+
+def test_no_feeds_is_a_clear_error_and_a_second_update_at_once_is_refused(settings, fake_embedder):
+    with pytest.raises(FeedError, match="follows no feeds yet"):
+        update(settings, fake_embedder)
+    with update_lock(settings.articles_dir), pytest.raises(UpdateLockedError, match="another update"):
+        update(settings, fake_embedder, ["http://127.0.0.1:9/x"])
+
+
+def test_a_damaged_state_file_is_set_aside_and_nothing_is_lost(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Bridge", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    state_path(settings.articles_dir).write_text("{ not json")
+
+    again = update(settings, fake_embedder)
+
+    assert (again.new, again.unchanged, again.failed) == (0, 1, 0)  # fetched again, found the same text
+    assert state_path(settings.articles_dir).with_suffix(".damaged").exists()
+    assert len(saved(settings)) == 1
