@@ -39,13 +39,36 @@ class ExtractedArticle:
     text can pass for a date), to take only when neither the metadata nor the feed gives one."""
 
 
+# Lines a CMS puts inside the article body that are not the article: links to other stories, ad labels.
+_FURNITURE = re.compile(
+    r"(?:read more|read also|also read|related|see also|more on this story|advertisement|sponsored)\b\s*[:|»›>-]?",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = r"\s*(?:\||::|»|–|—|-|:)\s*"
+
+
 def _paragraphs(text: str, title: str | None) -> str:
-    """trafilatura's lines as paragraphs separated by blank lines, without a first line that repeats the title."""
+    """trafilatura's lines as paragraphs separated by blank lines, without a first line that repeats the title
+    and without "Read more: ..." lines and ad labels."""
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
+    lines = [line for line in lines if line and not (_FURNITURE.match(line) and len(line) < 200)]
     if lines and title and lines[0].casefold() == title.strip().casefold():
         lines = lines[1:]
     return "\n\n".join(lines)
+
+
+def _plain_title(title: str | None, site: str | None) -> str | None:
+    """The headline without the site's name put before or after it ("Example News | Headline")."""
+    if not title or not site:
+        return title
+    name = re.escape(site.strip())
+    plain = re.sub(rf"^{name}{_TITLE_SEPARATORS}|{_TITLE_SEPARATORS}{name}$", "", title, flags=re.IGNORECASE).strip()
+    return plain or title
+
+
+def _day_guess(guess: str | None) -> str | None:
+    """trafilatura's date guess, unless it is a year alone (read as 1 January: "in 2015", "© 2019")."""
+    return None if not guess or guess.endswith("-01-01") else guess
 
 
 def extract_article(html: str, url: str | None = None) -> ExtractedArticle | None:
@@ -65,7 +88,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
     document = found if isinstance(found, dict) or found is None else found.as_dict()
     if not isinstance(document, dict) or not document.get("text"):
         return None
-    title = (document.get("title") or "").strip() or None
+    site = (document.get("sitename") or document.get("hostname") or "").strip() or None
+    title = _plain_title((document.get("title") or "").strip() or None, document.get("sitename"))
     text = _paragraphs(str(document["text"]), title)
     if len(text) < MIN_TEXT_CHARS:
         return None
@@ -75,7 +99,7 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
         date=published,
         author=(document.get("author") or "").strip() or None,
         url=(document.get("url") or url or "").strip() or None,
-        site=(document.get("sitename") or document.get("hostname") or "").strip() or None,
+        site=site,
         modified=modified,
-        guessed_date=normalize_date(document.get("date") or ""),
+        guessed_date=_day_guess(normalize_date(document.get("date") or "")),
     )
