@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from qa_bot.cli_common import _console, _settings, friendly_errors, index_option
+from qa_bot.cli_common import _console, _fail, _settings, friendly_errors, index_option
 
 if TYPE_CHECKING:
     from qa_bot.config import Settings
@@ -110,10 +109,12 @@ def feeds_list(as_json: bool, articles_dir: Path | None) -> None:
         click.echo(f"{number:>3}  {feed.label}" + (f" <{feed.url}>" if feed.name else "") + f"  ({status})")
 
 
-def _report(summary: UpdateSummary) -> None:
+def _report(summary: UpdateSummary, links: list[str] | None) -> None:
     from qa_bot.feeds.job import summary_line
 
     click.echo(summary_line(summary))
+    if _all_failed(summary, links):
+        return  # said once, as the error line
     for url, why in summary.problems[:_MAX_PROBLEMS_SHOWN]:
         click.echo(f"  {url}: {why}", err=True)
     if len(summary.problems) > _MAX_PROBLEMS_SHOWN:
@@ -127,11 +128,20 @@ def _all_failed(summary: UpdateSummary, links: list[str] | None) -> bool:
     return summary.feeds > 0 and summary.feeds_failed == summary.feeds
 
 
+def _fail_when_nothing_worked(summary: UpdateSummary, links: list[str] | None) -> None:
+    """Exit 1 with one ``error:`` line when every feed (or every link given to add) failed."""
+    if not _all_failed(summary, links):
+        return
+    url, why = summary.problems[0]
+    more = f" (and {len(summary.problems) - 1} more)" if len(summary.problems) > 1 else ""
+    _fail(f"{'no page could be saved' if links is not None else 'every feed failed'}: {url}: {why}{more}")
+
+
 def _update_once(settings: Settings, links: list[str] | None) -> UpdateSummary:
     from qa_bot.feeds.job import run_update
 
     summary = run_update(settings, links, _console(stderr=True))
-    _report(summary)
+    _report(summary, links)
     return summary
 
 
@@ -156,8 +166,7 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     interval = parse_every(every) if every is not None else None
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     if interval is None:
-        if _all_failed(_update_once(settings, None), None):
-            sys.exit(1)
+        _fail_when_nothing_worked(_update_once(settings, None), None)
         return
     from qa_bot.errors import QABotError
     from qa_bot.redact import redact
@@ -193,5 +202,4 @@ def add_command(urls: tuple[str, ...], articles_dir: Path | None, index_dir: Pat
 
     links = [check_url(url) for url in urls]
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
-    if _all_failed(_update_once(settings, links), links):
-        sys.exit(1)
+    _fail_when_nothing_worked(_update_once(settings, links), links)

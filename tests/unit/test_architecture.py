@@ -192,6 +192,19 @@ def test_scripts_import_no_private_names():
     assert not wrong, "\n".join(wrong)
 
 
+ANSWER_PATH = ("qa_bot.pipeline", "qa_bot.answer", "qa_bot.repl", "qa_bot.slack", "qa_bot.render", "qa_bot.index",
+               "qa_bot.embed")
+"""What runs while a question is answered: none of it may fetch from the web (the feeds package)."""
+
+
+def test_the_answer_path_never_fetches():
+    wrong = [f"{i.module}:{i.line} imports {t}" for m in sources() if m.startswith(ANSWER_PATH)
+             for i in imports(m) for t in internal_targets(i) if t.startswith("qa_bot.feeds")]
+    wrong += [f"{i.module}:{i.line} imports {i.target}" for m in sources() if m.startswith(ANSWER_PATH)
+              for i in imports(m) if i.target.split(".")[0] in {"urllib3", "feedparser", "trafilatura", "requests"}]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_index_reader_exposes_no_raw_arrays_or_engine_objects(tmp_path, fake_embedder):
     from qa_bot.index import load_index
     from qa_bot.records import Document
@@ -218,6 +231,7 @@ def test_the_index_reader_exposes_no_raw_arrays_or_engine_objects(tmp_path, fake
     test_store_backends_import_neither_settings_nor_records,
     test_only_entry_points_read_or_set_the_environment,
     test_scripts_import_no_private_names,
+    test_the_answer_path_never_fetches,
 ], ids=lambda rule: rule.__name__.removeprefix("test_"))
 def test_each_rule_catches_a_violation(rule, monkeypatch):
     """Every rule fails on a module written to break it (so none of them passes whatever the code does)."""
@@ -233,6 +247,7 @@ def test_each_rule_catches_a_violation(rule, monkeypatch):
         "only_entry_points_read_or_set_the_environment": (
             "qa_bot.embed.sbert", "import os as system\nsystem.environ['X'] = '1'\n"),
         "scripts_import_no_private_names": ("scripts.bench", "from qa_bot.ingest.segment import _blocks\n"),
+        "the_answer_path_never_fetches": ("qa_bot.slack.listeners", "from qa_bot.feeds.update import Updater\n"),
     }
     module, code = breaking[rule.__name__.removeprefix("test_")]
     real = sources()
