@@ -62,6 +62,12 @@ def main(verbose: bool) -> None:
       qa-bot ask "Who is David Schenker?"
       qa-bot repl
 
+    \b
+    Keep the articles fresh from feeds and links (see `qa-bot update --help`):
+      qa-bot feeds add https://news.example.org/rss.xml
+      qa-bot update --every 15m
+      qa-bot add https://news.example.org/2026/12/03/story.html
+
     Settings come from QA_BOT_* environment variables (or a .env file); flags override them.
     """
     prepare_process()

@@ -124,3 +124,40 @@ def test_an_item_published_today_is_answered_as_the_latest_by_a_bot_that_kept_an
     assert "reopened" in after.quotes[0].text
     build_from_paths(settings, [settings.articles_dir], embedder=real_embedder)  # a plain rebuild agrees
     assert QAPipeline.open(settings, real_embedder).ask(question).quotes[0].url == site.url("/bridge-reopens.html")
+
+
+def test_update_every_keeps_going_until_ctrl_c(tmp_path, site):
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from ..helpers import cli_env
+
+    site.route("/library.html", body=article_page("Library opens on Sundays", LIBRARY,
+                                                  published=LAST_MONTH.isoformat()))
+    site.route("/rss.xml", content_type="application/rss+xml", body=rss([
+        Item(site.url("/library.html"), "Library opens on Sundays", LAST_MONTH)]))
+    env = {**cli_env(tmp_path), **feed_env(tmp_path)}
+    assert run_cli(tmp_path, "feeds", "add", site.url("/rss.xml"), env=env).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "qa_bot.cli", "update", "--every", "1m"], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not any("Next update at" in line for line in lines) and time.monotonic() < deadline \
+                and process.poll() is None:
+            time.sleep(0.1)
+        assert any("Next update at" in line for line in lines), "".join(lines)
+        process.send_signal(signal.SIGINT)
+        out = process.stdout.read()
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+    finally:
+        process.kill()
+    said = err = "".join(lines)
+    assert process.returncode == 0, err
+    assert "items: 1 new" in out and "stopped" in said + err and "Traceback" not in said + err
