@@ -1,16 +1,16 @@
 """robots.txt rules for one site (scheme, host and port), as RFC 9309 says to read them.
 
 The fetcher downloads each site's robots.txt itself (through its own rate limit, user agent and timeout) and
-hands the outcome here; the standard library's :class:`~urllib.robotparser.RobotFileParser` only parses, it
-never fetches. Known limits of that parser: it matches rules in file order (not the longest match) and reads
-``*`` and ``$`` in paths literally.
+hands the outcome here. Protego (Scrapy's robots.txt parser) reads it as RFC 9309 does: the most specific
+(longest) rule wins, and ``*`` and ``$`` in paths are wildcards; the standard library's parser does neither.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 PRODUCT_TOKEN = "qa-bot"
 """The name qa-bot answers to in a robots.txt ``User-agent:`` line."""
@@ -40,7 +40,7 @@ def robots_url(url: str) -> str:
 class RobotsRules:
     """What one site's robots.txt lets qa-bot fetch; build it with one of the class methods."""
 
-    parser: RobotFileParser | None = None
+    parser: Protego | None = None
     """The parsed file, or None when every path is allowed (no file) or refused (``unreachable``)."""
     unreachable: str | None = None
     """Why the file could not be read (a server error, a timeout): then nothing on the site is fetched."""
@@ -58,9 +58,7 @@ class RobotsRules:
     @classmethod
     def parse(cls, body: bytes) -> RobotsRules:
         """The rules of a robots.txt served with a 2xx status (``body`` as fetched, UTF-8 expected)."""
-        parser = RobotFileParser()
-        parser.parse(body.decode("utf-8", errors="replace").removeprefix("\ufeff").splitlines())
-        return cls(parser=parser)
+        return cls(parser=Protego.parse(body.decode("utf-8", errors="replace").removeprefix("\ufeff")))
 
     @classmethod
     def from_status(cls, status: int, body: bytes) -> RobotsRules:
@@ -79,4 +77,4 @@ class RobotsRules:
         """Whether qa-bot may fetch ``url`` (a URL of this site)."""
         if self.unreachable is not None:
             return False
-        return self.parser is None or self.parser.can_fetch(PRODUCT_TOKEN, url)
+        return self.parser is None or bool(self.parser.can_fetch(url, PRODUCT_TOKEN))

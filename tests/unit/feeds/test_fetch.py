@@ -213,6 +213,17 @@ def test_robots_txt_rules_for_qa_bot_apply(site, fetcher):
     assert site.hits("/page") == 0
 
 
+def test_robots_txt_wildcards_and_the_longest_rule_are_read_as_rfc_9309_says(site, fetcher):
+    site.route("/robots.txt", body="User-agent: *\nDisallow: /*.pdf$\nDisallow: /news/\nAllow: /news/public/\n")
+    for path in ("/files/report.pdf", "/news/public/story.html", "/news/secret.html", "/report.pdf.html"):
+        site.route(path, body=b"<p>x</p>")
+    assert str(fails(fetcher, site.url("/files/report.pdf"))) == "disallowed by robots.txt"
+    assert str(fails(fetcher, site.url("/news/secret.html"))) == "disallowed by robots.txt"
+    assert fetcher.get(site.url("/news/public/story.html")).status == 200  # the longer Allow wins
+    assert fetcher.get(site.url("/report.pdf.html")).status == 200  # $ anchors the end
+    assert site.hits("/files/report.pdf") == site.hits("/news/secret.html") == 0
+
+
 def test_a_redirect_into_a_disallowed_path_is_refused(site, fetcher):
     site.route("/robots.txt", body="User-agent: *\nDisallow: /private\n")
     site.route("/go", redirect="/private/x")
