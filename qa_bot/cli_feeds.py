@@ -26,7 +26,7 @@ _MAX_PROBLEMS_SHOWN = 10
 
 
 def parse_every(text: str) -> float:
-    """Seconds in a duration such as ``15m``, ``1h``, ``1h30m``, ``90s`` or ``1d`` (at least a minute).
+    """Seconds in a duration such as ``15m``, ``1h``, ``1h30m``, ``90s`` or ``1d`` (a minute to 30 days).
 
     Raises:
         click.BadParameter: it is not one, or is shorter than a minute.
@@ -37,6 +37,8 @@ def parse_every(text: str) -> float:
     seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION.findall(cleaned))
     if seconds < 60:
         raise click.BadParameter("updates come at least a minute apart: feeds are fetched politely")
+    if seconds > 30 * 86400:
+        raise click.BadParameter("updates come at most 30 days apart (use a timer or cron for rarer ones)")
     return seconds
 
 
@@ -118,13 +120,13 @@ def _report(summary: UpdateSummary, links: list[str] | None) -> None:
     for url, why in summary.problems[:_MAX_PROBLEMS_SHOWN]:
         click.echo(f"  {url}: {why}", err=True)
     if len(summary.problems) > _MAX_PROBLEMS_SHOWN:
-        click.echo(f"  … and {len(summary.problems) - _MAX_PROBLEMS_SHOWN} more (run with -v for all)", err=True)
+        click.echo(f"  … and {len(summary.problems) - _MAX_PROBLEMS_SHOWN} more (qa-bot -v update lists all)", err=True)
 
 
 def _all_failed(summary: UpdateSummary, links: list[str] | None) -> bool:
     """Nothing worked: every feed failed, or every link given to add did."""
     if links is not None:
-        return summary.failed > 0 and summary.failed + summary.skipped >= len(links)
+        return summary.new + summary.updated + summary.unchanged == 0
     return summary.feeds > 0 and summary.feeds_failed == summary.feeds
 
 

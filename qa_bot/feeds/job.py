@@ -13,7 +13,7 @@ from qa_bot.feeds.feedlist import load_feeds
 from qa_bot.feeds.fetch import Fetcher, FetchPolicy
 from qa_bot.feeds.state import folder_fingerprint, load_state, save_state
 from qa_bot.feeds.update import Updater, UpdateSummary, update_lock
-from qa_bot.ingest.read import SUPPORTED_SUFFIXES
+from qa_bot.ingest.read import SUPPORTED_SUFFIXES, discover
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,7 +91,9 @@ def run_update(
                 save_state(articles, state)
         summary = updater.summary
         key = _build_key(settings, folder_fingerprint(articles, SUPPORTED_SUFFIXES))
-        if state.built != key or not _index_exists(settings):
+        if next(discover([articles]), None) is None:
+            summary.note = "no articles saved yet: nothing to index"
+        elif state.built != key or not _index_exists(settings):
             from qa_bot.build import build_from_paths
 
             summary.build = build_from_paths(settings, [articles], console, embedder)
@@ -112,7 +114,9 @@ def summary_line(summary: UpdateSummary) -> str:
              if summary.feeds else "")
     items = (f"items: {summary.new} new, {summary.unchanged} unchanged, {summary.updated} updated, "
              f"{summary.failed} failed" + (f", {summary.skipped} skipped (not articles)" if summary.skipped else ""))
-    if summary.build is None:
+    if summary.note:
+        built = summary.note
+    elif summary.build is None:
         built = "index up to date: 0 texts embedded"
     else:
         b = summary.build

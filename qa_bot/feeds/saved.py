@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ class ArticleVersion:
     text: str
     title: str | None
     date: str | None
+    """When the page itself says it was published (its metadata), or None."""
     author: str | None
     source: str | None
     fetched_at: str
@@ -40,6 +41,8 @@ class ArticleVersion:
     feed: str | None = None
     modified: str | None = None
     """When the page says it was last changed, if it says."""
+    fallback_date: str | None = None
+    """A date to take when the page gives none and no earlier version had one: the feed's, or a guess."""
 
 
 def text_hash(text: str) -> str:
@@ -66,17 +69,39 @@ def _read(file: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def store_article(articles_dir: Path, article: ArticleVersion) -> tuple[Change, Path]:
-    """Save ``article``; say whether it is new, an updated version (its text changed), or unchanged.
+COPY_SIMILARITY = 0.8
+"""Two texts whose word sets overlap this much (Jaccard) are one article (a desktop page and its AMP copy)."""
+MAX_VERSIONS = 50
+"""Replaced versions kept in an article's file at most (the oldest go first)."""
 
-    An unchanged text leaves the file as it is (its metadata too: the index need not change). The file is
-    replaced atomically: a crash leaves the old version or the new one.
+
+def _similar(one: str, other: str) -> bool:
+    words, others = set(re.findall(r"\w+", one.lower())), set(re.findall(r"\w+", other.lower()))
+    return bool(words | others) and len(words & others) / len(words | others) >= COPY_SIMILARITY
+
+
+def store_article(articles_dir: Path, article: ArticleVersion) -> tuple[Change, Path, ArticleVersion]:
+    """Save ``article``; say whether it is new, an updated version (its text changed), or unchanged, and
+    return the file and the version as stored (its URL and date as kept).
+
+    The link that first saved an article owns it: another link with the same canonical URL (an AMP copy,
+    the item in another feed) leaves it unchanged when its text is the same or nearly so, and is kept
+    under its own URL when its text is another article's (a CMS giving every story one canonical URL). A
+    correction keeps the publication date the article had. An unchanged text leaves the file as it is.
+    The file is replaced atomically: a crash leaves the old version or the new one.
     """
     file = article_file(articles_dir, article.url)
     previous = _read(file)
     digest = text_hash(article.text)
+    if previous is not None and previous.get("fetched_from") not in (None, article.fetched_from):
+        if previous.get("sha256") == digest or _similar(str(previous.get("text", "")), article.text):
+            return "unchanged", file, replace(article, date=previous.get("date"))
+        if article.url != article.fetched_from:
+            return store_article(articles_dir, replace(article, url=article.fetched_from))
+    kept_date = previous.get("date") if previous is not None else None
+    article = replace(article, date=article.date or kept_date or article.fallback_date)
     if previous is not None and previous.get("sha256") == digest:
-        return "unchanged", file
+        return "unchanged", file, article
     record: dict[str, Any] = {
         "doc_id": article.url,
         "url": article.url,
@@ -99,8 +124,7 @@ def store_article(articles_dir: Path, article: ArticleVersion) -> tuple[Change, 
         versions: list[Any] = kept if isinstance(kept, list) else []
         versions.append({"sha256": previous.get("sha256"), "fetched_at": previous.get("fetched_at"),
                          "replaced_at": article.fetched_at})
-        record["versions"] = versions
+        record["versions"] = versions[-MAX_VERSIONS:]
         record["updated"] = article.modified or article.fetched_at
-        record["date"] = article.date or previous.get("date")  # a correction does not move the publication
     write_atomically(file, json.dumps(record, ensure_ascii=False, indent=1))
-    return change, file
+    return change, file, article

@@ -51,6 +51,9 @@ class PageState:
     date: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    link: str | None = None
+    """The link the article is fetched from (its feed item's, or one given to ``qa-bot add``)."""
+    feed: str | None = None
 
 
 @dataclass(slots=True)

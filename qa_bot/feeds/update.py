@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from qa_bot.errors import FeedError, UpdateLockedError
 from qa_bot.feeds.entries import FeedEntry, parse_feed
@@ -50,6 +51,8 @@ class UpdateSummary:
     """(URL, why) for each feed or page that failed or was skipped in this run."""
     build: BuildSummary | None = None
     """The build that followed, or None when no article changed (nothing embedded)."""
+    note: str | None = None
+    """Why no build ran, when it is not that the index is up to date."""
 
     @property
     def embedded(self) -> int:
@@ -110,16 +113,23 @@ class Updater:
 
     def fetch_feeds(self, feeds: list[Feed]) -> None:
         """Fetch every feed (one failing never stops the others), then the pages of its new or changed
-        items, and the pages that failed in earlier runs."""
-        items: list[_Item] = []
+        items, the recent articles (to catch corrections, even when their feed is not modified), and the
+        pages that failed in earlier runs (unless their feed is no longer followed)."""
+        items: dict[str, _Item] = {}
         for done, feed in enumerate(feeds, start=1):
-            items.extend(self._read_feed(feed))
+            for item in self._read_feed(feed):
+                items.setdefault(item.link, item)  # the same item in two feeds is fetched once
             self.progress("feeds", done, len(feeds))
-        queued = {item.link for item in items}
-        for link, failure in self.state.failed.items():  # retried even when its feed no longer lists it
-            if link not in queued:
-                items.append(_Item(link, failure.feed, failure.entry.get("title"), failure.entry.get("published")))
-        self._fetch_items([item for item in items if self._wanted(item)])
+        followed = {feed.url for feed in feeds}
+        for page in self.state.pages.values():
+            if page.link and page.link not in items and self._recent(page):
+                items[page.link] = _Item(page.link, page.feed)
+        for link, failure in list(self.state.failed.items()):
+            if failure.feed is not None and failure.feed not in followed:
+                del self.state.failed[link]  # its feed was removed: no longer wanted
+            elif link not in items:  # retried even when its feed no longer lists it
+                items[link] = _Item(link, failure.feed, failure.entry.get("title"), failure.entry.get("published"))
+        self._fetch_items([item for item in items.values() if self._wanted(item)])
 
     def fetch_links(self, links: list[str]) -> None:
         """Fetch the pages at ``links`` (``qa-bot add``): always asked again, conditionally when known."""
@@ -158,11 +168,15 @@ class Updater:
             return True
         if item.fingerprint is not None and seen.entry != item.fingerprint:
             return True
-        published = moment_of(page.date)
-        if published is not None and self.now() - published < self.recheck:
+        if self._recent(page):
             return True
         self.summary.unchanged += 1
         return False
+
+    def _recent(self, page: PageState) -> bool:
+        """Whether the article was published within the recheck window (corrections come early)."""
+        published = moment_of(page.date)
+        return published is not None and self.now() - published < self.recheck
 
     def _fetch_items(self, items: list[_Item]) -> None:
         for done, item in enumerate(items, start=1):
@@ -173,10 +187,12 @@ class Updater:
         previous = self.state.failed.get(item.link)
         attempts = (previous.attempts if previous else 0) + 1
         self.summary.failed += 1
-        self.summary.problems.append((item.link, reason))
+        self._problem(item.link, reason)
         if attempts >= self.max_attempts:  # transient or not: a page may come back (a 404 before it is live)
             self.state.failed.pop(item.link, None)
-            self.state.ignored[item.link] = f"gave up after {attempts} attempts: {reason}"
+            seen = self.state.links.get(item.link)
+            if seen is None or seen.canonical not in self.state.pages:  # a saved article is never given up
+                self.state.ignored[item.link] = f"gave up after {attempts} attempts: {reason}"
             return
         self.state.failed[item.link] = Failure(
             reason, attempts, item.feed, {"title": item.title, "published": item.published})
@@ -185,7 +201,11 @@ class Updater:
         self.state.failed.pop(item.link, None)
         self.state.ignored[item.link] = reason
         self.summary.skipped += 1
-        self.summary.problems.append((item.link, f"skipped: {reason}"))
+        self._problem(item.link, f"skipped: {reason}")
+
+    def _problem(self, url: str, why: str) -> None:
+        self.summary.problems.append((url, why))
+        log.debug("%s: %s", url, why)
 
     def _fetch_item(self, item: _Item) -> None:
         seen = self.state.links.get(item.link)
@@ -213,20 +233,50 @@ class Updater:
         if article is None:
             self._skip(item, "no article text found on the page")
             return
-        canonical = article.url if article.url and article.url.lower().startswith(("http://", "https://")) else None
-        canonical = canonical or response.url
         fetched_at = self.now().isoformat(timespec="seconds")
         version = ArticleVersion(
-            url=canonical, text=article.text, title=article.title or item.title,
-            date=article.date or item.published or article.guessed_date,
+            url=canonical_url(article.url, response.url), text=article.text, title=article.title or item.title,
+            date=article.date, fallback_date=item.published or article.guessed_date,
             author=article.author, source=article.site, fetched_at=fetched_at, fetched_from=item.link,
             feed=item.feed, modified=article.modified,
         )
-        change, file = store_article(self.articles_dir, version)
+        change, file, stored = store_article(self.articles_dir, version)
         self.summary.count(change)
         self.state.failed.pop(item.link, None)
-        self.state.links[item.link] = LinkState(canonical, item.fingerprint)
-        self.state.pages[canonical] = PageState(
-            file=file.relative_to(self.articles_dir).as_posix(), sha256=text_hash(article.text), fetched_at=fetched_at,
-            date=version.date, etag=response.etag, last_modified=response.last_modified,
+        self.state.ignored.pop(item.link, None)
+        if seen is not None and seen.canonical != stored.url:
+            self._moved(item.link, seen.canonical)
+        self.state.links[item.link] = LinkState(stored.url, item.fingerprint)
+        if change == "unchanged" and stored.url in self.state.pages and self.state.pages[stored.url].link != item.link:
+            return  # a copy of an article another link holds (an AMP page, the item in another feed)
+        self.state.pages[stored.url] = PageState(
+            file=file.relative_to(self.articles_dir).as_posix(), sha256=text_hash(stored.text), fetched_at=fetched_at,
+            date=stored.date, etag=response.etag, last_modified=response.last_modified, link=item.link,
+            feed=item.feed,
         )
+
+    def _moved(self, link: str, old_canonical: str) -> None:
+        """``link``'s article now has another canonical URL: the file kept under the old one goes (it was this
+        link's), so the index does not hold the old version beside the new."""
+        old = self.state.pages.get(old_canonical)
+        if old is None or old.link not in (link, None):
+            return
+        del self.state.pages[old_canonical]
+        try:
+            (self.articles_dir / old.file).unlink()
+        except OSError as exc:
+            log.warning("could not remove the old version %s: %s", old.file, exc)
+
+
+def canonical_url(claimed: str | None, final: str) -> str:
+    """The URL an article is kept under: the canonical URL the page claims, when it is on the same site as
+    the page (so a page cannot replace another site's article) and names more than the site's home page
+    (some CMSs give every page the home page as canonical); else the URL the page was fetched from."""
+    if not claimed or not claimed.lower().startswith(("http://", "https://")):
+        return final
+    from courlan import extract_domain
+
+    mine, theirs = urlsplit(final), urlsplit(claimed)
+    same_site = (extract_domain(final) or mine.hostname) == (extract_domain(claimed) or theirs.hostname) and (
+        extract_domain(final) is not None or mine.port == theirs.port)
+    return claimed if same_site and theirs.path.strip("/") else final

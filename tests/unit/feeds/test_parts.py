@@ -77,7 +77,7 @@ def version(text: str, when: str, **extra: str | None) -> ArticleVersion:
 def test_an_article_file_keeps_each_replaced_versions_hash(tmp_path):
     assert store_article(tmp_path, version("First text.", "2026-12-01T10:00:00+00:00"))[0] == "new"
     assert store_article(tmp_path, version("First text.", "2026-12-02T10:00:00+00:00"))[0] == "unchanged"
-    change, file = store_article(tmp_path, version("Second text.", "2026-12-03T10:00:00+00:00"))
+    change, file, _ = store_article(tmp_path, version("Second text.", "2026-12-03T10:00:00+00:00"))
     assert change == "updated" and file == article_file(tmp_path, "https://a.example/news/bridge.html?id=7")
     record = json.loads(file.read_text())
     assert record["text"] == "Second text." and record["updated"] == "2026-12-03T10:00:00+00:00"
@@ -92,7 +92,7 @@ def test_durations_of_every(text, seconds):
     assert parse_every(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "15", "soon", "10s", "15m and then"])
+@pytest.mark.parametrize("text", ["", "15", "soon", "10s", "15m and then", "99999999999d"])
 def test_bad_or_too_short_durations_are_refused(text):
     with pytest.raises(click.BadParameter):
         parse_every(text)

@@ -274,3 +274,111 @@ def test_a_damaged_state_file_is_set_aside_and_nothing_is_lost(site, settings, f
     assert (again.new, again.unchanged, again.failed) == (0, 1, 0)  # fetched again, found the same text
     assert state_path(settings.articles_dir).with_suffix(".damaged").exists()
     assert len(saved(settings)) == 1
+
+
+def feed_of(site: Site, *items: Item, path: str = "/rss.xml") -> None:
+    site.route(path, body=rss(list(items)), content_type="application/rss+xml")
+
+
+def test_a_cms_giving_every_page_the_home_page_as_canonical_loses_no_article(site, settings, fake_embedder):
+    site.route("/bridge.html", body=article_page("Bridge", BRIDGE, published=OLD.isoformat(), canonical=site.url("/")))
+    site.route("/storm.html", body=article_page("Storm", STORM, published=OLD.isoformat(), canonical=site.url("/")))
+    feed_of(site, Item(site.url("/bridge.html"), "Bridge", OLD), Item(site.url("/storm.html"), "Storm", OLD))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    summary = update(settings, fake_embedder)
+
+    assert (summary.new, summary.updated) == (2, 0)
+    assert {r["url"] for r in saved(settings)} == {site.url("/bridge.html"), site.url("/storm.html")}
+
+
+def test_a_page_cannot_replace_another_sites_article_by_claiming_its_canonical_url(site, settings, fake_embedder):
+    real = site.url("/news/real.html")
+    site.route("/news/real.html", body=article_page("Bridge", BRIDGE, published=OLD.isoformat()))
+    site.route("/evil.html", body=article_page("Bridge", STORM, published=OLD.isoformat(), canonical=real))
+    update(settings, fake_embedder, [real])
+
+    forged = update(settings, fake_embedder, [site.url("/evil.html", host="localhost")])
+
+    assert forged.updated == 0
+    records = {r["url"]: r for r in saved(settings)}
+    assert records[real]["text"].split("\n\n") == BRIDGE  # untouched
+    assert site.url("/evil.html", host="localhost") in records  # kept under its own address
+
+
+def test_a_page_whose_canonical_url_changes_leaves_no_old_copy_in_the_index(site, settings, fake_embedder):
+    link = site.url("/news/a.html")
+    site.route("/news/a.html", body=article_page("Bridge", BRIDGE, published=OLD.isoformat(), canonical=link))
+    feed_of(site, Item(link, "Bridge", OLD))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    renamed = site.url("/news/bridge-opens.html")
+    site.route("/news/a.html", body=article_page("Bridge", BRIDGE[:2], published=OLD.isoformat(), canonical=renamed))
+    feed_of(site, Item(link, "Bridge (renamed)", OLD))
+
+    update(settings, fake_embedder)
+
+    assert [r["url"] for r in saved(settings)] == [renamed]
+    assert load_index(settings.index_dir).describe().documents == 1
+
+
+def test_recent_articles_are_rechecked_even_when_their_feed_is_not_modified(site, settings, fake_embedder):
+    link = site.url("/news/a.html")
+    site.route("/news/a.html", body=article_page("Bridge", BRIDGE, published=NOW.isoformat()))
+    site.route("/rss.xml", body=rss([Item(link, "Bridge", NOW)]), content_type="application/rss+xml", etag='"1"')
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    site.route("/news/a.html", body=article_page("Bridge", STORM, published=NOW.isoformat()))
+
+    second = update(settings, fake_embedder)
+
+    assert (second.feeds_not_modified, second.updated) == (1, 1)
+
+
+def test_a_saved_article_is_never_given_up_and_a_correction_keeps_its_date(site, settings, fake_embedder):
+    settings = settings.model_copy(update={"feeds_max_attempts": 2})
+    link = site.url("/news/a.html")
+    site.route("/news/a.html", body=article_page("Bridge", BRIDGE))  # no date of its own: the feed's is taken
+    feed_of(site, Item(link, "Bridge", NOW - timedelta(hours=3)))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    first_date = saved(settings)[0]["date"]
+    site.route("/news/a.html", status=503)
+    for _ in range(3):
+        assert update(settings, fake_embedder).failed == 1
+    site.route("/news/a.html", body=article_page("Bridge", STORM))
+    feed_of(site, Item(link, "Bridge (corrected)", NOW))  # the feed now gives the correction's time
+
+    corrected = update(settings, fake_embedder)
+
+    assert corrected.updated == 1
+    [record] = saved(settings)
+    assert record["text"].split("\n\n") == STORM and record["date"] == first_date
+
+
+def test_a_removed_feeds_failed_pages_are_not_fetched_again(site, settings, fake_embedder):
+    site.route("/down.html", status=503)
+    site.route("/news/storm.html", body=article_page("Storm", STORM, published=OLD.isoformat()))
+    feed_of(site, Item(site.url("/down.html"), "Down", OLD), path="/a.xml")
+    feed_of(site, Item(site.url("/news/storm.html"), "Storm", OLD), path="/b.xml")
+    add_feed(settings.articles_dir, site.url("/a.xml"))
+    add_feed(settings.articles_dir, site.url("/b.xml"))
+    update(settings, fake_embedder)
+    from qa_bot.feeds.feedlist import remove_feed
+
+    remove_feed(settings.articles_dir, site.url("/a.xml"))
+    update(settings, fake_embedder)
+
+    assert site.hits("/down.html") == 1
+
+
+def test_add_with_nothing_saved_says_why_and_builds_nothing(site, settings, fake_embedder):
+    from qa_bot.cli_feeds import _all_failed
+
+    site.route("/doc.pdf", body=b"%PDF", content_type="application/pdf")
+    links = [site.url("/doc.pdf")]
+
+    summary = update(settings, fake_embedder, links)
+
+    assert summary.skipped == 1 and summary.build is None and _all_failed(summary, links)
+    assert "no articles saved yet" in summary_line(summary)
