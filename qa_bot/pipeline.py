@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa_bot.answer.followup import read_in_thread
+from qa_bot.answer.followup import put_new_first, read_in_thread
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
@@ -124,8 +124,19 @@ class QAPipeline:
                 vectors[search_text] = self.embedder.encode_queries([search_text])[0]
             return vectors[search_text]
 
+        def answer_to(question: str) -> Answer:
+            reading = reading_of(question, moment, options) if index.has_dates else None  # no dates: nothing to read
+            return answer_as_of(index, question, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]
+
         read = read_in_thread(text, thread)
-        asked = read or text
-        reading = reading_of(asked, moment, options) if index.has_dates else None  # no dates: nothing to read
-        answer = answer_as_of(index, asked, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]
-        return replace(answer, question=text, read_as=read) if read else answer
+        if not read:
+            return answer_to(text)
+        answer = answer_to(read)
+        earlier = [q for q in thread if q.strip()][-1]
+
+        def similarity(texts: list[str]) -> list[float]:
+            alone = encode(text)
+            return [float(v @ alone) for v in self.embedder.encode(texts)]  # type: ignore[operator]
+
+        answer = put_new_first(text, answer, answer_to(" ".join(printable(earlier).split())), similarity)
+        return replace(answer, question=text, read_as=read)

@@ -9,13 +9,22 @@ for "the prime minister of Iraq"), as did leaving out the sentence the thread al
 did searching passages with the thread but scoring sentences on the follow-up alone (0.625 / 0.725)
 and adding only the earlier question's names (0.600 / 0.825). Measured
 by ``scripts/followups.py`` on the 40 pairs in ``data/eval/followups/`` (see the README).
+
+Read with its thread, a follow-up often finds first the very sentence that answered the earlier question
+("Who did he beat?" after "How many votes did Boris Johnson win?" finds the vote count again). So when the
+answer's first quote repeats the earlier answer's, the quote that matches the follow-up's own words best
+(by the embedding of the follow-up alone) goes first if it matches them better than the repeated one
+(:func:`put_new_first`); the repeated quote stays, second.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
+from qa_bot.answer.answer_type import wants_following
+from qa_bot.records import Answer, Quote
 from qa_bot.terms import terms
 
 _WORD = re.compile(r"[A-Za-z][\w'’.-]*")
@@ -62,3 +71,31 @@ def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
     skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES
     words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))
     return f"{question.rstrip()} ({' '.join(words)})" if words else None
+
+
+def _overlaps(one: Quote, other: Quote) -> bool:
+    return one.doc_id == other.doc_id and one.start < other.end and other.start < one.end
+
+
+def put_new_first(
+    question: str, answer: Answer, earlier: Answer, similarity: Callable[[list[str]], list[float]]
+) -> Answer:
+    """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats
+    ``earlier``'s first.
+
+    ``similarity(texts)`` says how close each text is to the follow-up read alone. The best of the other
+    quotes goes first when it is closer than the repeated one; otherwise nothing changes. A "why" or "was
+    anyone hurt" follow-up keeps its order: its answer is the sentence after the earlier answer's, which
+    the repeated quote already holds (see :func:`~qa_bot.answer.answer_type.wants_following`).
+    """
+    quotes = answer.quotes
+    if len(quotes) < 2 or not earlier.quotes or not _overlaps(quotes[0], earlier.quotes[0]):
+        return answer
+    if wants_following(question):
+        return answer
+    scores = similarity([q.text for q in quotes])
+    best = max(range(1, len(quotes)), key=lambda i: scores[i])
+    if scores[best] <= scores[0]:
+        return answer
+    reordered = (quotes[best], quotes[0], *(q for i, q in enumerate(quotes) if i not in (0, best)))
+    return replace(answer, quotes=reordered)

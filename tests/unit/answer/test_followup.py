@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from qa_bot.answer.followup import leans_on_thread, read_in_thread
+from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread
 from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
-from qa_bot.records import Document
+from qa_bot.records import Answer, Document, Quote
 
 from ..conftest import build
 
@@ -46,3 +46,28 @@ def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_i
     assert again.read_as == "Why did it happen? (drone crash)"  # a chain of follow-ups never grows
     assert followed.quotes[0].doc_id == "d" and alone.read_as is None
     assert followed.to_json()["read_as"] == followed.read_as
+
+
+def _quote(doc: str, start: int, text: str) -> Quote:
+    return Quote(text=text, doc_id=doc, title=doc, url=None, date=None, score=0.9, start=start, end=start + len(text))
+
+
+def test_a_follow_up_whose_first_quote_repeats_the_earlier_answer_puts_the_closest_new_quote_first():
+    repeated = _quote("a", 0, "Johnson won the leadership ballot with 92,153 votes.")
+    beat = _quote("a", 60, "Johnson competed for the role against Jeremy Hunt.")
+    other = _quote("b", 0, "The pound rose on the news.")
+    earlier = Answer("How many votes did Johnson win?", quotes=(repeated,))
+    answer = Answer("Who did he beat?", quotes=(repeated, other, beat))
+    closeness = {repeated.text: 0.2, other.text: 0.1, beat.text: 0.6}
+
+    def similarity(texts: list[str]) -> list[float]:
+        return [closeness[t] for t in texts]
+
+    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == (beat, repeated, other)
+    closeness[beat.text] = 0.15  # no other quote is closer to the follow-up than the repeated one: kept
+    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == answer.quotes
+    closeness[beat.text] = 0.6
+    fresh = Answer("Who did he beat?", quotes=(beat, repeated))  # a first quote that is new: kept
+    assert put_new_first("Who did he beat?", fresh, earlier, similarity) is fresh
+    # "why" follow-ups: the reason is the sentence after the earlier answer's, in the repeated quote already
+    assert put_new_first("Why did he win?", answer, earlier, similarity) is answer
