@@ -150,7 +150,8 @@ def _update_once(settings: Settings, links: list[str] | None) -> UpdateSummary:
 @click.command("update")
 @click.option(
     "--every", default=None, metavar="DURATION",
-    help="Keep going: update again every DURATION (15m, 1h, 1h30m); Ctrl-C stops. Without it, update once.",
+    help="Keep going: update again every DURATION (15m, 1h, 1h30m); Ctrl-C or SIGTERM stops. Without it, "
+    "update once.",
 )
 @articles_option
 @index_option
@@ -170,9 +171,15 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     if interval is None:
         _fail_when_nothing_worked(_update_once(settings, None), None)
         return
+    import signal
+
     from qa_bot.errors import QABotError
     from qa_bot.redact import redact
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a service manager's stop ends the schedule as Ctrl-C does
     while True:
         started = time.monotonic()
         try:
