@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert len(errors) == 1, result.stderr
     for needle in needles:
         assert needle in errors[0], errors[0]
+
+
+def interruptible() -> None:
+    """For ``Popen(preexec_fn=...)``: the child takes SIGINT as Ctrl-C. A suite started in the background (``&``,
+    nohup) hands its children SIGINT ignored, and a test that stops a process with SIGINT would wait forever."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -95,8 +95,9 @@ class _Post:
 class Outbox:
     """Delivers posts, keeping those that failed for a passing reason and trying them again later."""
 
-    def __init__(self, patience: float = 600.0) -> None:
+    def __init__(self, patience: float = 600.0, first_pause: float = FIRST_PAUSE) -> None:
         self.patience = patience
+        self.first_pause = first_pause
         self._waiting: list[_Post] = []
         self._lock = threading.Condition()
         self._worker: threading.Thread | None = None
@@ -132,7 +133,7 @@ class Outbox:
     def keep(self, call: Callable[..., Any], **kwargs: Any) -> None:
         """Keep a post that Slack has just refused for a passing reason; it is tried again after the first pause."""
         now = time.monotonic()
-        self._keep(_Post(call, kwargs, first_tried=now, due=now + FIRST_PAUSE))
+        self._keep(_Post(call, kwargs, first_tried=now, due=now + self.first_pause))
 
     def close(self) -> None:
         """Nothing to release: the retrying thread is a daemon and ends by itself once nothing waits."""
@@ -222,7 +223,7 @@ class Outbox:
                     "gave up posting in %s after %d tries over %.0f s: %s", channel, post.tries, age, describe(exc)
                 )
                 return
-            post.due = time.monotonic() + min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (post.tries - 1))
+            post.due = time.monotonic() + min(LONGEST_PAUSE, self.first_pause * 2 ** (post.tries - 1))
             with self._lock:
                 self._waiting.append(post)
             return

@@ -154,10 +154,11 @@ class RedisOutbox:
 
     def __init__(self, redis: Redis, client: WebClient, *, prefix: str, patience: float = 600.0,
                  consumer: str | None = None, claim_after: float = CLAIM_AFTER, server: str = "the state server",
-                 poll: float = POLL):
+                 poll: float = POLL, first_pause: float = FIRST_PAUSE):
         if claim_after <= 0 or poll <= 0:
             raise ValueError("claim_after and poll must be positive")
         self.patience = patience
+        self.first_pause = first_pause
         self.stream = f"{prefix}outbox"
         self.consumer = consumer or consumer_name()
         self.claim_after, self.poll = claim_after, poll
@@ -377,7 +378,7 @@ class RedisOutbox:
             self._finish(entry)
             return False
         if not taken_over:
-            entry.due = now + max(0.0, FIRST_PAUSE - age)
+            entry.due = now + max(0.0, self.first_pause - age)
         with self._lock:
             if entry_id in self._held:
                 return False
@@ -423,7 +424,7 @@ class RedisOutbox:
             elif last:
                 log.warning("stopping: Slack still does not take a post in %s (%s)", entry.channel, describe(exc))
             else:
-                entry.due = time.monotonic() + min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (entry.tries - 1))
+                entry.due = time.monotonic() + min(LONGEST_PAUSE, self.first_pause * 2 ** (entry.tries - 1))
             return
         entry.done = True
         self._count(delivered=1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
 
-from ..helpers import cli_env
+from ..helpers import cli_env, interruptible
 from .slack_emulator import BOT_USER
 
 
@@ -27,6 +27,7 @@ class BotProcess:
             [sys.executable, "-m", "qa_bot.cli", *(["-v"] if verbose else []), "slack", "--http", "--host",
              "127.0.0.1", "--port", "0", "--index", str(index)],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=interruptible,
         )
         self.output = ""
         assert self.process.stdout is not None

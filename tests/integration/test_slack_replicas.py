@@ -28,7 +28,7 @@ from qa_bot.config import Settings
 from qa_bot.slack.redis_outbox import GROUP
 
 from ..conftest import ROOT
-from ..helpers import assert_one_line_error, cli_env, run_cli
+from ..helpers import assert_one_line_error, cli_env, interruptible, run_cli
 from ..redis_server import RedisServer, free_port, running_redis
 from ..unit.slack.fakes import SENTENCE
 from .slack_emulator import BOT_USER, SlackEmulator
@@ -50,6 +50,7 @@ class Replica:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.slack_replica", "--claim-after", str(CLAIM_AFTER)],
             cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=interruptible,
         )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

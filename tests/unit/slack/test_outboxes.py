@@ -25,6 +25,8 @@ STREAM = f"{PREFIX}outbox"
 OK = 200
 POLL = 0.05
 """How long a test replica blocks reading the stream, so that stopping one takes no longer than this."""
+PAUSE = 0.1
+"""The first pause before a retry (1 s in the bot): short, so the suite does not wait for it."""
 
 
 def refusal(status: int, error: str) -> SlackApiError:
@@ -75,7 +77,7 @@ def replica(request, redis_url) -> Iterator[Callable[..., RedisOutbox]]:
 
     def make(slack: Slack, patience: float = 60.0, claim_after: float = 30.0) -> RedisOutbox:
         box = RedisOutbox(Redis.from_url(redis_url, decode_responses=True), slack, prefix=PREFIX,  # type: ignore[arg-type]
-                          patience=patience, claim_after=claim_after, poll=POLL)
+                          patience=patience, claim_after=claim_after, poll=POLL, first_pause=PAUSE)
         made.append(box)
         return box
 
@@ -88,7 +90,7 @@ def replica(request, redis_url) -> Iterator[Callable[..., RedisOutbox]]:
 def outbox(request) -> Callable[..., OutboxProtocol]:
     """Makes an outbox of either kind: the contract below holds for both."""
     if request.param == "memory":
-        return lambda slack, patience=60.0: Outbox(patience)
+        return lambda slack, patience=60.0: Outbox(patience, first_pause=PAUSE)
     return request.getfixturevalue("replica")
 
 
@@ -133,7 +135,7 @@ def test_a_post_refused_for_good_on_a_later_try_is_dropped(outbox):
 
 def test_a_post_is_given_up_once_older_than_the_patience(outbox):
     slack = Slack(then=503)
-    box = outbox(slack, patience=0.5)
+    box = outbox(slack, patience=PAUSE / 2)  # shorter than the first pause
     post(box, slack)
     until(lambda: box.given_up == 1)
     assert len(slack.calls) == 2 and box.waiting == 0  # the first try, and one after the first pause
