@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from rich.markup import escape
 
@@ -47,7 +48,14 @@ def date_line(ref: Quote | SourceRef, as_of: str | None) -> str:
     if not ref.date:
         return ", ".join(("undated", updated)) if updated else "undated"
     age = age_words(ref.date, as_of)
-    return ", ".join(part for part in (ref.date, age, updated) if part)
+    return ", ".join(part for part in (shown_date(ref.date), age, updated) if part)
+
+
+def shown_date(iso: str) -> str:
+    """A date as people read it: the day alone, or with a time, the day and the time in UTC
+    ("2026-12-03 09:30 UTC" for "2026-12-03T10:30:00+01:00")."""
+    moment = moment_of(iso) if len(iso) > 10 else None
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else iso
 
 
 def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> str:

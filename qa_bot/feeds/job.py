@@ -69,7 +69,8 @@ def run_update(
             fetcher or Fetcher(fetch_policy(settings)) as client,
             Progress(
                 TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=console, transient=True, disable=console is None,
+                TimeElapsedColumn(), console=console, transient=True,
+                disable=console is None or not console.is_terminal,  # no bars in a cron job's log
             ) as bar,
         ):
             tasks = {"feeds": bar.add_task("Fetching feeds", total=len(feeds), visible=bool(feeds)),

@@ -104,6 +104,9 @@ def test_a_quote_from_an_updated_article_says_when_in_the_terminal_and_in_slack(
     assert date_line(quote, None) == "2026-11-01, updated 2026-12-03"
     assert date_line(Quote(text="x", doc_id="d", title="t", url=None, date=None, score=1, start=0, end=1,
                            updated="2026-12-03"), None) == "undated, updated 2026-12-03"
+    timed = Quote(text="x", doc_id="d", title="t", url=None, date="2026-12-03T10:30:00+01:00", score=1, start=0,
+                  end=1)
+    assert date_line(timed, "2026-12-03T12:00:00+00:00") == "2026-12-03 09:30 UTC, the same day"
     from qa_bot.records import Answer
 
     blocks = json.dumps(answer_blocks(Answer(question="q?", quotes=(quote,), confidence=0.9), "q?"))
