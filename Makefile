@@ -35,9 +35,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit tests/integration
 
-# The fast loop while working: fake embedder, NumPy store, no subprocess (well under a minute).
+# The fast loop while working: fake embedder, NumPy store, no subprocess, the slow-marked tests left out
+# (under a minute; `make test` runs them).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -m "not slow" tests/unit
 
 clean:
 	rm -rf $(VENV) index/default index/eval-*

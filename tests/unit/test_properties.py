@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from qa_bot.slack.format import answer_blocks, question_from_event_text
 
 from ..conftest import FakeEmbedder
 from .conftest import build
+
+pytestmark = pytest.mark.slow  # thousands of generated cases: in `make test`, not in the `make unit` loop
 
 SLACK_MARKUP = ["<!channel>", "<!here>", "<@U024BE7LH>", "<#C0123|general>", "<https://evil.example|click>",
                 "&amp;", "&lt;", "*bold*", "_it_", "`code`", "```block```", ">quote", ":wave:"]

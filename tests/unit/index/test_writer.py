@@ -93,6 +93,7 @@ def test_rebuild_with_other_passage_settings_embeds_everything(built, fake_embed
     assert again.reused == 0 and again.embedded == len(fake_embedder.encoded)
 
 
+@pytest.mark.slow
 def test_changing_one_xquad_article_re_embeds_only_its_passages(tmp_path, fake_embedder):
     from qa_bot.ingest.read import read_articles
 
@@ -153,6 +154,7 @@ class ClusteredEmbedder:
     encode_queries = encode  # the Embedder protocol's question path; this model has no prompts
 
 
+@pytest.mark.slow
 def test_a_faiss_build_records_its_layout_and_finds_what_exact_search_finds(tmp_path):
     from qa_bot.config import BuildOptions
     from qa_bot.index import build_index, recall_at_k
