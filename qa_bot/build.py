@@ -51,7 +51,7 @@ def build_from_paths(
             TimeRemainingColumn(),
             console=console,
             transient=True,
-            disable=console is None,
+            disable=console is None or not console.is_terminal,  # no bars in a cron job's log
         ) as bar:
             task = bar.add_task("Embedding passages and sentences", total=None)
 

@@ -179,21 +179,24 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)  # a service manager's stop ends the schedule as Ctrl-C does
-    while True:
-        started = time.monotonic()
-        try:
-            _update_once(settings, None)
-        except QABotError as exc:  # one bad run (a build refused, the folder locked) never stops the schedule
-            click.secho(f"error: {redact(str(exc))}", fg="red", err=True)
-        wait = max(0.0, started + interval - time.monotonic())
-        next_at = datetime.fromtimestamp(time.time() + wait).strftime("%H:%M:%S")
-        click.echo(f"Next update at {next_at} (Ctrl-C stops).", err=True)
-        try:
+    # A service manager's stop ends the schedule as Ctrl-C does, mid-update too: what was fetched is kept,
+    # a build cut short leaves the live index as it was, and the next update picks up from there.
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                _update_once(settings, None)
+            except QABotError as exc:  # one bad run (a build refused, the folder locked) never stops the schedule
+                click.secho(f"error: {redact(str(exc))}", fg="red", err=True)
+            wait = max(0.0, started + interval - time.monotonic())
+            next_at = datetime.fromtimestamp(time.time() + wait).strftime("%H:%M:%S")
+            click.echo(f"Next update at {next_at} (Ctrl-C stops).", err=True)
             time.sleep(wait)
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
-            return
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("add")

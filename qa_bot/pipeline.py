@@ -138,5 +138,5 @@ class QAPipeline:
             alone = encode(text)
             return [float(v @ alone) for v in self.embedder.encode(texts)]  # type: ignore[operator]
 
-        answer = put_new_first(text, answer, answer_to(" ".join(printable(earlier).split())), similarity)
+        answer = put_new_first(text, answer, lambda: answer_to(" ".join(printable(earlier).split())), similarity)
         return replace(answer, question=text, read_as=read)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
 
 from rich.markup import escape
 
@@ -52,10 +51,15 @@ def date_line(ref: Quote | SourceRef, as_of: str | None) -> str:
 
 
 def shown_date(iso: str) -> str:
-    """A date as people read it: the day alone, or with a time, the day and the time in UTC
-    ("2026-12-03 09:30 UTC" for "2026-12-03T10:30:00+01:00")."""
+    """A date as people read it: the day alone, or with a time, the day and the time as the article gives
+    them, with its offset ("2026-12-03 10:30 +01:00", "2026-12-03 09:30 UTC"): the day stays the article's."""
     moment = moment_of(iso) if len(iso) > 10 else None
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else iso
+    if moment is None:
+        return iso
+    offset = moment.utcoffset()
+    zone = "UTC" if not offset else moment.strftime("%z")
+    zone = zone if zone == "UTC" else f"{zone[:3]}:{zone[3:]}"
+    return f"{moment.strftime('%Y-%m-%d %H:%M')} {zone}"
 
 
 def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> str:

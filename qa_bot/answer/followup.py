@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from qa_bot.answer.answer_type import wants_following
+from qa_bot.answer.quotes import DISAGREE
 from qa_bot.records import Answer, Quote
 from qa_bot.terms import terms
 
@@ -73,29 +74,38 @@ def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
     return f"{question.rstrip()} ({' '.join(words)})" if words else None
 
 
+def _spans(quote: Quote) -> list[tuple[str, int, int]]:
+    """Where a quote stands: its own span and those of the copies and reports folded into it."""
+    return [(quote.doc_id, quote.start, quote.end)] + [(r.doc_id, r.start, r.end) for r in (*quote.also_in,
+                                                                                          *quote.reported_by)]
+
+
 def _overlaps(one: Quote, other: Quote) -> bool:
-    return one.doc_id == other.doc_id and one.start < other.end and other.start < one.end
+    return any(a == x and s < y_end and t < e for a, s, e in _spans(one) for x, t, y_end in _spans(other))
 
 
 def put_new_first(
-    question: str, answer: Answer, earlier: Answer, similarity: Callable[[list[str]], list[float]]
+    question: str, answer: Answer, earlier: Callable[[], Answer], similarity: Callable[[list[str]], list[float]]
 ) -> Answer:
-    """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats
-    ``earlier``'s first.
+    """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats the first
+    quote of ``earlier()`` (the earlier question's answer, asked for only when it can matter).
 
     ``similarity(texts)`` says how close each text is to the follow-up read alone. The best of the other
     quotes goes first when it is closer than the repeated one; otherwise nothing changes. A "why" or "was
     anyone hurt" follow-up keeps its order: its answer is the sentence after the earlier answer's, which
-    the repeated quote already holds (see :func:`~qa_bot.answer.answer_type.wants_following`).
+    the repeated quote already holds (see :func:`~qa_bot.answer.answer_type.wants_following`). A notice that
+    the newest of disagreeing quotes comes first no longer holds once another quote is first: it goes.
     """
     quotes = answer.quotes
-    if len(quotes) < 2 or not earlier.quotes or not _overlaps(quotes[0], earlier.quotes[0]):
+    if len(quotes) < 2 or wants_following(question):
         return answer
-    if wants_following(question):
+    before = earlier().quotes
+    if not before or not _overlaps(quotes[0], before[0]):
         return answer
     scores = similarity([q.text for q in quotes])
     best = max(range(1, len(quotes)), key=lambda i: scores[i])
     if scores[best] <= scores[0]:
         return answer
     reordered = (quotes[best], quotes[0], *(q for i, q in enumerate(quotes) if i not in (0, best)))
-    return replace(answer, quotes=reordered)
+    notice = answer.notice.split(DISAGREE)[0].strip() or None if answer.notice else None
+    return replace(answer, quotes=reordered, notice=notice)

@@ -278,6 +278,10 @@ def _quote(
     )
 
 
+DISAGREE = "The articles disagree;"
+"""How the notice of :func:`prefer_newest` begins: it speaks of the order of the quotes."""
+
+
 def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...], str | None]:
     """When the best quote and any dated runner-up from another article give different numbers or dates,
     put the newest of them first and say so; otherwise keep the order.
@@ -304,7 +308,7 @@ def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...]
     moment, newest = max([(first_moment, first), *disagreeing], key=lambda pair: pair[0])
     older = first if newest is not first else max(disagreeing, key=lambda pair: pair[0])[1]
     rest = [q for q in quotes if q is not newest]
-    notice = f"The articles disagree; the newest ({newest.date}) comes first, then the one of {older.date}."
+    notice = f"{DISAGREE} the newest ({newest.date}) comes first, then the one of {older.date}."
     if newest is first:
         rest = [older, *(q for q in rest if q is not older)]
     return (newest, *rest), notice

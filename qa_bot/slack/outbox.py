@@ -96,6 +96,8 @@ class Outbox:
     """Delivers posts, keeping those that failed for a passing reason and trying them again later."""
 
     def __init__(self, patience: float = 600.0, first_pause: float = FIRST_PAUSE) -> None:
+        if first_pause <= 0:
+            raise ValueError("first_pause must be positive")
         self.patience = patience
         self.first_pause = first_pause
         self._waiting: list[_Post] = []

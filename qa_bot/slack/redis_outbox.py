@@ -155,8 +155,8 @@ class RedisOutbox:
     def __init__(self, redis: Redis, client: WebClient, *, prefix: str, patience: float = 600.0,
                  consumer: str | None = None, claim_after: float = CLAIM_AFTER, server: str = "the state server",
                  poll: float = POLL, first_pause: float = FIRST_PAUSE):
-        if claim_after <= 0 or poll <= 0:
-            raise ValueError("claim_after and poll must be positive")
+        if claim_after <= 0 or poll <= 0 or first_pause <= 0:
+            raise ValueError("claim_after, poll and first_pause must be positive")
         self.patience = patience
         self.first_pause = first_pause
         self.stream = f"{prefix}outbox"
@@ -170,7 +170,7 @@ class RedisOutbox:
         self._trying: str | None = None
         self._lock = threading.Condition()
         self._in_flight = self._delivered = self._given_up = 0
-        self._local = Outbox(patience)  # where a post waits when the stream is out of reach
+        self._local = Outbox(patience, first_pause)  # where a post waits when the stream is out of reach
         self._trouble = Trouble(server, "the outbox keeps what it can in this replica's memory until it is back")
         self._stopping = threading.Event()
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread
 from qa_bot.config import Settings
 from qa_bot.index import load_index
@@ -63,11 +65,20 @@ def test_a_follow_up_whose_first_quote_repeats_the_earlier_answer_puts_the_close
     def similarity(texts: list[str]) -> list[float]:
         return [closeness[t] for t in texts]
 
-    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == (beat, repeated, other)
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity).quotes == (beat, repeated, other)
     closeness[beat.text] = 0.15  # no other quote is closer to the follow-up than the repeated one: kept
-    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == answer.quotes
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity).quotes == answer.quotes
     closeness[beat.text] = 0.6
     fresh = Answer("Who did he beat?", quotes=(beat, repeated))  # a first quote that is new: kept
-    assert put_new_first("Who did he beat?", fresh, earlier, similarity) is fresh
+    assert put_new_first("Who did he beat?", fresh, lambda: earlier, similarity) is fresh
     # "why" follow-ups: the reason is the sentence after the earlier answer's, in the repeated quote already
-    assert put_new_first("Why did he win?", answer, earlier, similarity) is answer
+    assert put_new_first("Why did he win?", answer, lambda: earlier, similarity) is answer
+    noticed = replace(answer, notice="No articles from last week answer this; the best answer from another date: "
+                                     "The articles disagree; the newest (2019-07-23) comes first, then ...")
+    moved = put_new_first("Who did he beat?", noticed, lambda: earlier, similarity)
+    assert moved.quotes[0] == beat  # the notice of the order goes with the order; the rest of it stays
+    assert moved.notice == "No articles from last week answer this; the best answer from another date:"
+    copy = replace(repeated, doc_id="b", also_in=(repeated.source_ref(),))  # the other copy of the same story
+    folded = Answer("Who did he beat?", quotes=(copy, other, beat))
+    closeness[copy.text] = 0.2
+    assert put_new_first("Who did he beat?", folded, lambda: earlier, similarity).quotes[0] == beat

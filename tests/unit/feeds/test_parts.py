@@ -106,7 +106,9 @@ def test_a_quote_from_an_updated_article_says_when_in_the_terminal_and_in_slack(
                            updated="2026-12-03"), None) == "undated, updated 2026-12-03"
     timed = Quote(text="x", doc_id="d", title="t", url=None, date="2026-12-03T10:30:00+01:00", score=1, start=0,
                   end=1)
-    assert date_line(timed, "2026-12-03T12:00:00+00:00") == "2026-12-03 09:30 UTC, the same day"
+    assert date_line(timed, "2026-12-03T12:00:00+00:00") == "2026-12-03 10:30 +01:00, the same day"
+    late = Quote(text="x", doc_id="d", title="t", url=None, date="2026-12-02T23:30:00-05:00", score=1, start=0, end=1)
+    assert date_line(late, "2026-12-03T12:00:00+00:00").startswith("2026-12-02 23:30 -05:00, ")  # the article's day
     from qa_bot.records import Answer
 
     blocks = json.dumps(answer_blocks(Answer(question="q?", quotes=(quote,), confidence=0.9), "q?"))

@@ -242,3 +242,8 @@ def test_without_redis_a_waiting_post_waits_in_this_replicas_memory(tmp_path, ca
         box.close()
     assert "Slack did not take a post in C1 (service_unavailable); it waits in this replica's memory" in caplog.text
     assert len(slack.calls) == 2 and box.waiting == 0
+
+
+def test_a_first_pause_that_is_not_positive_is_refused():
+    with pytest.raises(ValueError, match="first_pause"):
+        Outbox(first_pause=0)
