@@ -210,8 +210,6 @@ def add_command(urls: tuple[str, ...], articles_dir: Path | None, index_dir: Pat
     A page already saved is fetched again (conditionally): a changed text replaces the old version.
     Exit status: 0, or 1 when no page could be saved.
     """
-    from qa_bot.feeds.feedlist import check_url
-
-    links = [check_url(url) for url in urls]
+    links = list(urls)  # each checked as an http(s) URL by the update, before anything is fetched
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     _fail_when_nothing_worked(_update_once(settings, links), links)

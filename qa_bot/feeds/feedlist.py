@@ -14,9 +14,9 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from qa_bot.errors import FeedError
+from qa_bot.feeds.fetch import is_http_url
 from qa_bot.feeds.state import write_atomically
 
 FEEDS_FILE = "feeds.toml"
@@ -48,8 +48,7 @@ def check_url(url: str) -> str:
         FeedError: it is not.
     """
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise FeedError(f"not an http(s) URL: {url!r}")
     return url
 

@@ -115,14 +115,18 @@ def _seconds(s: float) -> str:
     return f"{s:g} s"
 
 
-def _check_scheme(url: str, *, redirected: bool = False) -> None:
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) URL with a host and a usable port."""
     try:
         parts = urlsplit(url)
         # .port raises ValueError when out of range: refused here rather than deep in a request
-        ok = parts.scheme.lower() in {"http", "https"} and bool(parts.hostname) and parts.port != 0
+        return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname) and parts.port != 0
     except ValueError:
-        ok = False
-    if not ok:
+        return False
+
+
+def _check_scheme(url: str, *, redirected: bool = False) -> None:
+    if not is_http_url(url):
         shown = url if len(url) <= 100 else url[:99] + "…"
         prefix = "redirected to a URL that is not http(s)" if redirected else "not an http(s) URL"
         raise FetchError(f"{prefix}: {shown}", url=url, transient=False)

@@ -13,7 +13,6 @@ from qa_bot.feeds.feedlist import load_feeds
 from qa_bot.feeds.fetch import Fetcher, FetchPolicy
 from qa_bot.feeds.state import folder_fingerprint, load_state, save_state
 from qa_bot.feeds.update import Updater, UpdateSummary, update_lock
-from qa_bot.ingest.read import SUPPORTED_SUFFIXES, discover
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,8 +90,9 @@ def run_update(
             finally:
                 save_state(articles, state)
         summary = updater.summary
-        key = _build_key(settings, folder_fingerprint(articles, SUPPORTED_SUFFIXES))
-        if next(discover([articles]), None) is None:
+        fingerprint = folder_fingerprint(articles)
+        key = _build_key(settings, fingerprint) if fingerprint else None
+        if key is None:
             summary.note = "no articles saved yet: nothing to index"
         elif state.built != key or not _index_exists(settings):
             from qa_bot.build import build_from_paths

@@ -16,6 +16,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from qa_bot.ingest.read import discover
+
 log = logging.getLogger(__name__)
 STATE_DIR = ".qa-bot"
 STATE_FILE = "fetch-state.json"
@@ -46,7 +48,6 @@ class PageState:
     """An article saved from a page: its file (relative to the articles folder) and the page's validators."""
 
     file: str
-    sha256: str
     fetched_at: str
     date: str | None = None
     etag: str | None = None
@@ -132,18 +133,16 @@ def save_state(articles_dir: Path, state: FetchState) -> None:
     write_atomically(state_path(articles_dir), json.dumps(state.to_json(), ensure_ascii=False, indent=1))
 
 
-def folder_fingerprint(articles_dir: Path, suffixes: frozenset[str]) -> str:
-    """A hash of the article files under ``articles_dir`` (names, sizes, times): it changes when a file is
-    added, removed or rewritten, by an update or by hand."""
+def folder_fingerprint(articles_dir: Path) -> str | None:
+    """A hash of the article files the articles reader finds under ``articles_dir`` (names, sizes, times): it
+    changes when a file is added, removed or rewritten, by an update or by hand. None when there is none."""
     digest = hashlib.sha256()
-    root = Path(articles_dir)
-    for file in sorted(root.rglob("*")):
-        relative = file.relative_to(root)
-        if file.suffix.lower() not in suffixes or any(p.startswith(".") for p in relative.parts):
-            continue
+    found = False
+    for file, root in discover([Path(articles_dir)]):
         try:
             stat = file.stat()
         except OSError:
             continue
-        digest.update(f"{relative.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        found = True
+        digest.update(f"{file.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest() if found else None

@@ -21,7 +21,7 @@ from qa_bot.feeds.entries import FeedEntry, parse_feed
 from qa_bot.feeds.extract import extract_article
 from qa_bot.feeds.feedlist import Feed, check_url
 from qa_bot.feeds.fetch import Fetcher, FetchError
-from qa_bot.feeds.saved import ArticleVersion, Change, store_article, text_hash
+from qa_bot.feeds.saved import ArticleVersion, Change, store_article
 from qa_bot.feeds.state import STATE_DIR, Failure, FeedState, FetchState, LinkState, PageState
 from qa_bot.records import moment_of
 
@@ -250,7 +250,7 @@ class Updater:
         if change == "unchanged" and stored.url in self.state.pages and self.state.pages[stored.url].link != item.link:
             return  # a copy of an article another link holds (an AMP page, the item in another feed)
         self.state.pages[stored.url] = PageState(
-            file=file.relative_to(self.articles_dir).as_posix(), sha256=text_hash(stored.text), fetched_at=fetched_at,
+            file=file.relative_to(self.articles_dir).as_posix(), fetched_at=fetched_at,
             date=stored.date, etag=response.etag, last_modified=response.last_modified, link=item.link,
             feed=item.feed,
         )

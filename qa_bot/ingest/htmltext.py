@@ -120,8 +120,7 @@ def _date_candidates(tree: LexborHTMLParser) -> Iterator[str]:
 def structured_dates(html: str) -> tuple[str | None, str | None]:
     """When the page says it was published and last modified, from its metadata alone (meta tags, JSON-LD,
     ``<time>``), never from its text: ISO 8601 each, or None. Raises ValueError as :func:`html_to_page`."""
-    if nesting_depth(html) > MAX_DEPTH:
-        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+    _check_depth(html)
     tree = LexborHTMLParser(html)
     published, _ = first_date(_date_candidates(tree))
     modified, _ = first_date(
@@ -154,14 +153,18 @@ def nesting_depth(html: str, stop_at: int = MAX_DEPTH + 1) -> int:
     return deepest
 
 
+def _check_depth(html: str) -> None:
+    if nesting_depth(html) > MAX_DEPTH:
+        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+
+
 def html_to_page(html: str) -> HtmlPage:
     """Extract the visible text of ``html``: one paragraph a block element, whitespace folded.
 
     Raises:
         ValueError: the elements nest deeper than ``MAX_DEPTH``.
     """
-    if nesting_depth(html) > MAX_DEPTH:
-        raise ValueError(f"HTML nested deeper than {MAX_DEPTH} elements")
+    _check_depth(html)
     tree = LexborHTMLParser(re.sub(r"<br\s*/?>", "\n", html, flags=re.IGNORECASE))
     title = _meta(tree, 'meta[property="og:title"]', "title", "h1")
     url = _meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]')
