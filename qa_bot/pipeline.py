@@ -32,6 +32,11 @@ def printable(text: str) -> str:
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+
+def _cleaned(question: str) -> str:
+    """A question as the pipeline reads it: printable characters, whitespace folded, at most MAX_QUESTION_CHARS."""
+    return " ".join(printable(question).split())[:MAX_QUESTION_CHARS]
+
 class QAPipeline:
     """Answers questions from one index with one embedding model, both loaded once.
 
@@ -112,7 +117,7 @@ class QAPipeline:
         moment = as_of or datetime.now(UTC)
         if moment.tzinfo is None:
             raise ValueError("as_of needs a timezone")
-        text = " ".join(printable(question).split())[:MAX_QUESTION_CHARS]
+        text = _cleaned(question)
         if not text:
             return Answer(question=question, notice="empty question", as_of=moment.isoformat(timespec="seconds"))
         self.refresh()
@@ -138,5 +143,5 @@ class QAPipeline:
             alone = encode(text)
             return [float(v @ alone) for v in self.embedder.encode(texts)]  # type: ignore[operator]
 
-        answer = put_new_first(text, answer, lambda: answer_to(" ".join(printable(earlier).split())), similarity)
+        answer = put_new_first(text, answer, lambda: answer_to(_cleaned(earlier)), similarity)
         return replace(answer, question=text, read_as=read)
