@@ -119,17 +119,21 @@ def make_answer(
     # question's terms in the best passage, and the reranker's best probability when it ran.
     cosine = scored[0].cosine
     reranked = None
-    # Which sentences are close enough to the best to be quoted is judged on today's scores; the reranker
-    # orders them (its probabilities are spread wider, so a floor on blended scores would drop good quotes).
+    # Which sentences are close enough to the best to be quoted, and which neighbours join a quote, are
+    # judged on today's scores; the reranker only orders the quotes. Its probabilities are spread wider:
+    # a floor on blended scores would drop good quotes, and a neighbour ratio would split an answer from
+    # the sentence it leans on.
     eligible = eligible_sentences(scored, options)
+    alone = {c.sentence_id: c.alone for c in scored}
     if reranker is not None:
-        scored = rerank(index, query, scored, reranker, options, follow)
+        scored = rerank(index, query, scored, reranker, options,
+                        lambda sid: quote_span(index, sid, alone, options, follow))
         reranked = max((s.reranked for s in scored if s.reranked is not None), default=None)
     evidence = Evidence(cosine, term_coverage(index, query, hits), reranked)
     confidence = answer_confidence(evidence, options)
     if confidence < options.abstain_threshold:
         return Answer(question=query.text, confidence=confidence, evidence=evidence)
-    chosen = _choose(index, scored, options, follow, eligible)
+    chosen = _choose(index, scored, options, follow, eligible, alone)
     question_terms = set(query.terms)
     quotes = [_quote(index, candidate, span, also, reported, question_terms, confidence, options)
               for candidate, span, also, reported in chosen]
@@ -151,16 +155,17 @@ def eligible_sentences(scored: list[ScoredSentence], options: AnswerOptions) -> 
 
 
 def _choose(
-    index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool, eligible: set[int]
+    index: Index, scored: list[ScoredSentence], options: AnswerOptions, follow: bool, eligible: set[int],
+    alone: dict[int, float],
 ) -> list[Chosen]:
     """The ``eligible`` sentences to quote, best first, each once: near-duplicates become other sources of a
-    quote. ``scored`` holds every candidate, so that a neighbour outside ``eligible`` can still join a quote.
+    quote. ``alone`` holds every candidate's score read alone, so that a neighbour outside ``eligible`` can
+    still join a quote.
 
     No quote holds a sentence of another, nor a near-duplicate of one. A near-duplicate from an article of
     the same story (a copy, a rewrite), or a sentence standing at the same place of that story, is listed
     as another source of the quote; a near-duplicate from an independent article, as a corroboration.
     """
-    alone = {c.sentence_id: c.alone for c in scored}
     stories = Stories(index, options)
     chosen: list[Chosen] = []
     owner: dict[int, int] = {}

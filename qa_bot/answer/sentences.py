@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -25,6 +26,8 @@ class ScoredSentence(NamedTuple):
     """The score with the sentence read alone: what decides whether a neighbour joins its quote."""
     reranked: float | None = None
     """The reranker's probability that the sentence answers, when a reranker read it."""
+    recency: float = 0.0
+    """The part of ``score`` (and ``alone``) that is the recency prior, not a reading of the text."""
 
 
 def score_sentences(index: Index, query: Query, hits: list[Hit], options: AnswerOptions) -> list[ScoredSentence]:
@@ -55,8 +58,10 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: Answer
     if options.read_in_context:
         dense, keyword = read_in_context(index, ids, cosines, keyword_all, query.vector)
     passage = options.passage_weight * np.array([best_passage[int(i)] for i in ids], dtype=np.float32)
+    recency = np.zeros(len(ids), dtype=np.float32)
     if query.recency and query.as_of is not None:
-        passage = passage + recency_bonus(index, ids, query.as_of, query.recency, options.recency_half_life_days)
+        recency = recency_bonus(index, ids, query.as_of, query.recency, options.recency_half_life_days)
+        passage = passage + recency
     scores = options.sentence_weight * dense + options.keyword_weight * keyword + passage
     alone = options.sentence_weight * cosines + options.keyword_weight * keyword_all[ids] + passage
     wanted = expected_type(query.text)
@@ -68,7 +73,8 @@ def score_sentences(index: Index, query: Query, hits: list[Hit], options: Answer
         bonus = options.type_weight * np.array(offers, dtype=np.float32)
         scores, alone = scores + bonus, alone + bonus
     order = np.argsort(-scores, kind="stable")
-    columns = (ids[order].tolist(), scores[order].tolist(), cosines[order].tolist(), alone[order].tolist())
+    columns = (ids[order].tolist(), scores[order].tolist(), cosines[order].tolist(), alone[order].tolist(),
+               [None] * len(order), recency[order].tolist())
     return [ScoredSentence(*row) for row in zip(*columns, strict=True)]
 
 
@@ -110,38 +116,37 @@ def read_in_context(
 
 def rerank(
     index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: AnswerOptions,
-    follow: bool = False,
+    quoted: Callable[[int], tuple[int, int]] = lambda sid: (sid, sid),
 ) -> list[ScoredSentence]:
     """Blend the reranker's score into the ``rerank_top`` best sentences and order them again.
 
-    The sentences below those get the lowest probability the reranker gave, so that every score stays on
-    one scale (the quotes' floor compares them) without lending them a reading they did not have.
-
-    With ``follow`` (a "why" or "was anyone hurt" question), each sentence is read with the one after it in
-    its article, where the reason or the outcome usually is, as its quote will be.
+    The reranker reads each sentence as its quote would read (``quoted`` gives the first and last
+    sentence of the quote around it): with the sentence before it that it leans on ("Called the Ineos
+    challenge, it featured 42 pacemakers"), or, for a "why" question, with the one after that holds
+    the reason. The sentences below those get the lowest probability the reranker gave, so that every
+    score stays on one scale without lending them a reading they did not have. The recency prior is
+    kept whole (see :func:`_blend`).
     """
     head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
     if not head:
         return scored
-    ids = np.array([s.sentence_id for s in head], dtype=np.int64)
-    texts = index.sentence_texts(ids)
-    if follow:
-        texts = with_next_sentence(index, ids, texts)
-    extra = reranker.score(query.text, texts)
-    w = options.rerank_weight
-    blended = [
-        ScoredSentence(s.sentence_id, (1 - w) * s.score + w * float(r), s.cosine, (1 - w) * s.alone + w * float(r),
-                       float(r))
-        for s, r in zip(head, extra, strict=True)
-    ]
-    low = w * float(np.min(extra))
-    blended += [ScoredSentence(s.sentence_id, (1 - w) * s.score + low, s.cosine, (1 - w) * s.alone + low)
-                for s in tail]
+    spans = [quoted(s.sentence_id) for s in head]
+    firsts = index.sentence_spans([first for first, _ in spans])
+    lasts = index.sentence_spans([last for _, last in spans])
+    rows = np.column_stack([firsts[:, 0], firsts[:, 1], lasts[:, 2]])
+    extra = reranker.score(query.text, index.texts(rows))
+    low = float(np.min(extra))
+    read = [float(r) for r in extra] + [low] * len(tail)
+    blended = [_blend(s, r, options.rerank_weight, i < len(head))
+               for i, (s, r) in enumerate(zip(scored, read, strict=True))]
     return sorted(blended, key=lambda s: -s.score)
 
 
-def with_next_sentence(index: Index, ids: np.ndarray, texts: list[str]) -> list[str]:
-    """Each sentence's text followed by the next sentence of its article, where there is one."""
-    after, same = index.next_in_document(ids)
-    following = index.sentence_texts(after)
-    return [f"{text} {nxt}" if joined else text for text, nxt, joined in zip(texts, following, same, strict=True)]
+def _blend(s: ScoredSentence, probability: float, w: float, read: bool) -> ScoredSentence:
+    """``s`` with ``w`` of its score (alone and in context) replaced by the reranker's ``probability``;
+    the recency prior stays whole, since the reranker reads text, not dates."""
+    def mix(score: float) -> float:
+        return (1 - w) * (score - s.recency) + w * probability + s.recency
+
+    return ScoredSentence(s.sentence_id, mix(s.score), s.cosine, mix(s.alone), probability if read else None,
+                          s.recency)

@@ -183,12 +183,6 @@ class Index:
         first, last = np.searchsorted(docs, doc_index, side="left"), np.searchsorted(docs, doc_index, side="right")
         return np.arange(first, last, dtype=np.int64)
 
-    def next_in_document(self, sentence_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the sentence after each one, whether it is in the same document); the last sentence is its own."""
-        after = np.minimum(sentence_ids + 1, len(self._sentences) - 1)
-        docs = self._sentences[:, 0]
-        return after, (after != sentence_ids) & (docs[after] == docs[sentence_ids])
-
     # Dates.
 
     @property

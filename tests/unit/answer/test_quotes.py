@@ -153,21 +153,35 @@ class _Reading:
         return np.array([0.9 if self.word in t else 0.1 for t in texts], dtype=np.float32)
 
 
-def test_for_a_why_question_the_reranker_reads_each_sentence_with_the_next(tmp_path, fake_embedder):
+def test_the_reranker_reads_each_sentence_as_its_quote_reads(tmp_path, fake_embedder):
+    """For a "why" question, with the sentence after it; a sentence referring back, with the one before."""
     docs = [Document("t", "A truck crashed into the barracks gate at dawn. Fortunately, the device failed to "
                      "detonate. Soldiers arrested the driver.", "Attack", None, "2024-01-02")]
     build(docs, fake_embedder, tmp_path / "why", sentences_per_passage=3, passage_overlap=0)
     index = load_index(tmp_path / "why", fake_embedder)
-    options = AnswerOptions(abstain_threshold=0.0, candidates=10)
+    options = AnswerOptions(abstain_threshold=0.0, candidates=10, neighbour_ratio=2.0)  # no neighbour joins by score
     for question, read_with_next in (("Why did the truck crash into the barracks gate?", True),
                                      ("What crashed into the barracks gate?", False)):
         reranker = _Reading("detonate")
         query = make_query(question, fake_embedder.encode([question])[0])
         answer = make_answer(index, query, retrieve(index, query, options), options, reranker)
         pair = "A truck crashed into the barracks gate at dawn. Fortunately, the device failed to detonate."
-        assert (pair in reranker.read) is read_with_next, reranker.read
+        alone = "A truck crashed into the barracks gate at dawn."
+        assert (pair in reranker.read) if read_with_next else (alone in reranker.read), reranker.read
         assert "Soldiers arrested the driver." in reranker.read  # the last sentence has no next: read alone
         assert abs(answer.evidence.reranked - 0.9) < 1e-6  # the reranker's best probability goes to the confidence
+
+    docs = [Document("k", "The Ineos 1:59 Challenge was held in Vienna. It featured 42 pacemakers in a formation. "
+                     "Kipchoge finished in 1:59:40.", "Race", None, "2019-10-13")]
+    build(docs, fake_embedder, tmp_path / "back", sentences_per_passage=3, passage_overlap=0)
+    index = load_index(tmp_path / "back", fake_embedder)
+    reranker = _Reading("pacemakers")
+    question = "How many pacemakers featured in the challenge?"
+    query = make_query(question, fake_embedder.encode([question])[0])
+    answer = make_answer(index, query, retrieve(index, query, options), options, reranker)
+    assert "The Ineos 1:59 Challenge was held in Vienna. It featured 42 pacemakers in a formation." in reranker.read
+    assert "It featured 42 pacemakers in a formation." not in reranker.read
+    assert answer.quotes[0].text.startswith("The Ineos 1:59 Challenge was held in Vienna. It featured 42")
 
 
 def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_embedder):
@@ -184,3 +198,19 @@ def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_
     assert [s.sentence_id for s in reranked] == [s.sentence_id for s in scored]
     assert [s.reranked is not None for s in reranked] == [True] + [False] * (len(scored) - 1)
     assert all(abs(r.score - (0.5 * s.score + 0.05)) < 1e-6 for r, s in zip(reranked, scored, strict=True))
+
+
+def test_the_reranker_never_dilutes_the_recency_prior(built, fake_embedder):
+    """Only the reading of the text is blended with the reranker's; a newer article keeps its whole lead."""
+    from qa_bot.answer.sentences import rerank, score_sentences
+
+    index = load_index(built, fake_embedder)
+    question = "How much did the bridge cost?"
+    query = make_query(question, fake_embedder.encode([question])[0])
+    options = AnswerOptions(candidates=10, rerank_top=2, rerank_weight=0.5)
+    scored = score_sentences(index, query, retrieve(index, query, options), options)
+    recent = [s._replace(score=s.score + 0.3, alone=s.alone + 0.3, recency=0.3) for s in scored]
+    plain, dated = (rerank(index, query, found, _Reading("bridge"), options) for found in (scored, recent))
+    for a, b in zip(plain, dated, strict=True):
+        assert a.sentence_id == b.sentence_id
+        assert abs((b.score - a.score) - 0.3) < 1e-6 and abs((b.alone - a.alone) - 0.3) < 1e-6
