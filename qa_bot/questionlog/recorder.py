@@ -28,6 +28,10 @@ class QuestionRecorder(Protocol):
         """Record ``click`` once; what became of it, or None when nothing could be recorded."""
         ...
 
+    def quote_count(self, answer_id: int) -> int | None:
+        """How many quotes the logged answer ``answer_id`` has; None when there is no such answer."""
+        ...
+
     def close(self) -> None:
         """Let go of the log."""
         ...
@@ -42,6 +46,10 @@ class NoQuestionLog:
         return None
 
     def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
+        """Nothing is logged: None."""
+        return None
+
+    def quote_count(self, answer_id: int) -> int | None:
         """Nothing is logged: None."""
         return None
 

@@ -11,6 +11,8 @@ from qa_bot.render import NO_ANSWER, confidence_words, date_line, quote_text
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 3500
 SHARE_ACTION = "share_answer"
+SHARE_BLOCK = "share:"
+"""How the share button's block id begins; the logged answer's id follows, so a share is not logged again."""
 HELPFUL_ACTION = "feedback_helpful"
 NOT_HELPFUL_ACTION = "feedback_not_helpful"
 WRONG_SOURCE_ACTION = "feedback_wrong_source"
@@ -103,6 +105,7 @@ def answer_blocks(
         blocks.append(
             {
                 "type": "actions",
+                **({"block_id": f"{SHARE_BLOCK}{answer_id}"} if answer_id is not None else {}),
                 "elements": [
                     {
                         "type": "button",
@@ -125,3 +128,11 @@ def outside_sources_blocks(question: str, sources: list[str]) -> tuple[list[dict
     message = (f"{NO_ANSWER} The sources this channel allows ({allowed}) do not answer _{asked}_. "
                "Other sources may: ask in a direct message.")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": message}}], _cut(message, TEXT_LIMIT)
+
+
+def shared_answer_id(block_id: str | None) -> int | None:
+    """The logged answer's id in a share button's ``block_id`` (see :data:`SHARE_BLOCK`), if it holds one."""
+    if not block_id or not block_id.startswith(SHARE_BLOCK):
+        return None
+    number = block_id[len(SHARE_BLOCK):]
+    return int(number) if number.isdecimal() else None

@@ -26,6 +26,7 @@ from qa_bot.slack.format import (
     escape,
     outside_sources_blocks,
     question_from_event_text,
+    shared_answer_id,
 )
 from qa_bot.slack.outbox import describe
 from qa_bot.slack.status import home_view, status_blocks
@@ -154,8 +155,8 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     thread = (body.get("container") or {}).get("thread_ts")  # a private answer in a thread is shared there
     earlier = bot.threads.earlier(channel, thread) if thread else []  # shared as it was read: with its thread
     answer = _safe_ask(bot, question, channel, policy, earlier=earlier)
-    _post_answer(bot, client.chat_postMessage, channel, question, answer, policy,
-                 asker=asker, **({"thread_ts": thread} if thread else {}))
+    _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker,
+                 logged=shared_answer_id(action.get("block_id")), **({"thread_ts": thread} if thread else {}))
 
 
 def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -> None:
@@ -211,12 +212,20 @@ def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy,
 
 def _post_answer(
     bot: BotContext, call: Callable[..., Any], channel: str, question: str, answer: Answer | None,
-    policy: ChannelPolicy, share_button: bool = False, asker: str | None = None, **kwargs: Any,
+    policy: ChannelPolicy, share_button: bool = False, asker: str | None = None, logged: int | None = None,
+    **kwargs: Any,
 ) -> None:
     """Keep only the quotes from ``policy``'s sources, log what is left (asked by ``asker`` in ``channel``),
-    then post it, with feedback buttons if it was logged."""
+    then post it, with feedback buttons if it was logged.
+
+    A shared answer (``logged``: the id it was logged under when asked) is not logged again when it still
+    has that answer's quotes: its buttons record feedback on that answer, and the question counts once.
+    """
     shown = limit_to_sources(answer, policy.sources) if answer else None
-    answer_id = bot.questions.record(shown, channel=channel, user=asker) if shown else None
+    answer_id = None
+    if shown is not None:
+        same = logged is not None and bot.questions.quote_count(logged) == len(shown.quotes)
+        answer_id = logged if same else bot.questions.record(shown, channel=channel, user=asker)
     blocks: list[dict[str, Any]] | None
     if answer is None or shown is None:
         blocks, text = None, APOLOGY

@@ -10,7 +10,7 @@ import pytest
 from qa_bot.questionlog import QuestionLog
 from qa_bot.slack.feedback import FAILED, THANKS, UNKNOWN, on_feedback
 from qa_bot.slack.format import HELPFUL_ACTION, NOT_HELPFUL_ACTION, SHARE_ACTION, WRONG_SOURCE_ACTION
-from qa_bot.slack.listeners import on_ask, on_mention
+from qa_bot.slack.listeners import on_ask, on_mention, on_share
 
 from .fakes import BOT_USER, FakeAck, FakeAsk, FakeClient, buttons, make_bot
 
@@ -63,6 +63,28 @@ def test_the_share_button_comes_first_and_alone_in_its_block(questions):
     [private] = client.to("chat_postEphemeral")
     [share] = next(b for b in private["blocks"] if b["type"] == "actions")["elements"]
     assert share["action_id"] == SHARE_ACTION and HELPFUL_ACTION in buttons(private)
+
+
+def test_a_shared_answer_is_logged_once_and_its_buttons_point_at_that_answer(questions):
+    client = FakeClient()
+    bot = logged_bot(questions)
+    on_ask(FakeAck(), {"command": "/ask", "text": "Who is David Schenker?", "channel_id": "C7", "user_id": "U42"},
+           client, bot=bot)
+    [private] = client.to("chat_postEphemeral")
+    block = next(b for b in private["blocks"] if b["type"] == "actions")
+    [share] = block["elements"]
+    action = {**share, "block_id": block["block_id"]}
+    body = {"type": "block_actions", "user": {"id": "U42"}, "channel": {"id": "C7"}, "actions": [action]}
+    on_share(FakeAck(), body, action, client, bot=bot)
+    [public] = client.to("chat_postMessage")
+    assert buttons(public) == {WRONG_SOURCE_ACTION: ["1:0"], HELPFUL_ACTION: ["1"], NOT_HELPFUL_ACTION: ["1"]}
+    assert buttons(private) == {**buttons(public), SHARE_ACTION: ["Who is David Schenker?"]}
+    assert questions.query("SELECT count(*) FROM answers")[0][0] == 1
+    # A share naming no logged answer with these quotes (one the log lacks, or whose quotes changed since)
+    # is a new answer: logged, with its own buttons.
+    on_share(FakeAck(), body, {**action, "block_id": "share:99"}, client, bot=bot)
+    assert questions.query("SELECT count(*) FROM answers")[0][0] == 2
+    assert buttons(client.to("chat_postMessage")[-1])[HELPFUL_ACTION] == ["2"]
 
 
 @pytest.mark.parametrize("action_id, value, kind", [
