@@ -24,6 +24,15 @@ class QuestionRecorder(Protocol):
         """Log ``answer``; its id, or None when nothing was logged."""
         ...
 
+    def begin(self, question: str, *, channel: str, user: str | None = None,
+              asked_at: datetime | None = None) -> int | None:
+        """Log ``question`` as it arrives, not yet answered; its id for ``finish``, or None."""
+        ...
+
+    def finish(self, answer_id: int, answer: Answer) -> bool:
+        """Record ``answer`` for the question logged as ``answer_id``; whether it was recorded."""
+        ...
+
     def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
         """Record ``click`` once; what became of it, or None when nothing could be recorded."""
         ...
@@ -44,6 +53,15 @@ class NoQuestionLog:
                asked_at: datetime | None = None) -> int | None:
         """Nothing is logged: None."""
         return None
+
+    def begin(self, question: str, *, channel: str, user: str | None = None,
+              asked_at: datetime | None = None) -> int | None:
+        """Nothing is logged: None."""
+        return None
+
+    def finish(self, answer_id: int, answer: Answer) -> bool:
+        """Nothing is logged: False."""
+        return False
 
     def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
         """Nothing is logged: None."""

@@ -79,8 +79,8 @@ def utc_iso(moment: datetime) -> str:
 class QuestionLog:
     """An open question log. Thread-safe; several processes may open the same file.
 
-    Writes (``record``, ``add_feedback``) never raise: a failure is logged once as a warning and the
-    call returns None, so a log that cannot be written never stops the bot answering.
+    Writes (``record``, ``begin``, ``finish``, ``add_feedback``) never raise: a failure is logged once as a
+    warning and the call returns None (False), so a log that cannot be written never stops the bot answering.
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path, retention_days: int) -> None:
@@ -153,6 +153,36 @@ class QuestionLog:
             user: who asked (a Slack user id), stored hashed; None when there is no user.
             asked_at: when (default: now).
         """
+        return self._write(answer.question, channel, user, asked_at, answer)
+
+    def begin(self, question: str, *, channel: str, user: str | None = None,
+              asked_at: datetime | None = None) -> int | None:
+        """Log a question as it arrives, before it is answered; its id for :meth:`finish`, or None.
+
+        Until it is finished it reads as unanswered, which is what it is if the bot dies answering it:
+        a question Slack was told was received is never lost.
+        """
+        return self._write(question, channel, user, asked_at, None)
+
+    def finish(self, answer_id: int, answer: Answer) -> bool:
+        """Record ``answer`` for the question :meth:`begin` logged as ``answer_id``; False when the log failed
+        (or holds no such question, or has its answer already)."""
+        try:
+            with self._lock, self._transaction():
+                done = self._connection.execute(
+                    "UPDATE answers SET as_of = ?, answered = ?, confidence = ? WHERE id = ? "
+                    "AND NOT EXISTS (SELECT 1 FROM quotes WHERE answer_id = ?)",
+                    (answer.as_of, int(answer.answered), float(answer.confidence), answer_id, answer_id)).rowcount
+                if done:
+                    self._insert_quotes(answer_id, answer)
+            return bool(done)
+        except Exception as exc:  # whatever goes wrong with the log, answering goes on
+            self._warn(exc)
+            return False
+
+    def _write(self, question: str, channel: str, user: str | None, asked_at: datetime | None,
+               answer: Answer | None) -> int | None:
+        """One question (with ``answer``, or as not yet answered) in one transaction; its id, or None."""
         moment = asked_at or datetime.now(UTC)
         try:
             with self._lock:
@@ -161,18 +191,20 @@ class QuestionLog:
                     cursor = self._connection.execute(
                         "INSERT INTO answers (question, asked_at, as_of, channel, user_hash, answered, confidence) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (answer.question, utc_iso(moment), answer.as_of, channel, self.hash_user(user),
-                         int(answer.answered), float(answer.confidence)))
+                        (question, utc_iso(moment), answer and answer.as_of, channel, self.hash_user(user),
+                         int(bool(answer and answer.answered)), float(answer.confidence if answer else 0.0)))
                     answer_id = int(cursor.lastrowid or 0)
-                    self._connection.executemany(
-                        'INSERT INTO quotes (answer_id, position, doc_id, title, start, "end", score) '
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(answer_id, n, q.doc_id, q.title, q.start, q.end, float(q.score))
-                         for n, q in enumerate(answer.quotes)])
+                    if answer is not None:
+                        self._insert_quotes(answer_id, answer)
             return answer_id
         except Exception as exc:  # whatever goes wrong with the log, answering goes on
             self._warn(exc)
             return None
+
+    def _insert_quotes(self, answer_id: int, answer: Answer) -> None:
+        self._connection.executemany(
+            'INSERT INTO quotes (answer_id, position, doc_id, title, start, "end", score) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [(answer_id, n, q.doc_id, q.title, q.start, q.end, float(q.score)) for n, q in enumerate(answer.quotes)])
 
     def quote_count(self, answer_id: int) -> int | None:
         """How many quotes the logged answer ``answer_id`` has; None when there is no such answer (or on failure)."""

@@ -138,9 +138,10 @@ def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotCont
         ack(text=NOT_HERE, response_type="ephemeral")
         return
     ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
+    pending = bot.questions.begin(question, channel=channel, user=user)  # logged before it is answered
     answer = _safe_ask(bot, question, channel, policy)
     _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True, user=user,
-                 asker=user)
+                 asker=user, pending=pending)
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
@@ -173,15 +174,17 @@ def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -
         return
     _react(client, "reactions_add", channel, ts)
     asker, thread = event.get("user"), event.get("thread_ts") or ts
+    pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is answered
     earlier = bot.threads.earlier(channel, thread) if event.get("thread_ts") else []  # a follow-up in a thread
     answer = _safe_ask(bot, question, channel, policy, ts, earlier)
     if answer is not None and answer.read_as is None:  # a standalone question sets the thread's subject
         bot.threads.add(channel, thread, question)
     if policy.private and not direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True,
-                     asker=asker, user=asker, thread_ts=thread)
+                     asker=asker, pending=pending, user=asker, thread_ts=thread)
     else:
-        _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker, thread_ts=thread)
+        _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker, pending=pending,
+                     thread_ts=thread)
     _react(client, "reactions_remove", channel, ts)
 
 
@@ -213,19 +216,25 @@ def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy,
 def _post_answer(
     bot: BotContext, call: Callable[..., Any], channel: str, question: str, answer: Answer | None,
     policy: ChannelPolicy, share_button: bool = False, asker: str | None = None, logged: int | None = None,
-    **kwargs: Any,
+    pending: int | None = None, **kwargs: Any,
 ) -> None:
     """Keep only the quotes from ``policy``'s sources, log what is left (asked by ``asker`` in ``channel``),
     then post it, with feedback buttons if it was logged.
 
-    A shared answer (``logged``: the id it was logged under when asked) is not logged again when it still
-    has that answer's quotes: its buttons record feedback on that answer, and the question counts once.
+    ``pending`` is the question's id when it was logged on arrival: the answer completes that entry (a
+    failed answer leaves it unanswered). A shared answer (``logged``: the id it was logged under when
+    asked) is not logged again when it still has that answer's quotes: its buttons record feedback on
+    that answer, and the question counts once.
     """
     shown = limit_to_sources(answer, policy.sources) if answer else None
     answer_id = None
     if shown is not None:
-        same = logged is not None and bot.questions.quote_count(logged) == len(shown.quotes)
-        answer_id = logged if same else bot.questions.record(shown, channel=channel, user=asker)
+        if logged is not None and bot.questions.quote_count(logged) == len(shown.quotes):
+            answer_id = logged
+        elif pending is not None:
+            answer_id = pending if bot.questions.finish(pending, shown) else None
+        else:
+            answer_id = bot.questions.record(shown, channel=channel, user=asker)
     blocks: list[dict[str, Any]] | None
     if answer is None or shown is None:
         blocks, text = None, APOLOGY

@@ -88,6 +88,25 @@ def test_a_record_keeps_the_question_and_quote_places_never_their_text_nor_the_r
     assert b"U0SECRET" not in everything and QUOTE_TEXT.encode() not in everything
 
 
+def test_a_question_logged_on_arrival_reads_as_unanswered_until_its_answer_completes_it(log_path):
+    from qa_bot.questionlog.export import unanswered
+
+    with QuestionLog.open(log_path, now=NOW) as questions:
+        begun = questions.begin("When does the bridge reopen?", channel="C1", user="U1", asked_at=NOW)
+        failed = questions.begin("What did the mayor say?", channel="C1", user="U1", asked_at=NOW)
+        assert begun is not None and failed is not None
+        assert [r["question"] for r in unanswered(questions)] == ["What did the mayor say?",  # newest first
+                                                                  "When does the bridge reopen?"]
+        assert questions.finish(begun, answer()) is True
+        assert questions.finish(begun, answer()) is False  # an answer is recorded once
+        assert questions.finish(12345, answer()) is False  # no such question
+        assert questions.quote_count(begun) == 2
+        assert [r["question"] for r in unanswered(questions)] == ["What did the mayor say?"]  # never answered
+        rows = questions.query("SELECT question, as_of, answered, confidence FROM answers ORDER BY id")
+        assert [tuple(r) for r in rows] == [("When does the bridge reopen?", "2024-05-01T12:00:00+00:00", 1, 0.9),
+                                            ("What did the mayor say?", None, 0, 0.0)]
+
+
 def test_the_salt_is_the_files_own(tmp_path):
     with QuestionLog.open(tmp_path / "a.sqlite") as a, QuestionLog.open(tmp_path / "b.sqlite") as b:
         assert a.hash_user("U1") != b.hash_user("U1")

@@ -51,6 +51,23 @@ def test_a_logged_answer_carries_the_buttons_and_its_id(questions):
     assert channel == "C1" and user_hash == questions.hash_user("U42")
 
 
+def test_a_question_is_logged_when_it_arrives_and_stays_logged_when_answering_fails(questions):
+    seen = []
+
+    def broken(question: str, *, as_of=None):
+        seen.extend(tuple(r) for r in questions.query("SELECT question, answered FROM answers"))
+        raise RuntimeError("index exploded")
+
+    client = FakeClient()
+    mention(client, logged_bot(questions, broken))
+    assert seen == [("who is David Schenker?", 0)]  # in the log before answering began
+    assert [tuple(r) for r in questions.query("SELECT question, answered, channel FROM answers")] == [
+        ("who is David Schenker?", 0, "C1")]
+    mention(client, logged_bot(questions), ts="1700000002.000100")  # answered: the entry it began is completed
+    assert [tuple(r) for r in questions.query("SELECT id, answered FROM answers ORDER BY id")] == [(1, 0), (2, 1)]
+    assert questions.quote_count(2) == 1
+
+
 def test_without_a_log_there_are_no_feedback_buttons():
     post = mention(FakeClient(), make_bot())
     assert buttons(post) == {}
