@@ -18,7 +18,7 @@ from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.channels import ChannelSettings
-from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents
+from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents, ThreadMemory, Threads
 from qa_bot.slack.listeners import register
 from qa_bot.slack.outbox import Outbox, OutboxProtocol, describe
 from qa_bot.slack.status import StatusSource
@@ -69,7 +69,7 @@ def build_app(
     settings: Settings, ask: Ask, client: WebClient | None = None, http: bool = False,
     outbox: OutboxProtocol | None = None, seen: DuplicateFilter | None = None,
     questions: QuestionRecorder = NO_LOG, channels: ChannelSettings | None = None,
-    status: StatusSource | None = None,
+    status: StatusSource | None = None, threads: ThreadMemory | None = None,
 ) -> App:
     """The bolt ``App`` answering with ``ask``; calls ``auth.test`` to check the token.
 
@@ -77,7 +77,8 @@ def build_app(
     one not given is made in this process's memory (``serve`` passes those of ``settings.state_url``, which
     ``qa_bot.slack.state.open_state`` opens). Every answer and feedback click is recorded in ``questions``.
     ``channels``: the per-channel settings (default: read from ``settings.slack_channels_file``, if set);
-    ``status``: what the index holds, for ``/ask status`` and the App Home.
+    ``status``: what the index holds, for ``/ask status`` and the App Home; ``threads``: each thread's
+    question, for follow-ups (default: in memory; ``serve`` passes the shared one).
 
     Raises:
         ConfigError: a token or the signing secret is missing or refused by Slack, Slack cannot be reached,
@@ -99,5 +100,5 @@ def build_app(
     except (SlackClientError, OSError) as exc:
         raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
     register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents(),
-                             questions=questions, channels=channels, status=status))
+                             questions=questions, channels=channels, status=status, threads=threads or Threads()))
     return app

@@ -31,12 +31,24 @@ class Ask(Protocol):
         ...
 
 
+class ThreadMemory(Protocol):
+    """The question that set each thread's subject: ``Threads`` in memory, or ``RedisThreads`` for replicas."""
+
+    def earlier(self, channel: str, thread_ts: str) -> list[str]:
+        """The question this thread is about, if the bot answered one there."""
+        ...
+
+    def add(self, channel: str, thread_ts: str, question: str) -> None:
+        """Remember ``question`` (a standalone one) as what this thread is about."""
+        ...
+
+
 class Threads:
     """The question that set the subject of each thread (channel, thread ts) the bot answered in, so a
     follow-up there is read with it.
 
-    One question a thread (a follow-up does not replace it), the oldest threads forgotten first, and per
-    process: a replica does not see another's threads.
+    One question a thread (a follow-up does not replace it), the oldest threads forgotten first, and in
+    this process's memory (replicas share theirs through ``qa_bot.slack.redis_threads.RedisThreads``).
     """
 
     def __init__(self, size: int = 5_000) -> None:
@@ -109,7 +121,8 @@ class BotContext:
         questions: the question log every answer and feedback click is recorded in (``NO_LOG``: none).
         channels: the per-channel settings (answer mode, private, sources...), re-read when their file changes.
         status: what the index in service holds, for ``/ask status`` and the App Home (None: not known).
-        threads: the questions answered in each thread, which a follow-up there is read with.
+        threads: the questions answered in each thread, which a follow-up there is read with (shared by
+            replicas like ``seen``).
     """
 
     settings: Settings
@@ -120,4 +133,4 @@ class BotContext:
     questions: QuestionRecorder = NO_LOG
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     status: StatusSource | None = None
-    threads: Threads = field(default_factory=Threads)
+    threads: ThreadMemory = field(default_factory=Threads)

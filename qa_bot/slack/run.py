@@ -87,7 +87,7 @@ def serve(
     state = open_state(settings, client, claim_after=claim_after)
     try:
         app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen,
-                        questions=questions, status=status)
+                        questions=questions, status=status, threads=state.threads)
         if state.shared_by:
             console.print(f"Sharing answered events and waiting answers with the other replicas through "
                           f"{state.shared_by} (this one is {state.consumer})")

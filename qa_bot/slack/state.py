@@ -1,8 +1,9 @@
-"""Where a bot keeps what its replicas must share: the duplicate filter and the outbox.
+"""Where a bot keeps what its replicas must share: the duplicate filter, the outbox and the thread memory.
 
-Without ``QA_BOT_STATE_URL`` both live in this process's memory, which is all one bot needs. With it,
-both live in Redis or Valkey, so that replicas of the bot answer each Slack event once between them and
-deliver each other's waiting answers. Every replica still loads its own index and model.
+Without ``QA_BOT_STATE_URL`` all three live in this process's memory, which is all one bot needs. With it,
+they live in Redis or Valkey, so that replicas of the bot answer each Slack event once between them,
+deliver each other's waiting answers, and read a follow-up with its thread whichever replica answered
+there. Every replica still loads its own index and model.
 """
 
 from __future__ import annotations
@@ -16,22 +17,24 @@ from slack_sdk import WebClient
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.redact import first_line
-from qa_bot.slack.context import DuplicateFilter, SeenEvents
+from qa_bot.slack.context import DuplicateFilter, SeenEvents, ThreadMemory, Threads
 from qa_bot.slack.outbox import Outbox, OutboxProtocol
 from qa_bot.slack.redis_connect import connect, parse_state_url
 from qa_bot.slack.redis_outbox import RedisOutbox, consumer_name
 from qa_bot.slack.redis_seen import RedisSeenEvents
+from qa_bot.slack.redis_threads import RedisThreads
 
 """Put before every key the bot writes (``qa-bot:slack:seen:id:Ev1``, the stream ``qa-bot:slack:outbox``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ReplicaState:
-    """A bot's duplicate filter and outbox, and where they live.
+    """A bot's duplicate filter, outbox and thread memory, and where they live.
 
     Attributes:
         outbox: every post goes through it.
         seen: the deliveries already taken.
+        threads: the question that set each thread's subject.
         shared_by: ``Redis at host:port/db`` when they are shared with other replicas; None in memory.
         consumer: this replica's name in the outbox's group (None in memory).
         redis: the shared server's client (None in memory); ``close`` closes it.
@@ -39,6 +42,7 @@ class ReplicaState:
 
     outbox: OutboxProtocol
     seen: DuplicateFilter
+    threads: ThreadMemory
     shared_by: str | None = None
     consumer: str | None = None
     redis: Redis | None = None
@@ -62,7 +66,8 @@ def check_state_url(settings: Settings) -> None:
 
 def open_state(settings: Settings, client: WebClient, *, claim_after: float | None = None,
                prefix: str | None = None) -> ReplicaState:
-    """The duplicate filter and outbox of ``settings``: shared through ``state_url``, or in memory without it.
+    """The duplicate filter, outbox and thread memory of ``settings``: shared through ``state_url``, or in
+    memory without it.
 
     Args:
         settings: ``state_url`` and ``slack_retry_for`` (the outbox's patience).
@@ -76,7 +81,7 @@ def open_state(settings: Settings, client: WebClient, *, claim_after: float | No
             than Redis 6.2, or refuses the outbox's stream (its key holds something else).
     """
     if settings.state_url is None:
-        return ReplicaState(Outbox(settings.slack_retry_for), SeenEvents())
+        return ReplicaState(Outbox(settings.slack_retry_for), SeenEvents(), Threads())
     claim_after = settings.state_claim_after if claim_after is None else claim_after
     prefix = settings.state_prefix if prefix is None else prefix
     server = parse_state_url(settings.state_url.get_secret_value())
@@ -90,4 +95,5 @@ def open_state(settings: Settings, client: WebClient, *, claim_after: float | No
         problem = first_line(exc)
         raise ConfigError(f"Redis at {server.name} refused the outbox's stream {prefix}outbox: {problem}") from exc
     seen = RedisSeenEvents(redis, prefix, owner=consumer, server=server.name)
-    return ReplicaState(outbox, seen, f"Redis at {server.name}", consumer, redis)
+    threads = RedisThreads(redis, prefix, server=server.name)
+    return ReplicaState(outbox, seen, threads, f"Redis at {server.name}", consumer, redis)

@@ -7,11 +7,12 @@ import pytest
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.redact import MASK, redact
-from qa_bot.slack.context import SeenEvents
+from qa_bot.slack.context import SeenEvents, Threads
 from qa_bot.slack.outbox import Outbox
 from qa_bot.slack.redis_connect import parse_state_url
 from qa_bot.slack.redis_outbox import RedisOutbox
 from qa_bot.slack.redis_seen import RedisSeenEvents
+from qa_bot.slack.redis_threads import RedisThreads
 from qa_bot.slack.run import check_settings
 from qa_bot.slack.state import open_state
 
@@ -109,6 +110,7 @@ def test_a_key_holding_something_else_is_refused(redis_url):
 def test_without_a_url_the_state_is_this_processs_memory():
     state = open_state(settings(None), FakeClient())  # type: ignore[arg-type]
     assert isinstance(state.outbox, Outbox) and isinstance(state.seen, SeenEvents) and state.shared_by is None
+    assert isinstance(state.threads, Threads)
     state.close()
 
 
@@ -116,6 +118,7 @@ def test_with_a_url_the_state_is_shared(redis_url):
     state = open_state(settings(redis_url), FakeClient())  # type: ignore[arg-type]
     try:
         assert isinstance(state.outbox, RedisOutbox) and isinstance(state.seen, RedisSeenEvents)
+        assert isinstance(state.threads, RedisThreads)
         assert state.consumer and state.outbox.consumer == state.consumer
     finally:
         state.close()
