@@ -7,7 +7,8 @@ Each pair is a thread's first question and a follow-up that leans on it ("Where 
 crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
 news set (asked as of the pair's date). The follow-up is asked alone, and with its thread (the
 pipeline's ``thread``: see :mod:`qa_bot.answer.followup`); a hit is an answer string in the first (or first three)
-quotes, compared as ``qa-bot eval`` compares (case and accents folded).
+quotes, compared as ``qa-bot eval`` compares (case and accents folded). The pipeline has the settings the
+bot has (QA_BOT_* variables: the model, the reranker, the answer settings).
 """
 
 from __future__ import annotations
@@ -26,14 +27,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, default=ROOT / "data/eval/followups/pairs.jsonl")
     parser.add_argument("--show", action="store_true", help="print each follow-up as read with its thread")
+    parser.add_argument("--index-root", type=Path, default=ROOT / "index",
+                        help="where the news set's index is built once and reused (as qa-bot eval does)")
     args = parser.parse_args()
     from qa_bot.cli import prepare_process
 
     prepare_process()
+    from rich.console import Console
+
     from qa_bot.answer.followup import read_in_thread
-    from qa_bot.config import Settings
+    from qa_bot.answer.rerank import load_reranker
+    from qa_bot.config import load_settings
     from qa_bot.embed import embedder_from_settings
     from qa_bot.eval.metrics import fold
+    from qa_bot.eval.run import open_corpus_index
     from qa_bot.index import build_index, load_index
     from qa_bot.ingest.read import read_articles
     from qa_bot.pipeline import QAPipeline
@@ -41,14 +48,18 @@ def main() -> int:
 
     pairs = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
     work = Path(tempfile.mkdtemp(prefix="qa-bot-followups-"))
-    settings = Settings(index_dir=work / "x")
+    settings = load_settings()  # the model, the reranker and the answer settings, as the bot has them
     embedder = embedder_from_settings(settings)
+    reranker = load_reranker(settings.reranker, settings.threads)
     pipelines = {}
     for name, path in CORPORA.items():
-        build_index(read_articles([path]).documents, embedder, work / name)
-        folder = work / name
-        pipelines[name] = QAPipeline(settings.model_copy(update={"index_dir": folder}), load_index(folder, embedder),
-                                     embedder)
+        if path.is_file():  # a corpus file: its index cached as qa-bot eval caches it
+            corpus_settings, index = open_corpus_index(settings, path, args.index_root, embedder, Console(stderr=True))
+        else:
+            build_index(read_articles([path]).documents, embedder, work / name)
+            corpus_settings, index = settings.model_copy(update={"index_dir": work / name}), load_index(work / name,
+                                                                                                     embedder)
+        pipelines[name] = QAPipeline(corpus_settings, index, embedder, reranker)
     counts = {"alone": [0, 0], "with the thread": [0, 0]}
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
