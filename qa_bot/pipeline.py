@@ -89,7 +89,8 @@ class QAPipeline:
         if embedder is None:
             embedder = embedder_from_settings(settings)
         index = load_index(folder, embedder, backend=backend_from(settings))
-        return cls(settings, index, embedder, load_reranker(settings.reranker, settings.threads))
+        return cls(settings, index, embedder, load_reranker(settings.reranker, settings.threads,
+                                                             settings.model_cache()))
 
     def passages(self, index: Index, query: Query, options: AnswerOptions | None = None) -> list[Hit]:
         """The passages the answer stage reads for ``query``, best first, fused as the options say."""

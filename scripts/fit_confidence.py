@@ -64,7 +64,7 @@ def main() -> int:
     err = Console(stderr=True)
     settings = load_settings()
     embedder = embedder_from_settings(settings)
-    reranker = load_reranker(settings.reranker, settings.threads)
+    reranker = load_reranker(settings.reranker, settings.threads, settings.model_cache())
     if not (args.squad_dev / "corpus.jsonl").is_file():
         err.print(f"error: no SQuAD dev set in {args.squad_dev}: run scripts/squad_dev_set.py first")
         return 2

@@ -50,7 +50,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="qa-bot-followups-"))
     settings = load_settings()  # the model, the reranker and the answer settings, as the bot has them
     embedder = embedder_from_settings(settings)
-    reranker = load_reranker(settings.reranker, settings.threads)
+    reranker = load_reranker(settings.reranker, settings.threads, settings.model_cache())
     pipelines = {}
     for name, path in CORPORA.items():
         if path.is_file():  # a corpus file: its index cached as qa-bot eval caches it

@@ -90,7 +90,7 @@ def run_eval(
         embedder = embedder_from_settings(settings)
     settings, index = open_corpus_index(settings, corpus, index_root, embedder, err)
     with err.status("Loading the reranker…"):
-        reranker = load_reranker(settings.reranker, settings.threads)
+        reranker = load_reranker(settings.reranker, settings.threads, settings.model_cache())
     pipeline = QAPipeline(settings, index, embedder, reranker)
     strategies = {PIPELINE_NAME: pipeline_strategy(pipeline)}
     if reranker is not None:  # what the reranker adds, measured in the same interleaved run

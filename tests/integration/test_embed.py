@@ -76,3 +76,26 @@ def test_the_bundled_reranker_prefers_the_sentence_that_answers():
         scores = reranker.score(question, texts)
         assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
         assert int(np.argmax(scores)) == right, (question, scores)
+
+
+def test_the_signed_weights_copy_scores_exactly_as_the_shipped_model(tmp_path):
+    """On a CPU with VNNI the reranker reads a cached copy with signed weights: the same scores, once made."""
+    from qa_bot.answer.rerank import BUNDLED_RERANKER, load_reranker
+    from qa_bot.embed.onnx_export import quantization_config
+    from qa_bot.embed.onnx_signed import signed_weights_file
+
+    shipped = BUNDLED_RERANKER / "model.onnx"
+    copy = signed_weights_file(shipped, tmp_path / "cache")
+    if quantization_config() != "avx512_vnni":
+        assert copy == shipped  # no VNNI: the portable model itself
+        return
+    assert copy.parent == tmp_path / "cache" and copy.is_file() and copy.stat().st_size > 10_000_000
+    made = copy.stat().st_mtime_ns
+    assert signed_weights_file(shipped, tmp_path / "cache") == copy and copy.stat().st_mtime_ns == made  # reused
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [copy.name]  # no staging file left
+    question = "Why did the device fail?"
+    texts = ["Investigators said a faulty detonator made the device fail.", "Soldiers arrested the driver.",
+             "The bridge opened to traffic on 1 May 2024, two years after work began on the river crossing."]
+    plain = load_reranker("bundled").score(question, texts)
+    fast = load_reranker("bundled", cache_dir=tmp_path / "cache").score(question, texts)
+    assert np.allclose(plain, fast, atol=1e-6)
