@@ -59,14 +59,18 @@ def fit(evidence: Sequence[Evidence | None], answerable: Sequence[bool]) -> dict
     or, when the evidence carries the reranker's score, ``confidence_rr_cosine``, ``_coverage``,
     ``_reranker`` and ``_bias``.
 
-    A question with no evidence (no candidate sentence at all) counts as evidence of zeros. The weights are
-    rounded to one decimal, as the settings carry them; pass them to ``AnswerOptions.model_copy(update=...)``.
-    A negative weight is returned as fitted (it says the input hurts); the settings refuse it.
+    A question with no evidence (no candidate sentence at all) counts as evidence of zeros. With the
+    reranker, only the questions it read are fitted: the others (a clear lead it was not asked about, see
+    ``rerank_margin``) are judged by the model without it. The weights are rounded to one decimal, as the
+    settings carry them; pass them to ``AnswerOptions.model_copy(update=...)``. A negative weight is
+    returned as fitted (it says the input hurts); the settings refuse it.
     """
     reranked = any(e is not None and e.reranked is not None for e in evidence)
-    rows = [(e.cosine, e.coverage, e.reranked or 0.0) if e is not None else (0.0, 0.0, 0.0) for e in evidence]
+    labelled = [(e, a) for e, a in zip(evidence, answerable, strict=True)
+                if not reranked or (e is not None and e.reranked is not None)]
+    rows = [(e.cosine, e.coverage, e.reranked or 0.0) if e is not None else (0.0, 0.0, 0.0) for e, _ in labelled]
     x = np.array([row if reranked else row[:2] for row in rows], dtype=np.float64)
-    weights = [round(float(w), 1) for w in fit_logistic(x, np.array(answerable, dtype=np.float64))]
+    weights = [round(float(w), 1) for w in fit_logistic(x, np.array([a for _, a in labelled], dtype=np.float64))]
     names: tuple[str, ...] = ("confidence_cosine", "confidence_coverage", "confidence_bias")
     if reranked:
         names = ("confidence_rr_cosine", "confidence_rr_coverage", "confidence_rr_reranker", "confidence_rr_bias")

@@ -118,7 +118,8 @@ def rerank(
     index: Index, query: Query, scored: list[ScoredSentence], reranker: Reranker, options: AnswerOptions,
     quoted: Callable[[int], tuple[int, int]] = lambda sid: (sid, sid),
 ) -> list[ScoredSentence]:
-    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again.
+    """Blend the reranker's score into the ``rerank_top`` best sentences and order them again, when the best
+    leads the next by less than ``rerank_margin`` (a clearer lead stands, and the reranker is not run).
 
     The reranker reads each sentence as its quote would read (``quoted`` gives the first and last
     sentence of the quote around it): with the sentence before it that it leans on ("Called the Ineos
@@ -127,18 +128,20 @@ def rerank(
     score stays on one scale without lending them a reading they did not have. The recency prior is
     kept whole (see :func:`_blend`).
     """
+    if len(scored) < 2 or scored[0].score - scored[1].score >= options.rerank_margin:
+        return scored  # no candidate, or one the others do not come close to: nothing for the reranker to settle
     head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
-    if not head:
-        return scored
     spans = [quoted(s.sentence_id) for s in head]
-    firsts = index.sentence_spans([first for first, _ in spans])
-    lasts = index.sentence_spans([last for _, last in spans])
+    unique = list(dict.fromkeys(spans))  # two candidates in one quote are read once
+    firsts = index.sentence_spans([first for first, _ in unique])
+    lasts = index.sentence_spans([last for _, last in unique])
     rows = np.column_stack([firsts[:, 0], firsts[:, 1], lasts[:, 2]])
-    extra = reranker.score(query.text, index.texts(rows))
+    read = dict(zip(unique, reranker.score(query.text, index.texts(rows)).tolist(), strict=True))
+    extra = np.array([read[span] for span in spans], dtype=np.float32)
     low = float(np.min(extra))
-    read = [float(r) for r in extra] + [low] * len(tail)
+    probabilities = [float(r) for r in extra] + [low] * len(tail)
     blended = [_blend(s, r, options.rerank_weight, i < len(head))
-               for i, (s, r) in enumerate(zip(scored, read, strict=True))]
+               for i, (s, r) in enumerate(zip(scored, probabilities, strict=True))]
     return sorted(blended, key=lambda s: -s.score)
 
 

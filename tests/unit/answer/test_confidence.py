@@ -50,3 +50,6 @@ def test_with_a_reranker_the_fit_and_the_model_read_its_score():
     assert answer_confidence(sure, fitted) > 0.8 > 0.2 > answer_confidence(unsure, fitted)
     # Without the reranker's score the model fitted without a reranker answers, whatever the rr weights say.
     assert answer_confidence(Evidence(0.5, 0.5), fitted) == calibrated_confidence(0.5, 0.5, AnswerOptions())
+    # Questions the reranker did not read (a clear lead) are left out of its fit: the plain model judges them.
+    skipped = [Evidence(0.9, 0.9)] * 500
+    assert fit([Evidence(*row) for row in x] + skipped, [*y.tolist()] + [False] * 500) == weights

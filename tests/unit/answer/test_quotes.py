@@ -95,11 +95,20 @@ def test_a_reranker_reorders_candidate_sentences(built, fake_embedder):
     question = "How much did the bridge cost?"
     query = make_query(question, fake_embedder.encode([question])[0])
     options = AnswerOptions(abstain_threshold=0.1, relative_floor=0.0, neighbour_ratio=9, rerank_weight=0.9,
-                            candidates=10)
+                            candidates=10, rerank_margin=10.0)
     plain = make_answer(index, query, retrieve(index, query, options), options)
     reranked = make_answer(index, query, retrieve(index, query, options), options, PrefersTraffic())
     assert plain.quotes[0].text == "The bridge cost 40 million dollars."
     assert reranked.quotes[0].text == "Traffic is expected to ease."
+    # A lead of the features this clear stands: the reranker is not even run.
+    from qa_bot.answer.sentences import score_sentences
+
+    scored = score_sentences(index, query, retrieve(index, query, options), options)
+    lead = scored[0].score - scored[1].score
+    clear = options.model_copy(update={"rerank_margin": lead / 2})
+    reader = _Reading("Traffic")
+    kept = make_answer(index, query, retrieve(index, query, clear), clear, reader)
+    assert kept.quotes[0].text == plain.quotes[0].text and reader.read == [] and kept.evidence.reranked is None
 
 
 def test_a_quote_never_joins_sentences_across_paragraphs(tmp_path, fake_embedder):
@@ -159,7 +168,8 @@ def test_the_reranker_reads_each_sentence_as_its_quote_reads(tmp_path, fake_embe
                      "detonate. Soldiers arrested the driver.", "Attack", None, "2024-01-02")]
     build(docs, fake_embedder, tmp_path / "why", sentences_per_passage=3, passage_overlap=0)
     index = load_index(tmp_path / "why", fake_embedder)
-    options = AnswerOptions(abstain_threshold=0.0, candidates=10, neighbour_ratio=2.0)  # no neighbour joins by score
+    options = AnswerOptions(abstain_threshold=0.0, candidates=10, neighbour_ratio=2.0,  # no neighbour joins by score
+                            rerank_margin=10.0)
     for question, read_with_next in (("Why did the truck crash into the barracks gate?", True),
                                      ("What crashed into the barracks gate?", False)):
         reranker = _Reading("detonate")
@@ -190,7 +200,7 @@ def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_
     index = load_index(built, fake_embedder)
     question = "How much did the bridge cost?"
     query = make_query(question, fake_embedder.encode([question])[0])
-    options = AnswerOptions(candidates=10, rerank_top=1, rerank_weight=0.5)
+    options = AnswerOptions(candidates=10, rerank_top=1, rerank_weight=0.5, rerank_margin=10.0)
     scored = score_sentences(index, query, retrieve(index, query, options), options)
     assert len(scored) > 2
     reranked = rerank(index, query, scored, _Reading("no such word"), options)
@@ -207,7 +217,7 @@ def test_the_reranker_never_dilutes_the_recency_prior(built, fake_embedder):
     index = load_index(built, fake_embedder)
     question = "How much did the bridge cost?"
     query = make_query(question, fake_embedder.encode([question])[0])
-    options = AnswerOptions(candidates=10, rerank_top=2, rerank_weight=0.5)
+    options = AnswerOptions(candidates=10, rerank_top=2, rerank_weight=0.5, rerank_margin=10.0)
     scored = score_sentences(index, query, retrieve(index, query, options), options)
     recent = [s._replace(score=s.score + 0.3, alone=s.alone + 0.3, recency=0.3) for s in scored]
     plain, dated = (rerank(index, query, found, _Reading("bridge"), options) for found in (scored, recent))
