@@ -8,6 +8,8 @@ Measures, in one process (plus subprocesses for cold starts):
     (the baseline) and by each qa-bot backend; passages/s and the ratio to the baseline;
   * warm query latency p50/p95 of the full pipeline per backend;
   * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3);
+  * the int8 pipeline's warm and cold figures with the reranker as set (QA_BOT_RERANKER, bundled by default)
+    and off, interleaved;
   * passage search at scale (scripts/bench_scale.py): exact against approximate search on synthetic
     vectors made from the xquad index's real ones, at --sizes passages, with --plot drawing the curves;
   * with --backends COPIES, the index backends on the same data (scripts/bench_backends.py): the local
@@ -59,9 +61,11 @@ def encode_rate(encode, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - began)
 
 
-def cold_ask(backend: str, index: Path, cache: Path) -> tuple[float, float]:
-    """(median seconds, peak MB) of `qa-bot ask` in a fresh process, over 3 runs."""
-    env = {**os.environ, "QA_BOT_EMBED_BACKEND": backend, "QA_BOT_MODEL_CACHE_DIR": str(cache)}
+def cold_asks(
+    arms: dict[str, dict[str, str]], index: Path, cache: Path, runs: int = 3
+) -> dict[str, tuple[float, float]]:
+    """(median seconds, peak MB) of `qa-bot ask` in a fresh process for each arm (extra environment), the
+    arms taking turns run by run so that the machine's drift hits them alike."""
     # The child reports its own peak resident memory (VmHWM, in kB) as it exits. ru_maxrss would not do:
     # on Linux it keeps the peak of the forked parent from before exec.
     code = (
@@ -71,13 +75,30 @@ def cold_ask(backend: str, index: Path, cache: Path) -> tuple[float, float]:
         "peak = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
         "sys.stderr.write(f'MAXRSS {peak}\\n')\n"
     )
-    times, peaks = [], []
-    for _ in range(3):
-        began = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-        times.append(time.perf_counter() - began)
-        peaks.append(int(done.stderr.rsplit("MAXRSS ", 1)[1].split()[0]) / 1024)
-    return statistics.median(times), max(peaks)
+    times: dict[str, list[float]] = {name: [] for name in arms}
+    peaks: dict[str, list[float]] = {name: [] for name in arms}
+    for _ in range(runs):
+        for name, extra in arms.items():
+            env = {**os.environ, "QA_BOT_MODEL_CACHE_DIR": str(cache), **extra}
+            began = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+            times[name].append(time.perf_counter() - began)
+            peaks[name].append(int(done.stderr.rsplit("MAXRSS ", 1)[1].split()[0]) / 1024)
+    return {name: (statistics.median(times[name]), max(peaks[name])) for name in arms}
+
+
+def warm_latencies(pipelines: dict[str, object], questions: list[str]) -> dict[str, list[float]]:
+    """Milliseconds per question of each warm pipeline, the pipelines taking turns question by question."""
+    for pipeline in pipelines.values():
+        for q in questions[:20]:
+            pipeline.ask(q)  # type: ignore[attr-defined]
+    found: dict[str, list[float]] = {name: [] for name in pipelines}
+    for q in questions:
+        for name, pipeline in pipelines.items():
+            began = time.perf_counter()
+            pipeline.ask(q)  # type: ignore[attr-defined]
+            found[name].append((time.perf_counter() - began) * 1000)
+    return found
 
 
 def main() -> int:
@@ -129,19 +150,18 @@ def main() -> int:
         embedder = embedders[backend]
         rate = rates[backend]
         build_from_paths(settings, [args.corpus], embedder=embedder)
-        pipeline = QAPipeline.open(settings, embedder)
-        for q in questions[:20]:
-            pipeline.ask(q)
-        latencies = []
-        for q in questions:
-            began = time.perf_counter()
-            pipeline.ask(q)
-            latencies.append((time.perf_counter() - began) * 1000)
+        pipelines = {"default": QAPipeline.open(settings, embedder)}
+        arms = {"default": {"QA_BOT_EMBED_BACKEND": backend, "QA_BOT_RERANKER": settings.reranker}}
+        if backend == "onnx-int8":  # the default against the reranker off, interleaved
+            pipelines["reranker off"] = QAPipeline.open(settings.model_copy(update={"reranker": "off"}), embedder)
+            arms["reranker off"] = {**arms["default"], "QA_BOT_RERANKER": "off"}
+        latencies = warm_latencies(pipelines, questions)
         bundled = Settings(index_dir=work / f"bundled-{backend}", embed_backend=backend, model_cache_dir=cache)
         build_from_paths(bundled, [args.articles], embedder=embedder)
-        cold, peak = cold_ask(backend, bundled.index_dir, cache)
-        rows.append((f"qa-bot {backend}", rate, rate / baseline, statistics.median(latencies),
-                     percentile(latencies, 0.95), cold, peak))
+        colds = cold_asks(arms, bundled.index_dir, cache)
+        for arm, taken in latencies.items():
+            name = f"qa-bot {backend}" + ("" if arm == "default" else f", {arm}")
+            rows.append((name, rate, rate / baseline, statistics.median(taken), percentile(taken, 0.95), *colds[arm]))
     header = ("run", "texts/s", "x baseline", "warm p50 ms", "warm p95 ms", "cold ask s", "cold peak MB")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
