@@ -9,6 +9,7 @@ or any sentence-transformers ``CrossEncoder`` folder (read with PyTorch).
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +18,7 @@ import numpy as np
 from qa_bot.embed.onnx_runtime import onnx_feed
 from qa_bot.errors import ModelLoadError
 
+log = logging.getLogger(__name__)
 BUNDLED_RERANKER = Path(__file__).resolve().parent.parent / "models" / "reranker"
 OFF = frozenset({"", "off", "none", "false", "0"})
 
@@ -55,13 +57,20 @@ class OnnxCrossEncoder:
             self.max_length = int(max_length or facts.get("max_length", 128))
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
-            model_file = folder / "model.onnx"
-            if cache_dir is not None:  # on a CPU with VNNI, the same model with signed weights: faster
-                model_file = signed_weights_file(model_file, cache_dir)
-            self._session = onnxruntime.InferenceSession(str(model_file), options,
-                                                         providers=["CPUExecutionProvider"])
+            shipped = folder / "model.onnx"
+            model_file = shipped if cache_dir is None else signed_weights_file(shipped, cache_dir)
+            try:
+                self._session = onnxruntime.InferenceSession(str(model_file), options,
+                                                             providers=["CPUExecutionProvider"])
+            except Exception:
+                if model_file == shipped:
+                    raise
+                log.warning("the reranker's copy %s does not load; removed, reading %s instead", model_file, shipped)
+                model_file.unlink(missing_ok=True)
+                self._session = onnxruntime.InferenceSession(str(shipped), options, providers=["CPUExecutionProvider"])
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
+            # As in training: the longer of question and text loses tokens first (a long question too).
+            self._tokenizer.enable_truncation(max_length=self.max_length, strategy="longest_first")
             self._tokenizer.enable_padding()
         except Exception as exc:  # onnxruntime, tokenizers and json raise their own kinds
             raise ModelLoadError(

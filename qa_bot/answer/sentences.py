@@ -129,8 +129,10 @@ def rerank(
     kept whole (see :func:`_blend`).
     """
     if len(scored) < 2 or scored[0].score - scored[1].score >= options.rerank_margin:
-        return scored  # no candidate, or one the others do not come close to: nothing for the reranker to settle
+        return scored  # one candidate or none, or a lead the others do not come close to: nothing to settle
     head, tail = scored[: options.rerank_top], scored[options.rerank_top:]
+    if not head:
+        return scored
     spans = [quoted(s.sentence_id) for s in head]
     unique = list(dict.fromkeys(spans))  # two candidates in one quote are read once
     firsts = index.sentence_spans([first for first, _ in unique])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from qa_bot.embed.onnx_export import quantization_config
@@ -30,37 +31,69 @@ def signed_weights_file(model_file: Path, cache_root: Path) -> Path:
     copy = cache_root / f"{model_file.parent.name}-{key}-s8.onnx"
     if copy.is_file():
         return copy
+    staging = copy.with_name(f".{copy.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         cache_root.mkdir(parents=True, exist_ok=True)
-        staging = copy.with_name(f".{copy.name}.tmp-{os.getpid()}")
         if not _write_signed(model_file, staging):
             return model_file
+        _check_same_scores(model_file, staging)
         os.replace(staging, copy)
-    except Exception as exc:  # onnx and the file system raise their own kinds; the original still answers
-        log.debug("kept the unsigned model %s: %s", model_file, exc)
+    except Exception as exc:  # onnx, onnxruntime and the file system raise their own kinds; the original answers
+        log.warning("reading the shipped model %s (no faster copy for this CPU: %s)", model_file, exc)
         return model_file
+    finally:
+        staging.unlink(missing_ok=True)
     return copy
 
 
 def _write_signed(model_file: Path, out: Path) -> bool:
-    """Write ``model_file`` with every unsigned MatMulInteger weight and weight zero point made signed;
-    False (nothing written) when it has none."""
+    """Write ``model_file`` with the weights and weight zero points of its MatMulInteger nodes made signed;
+    False (nothing written) when there is nothing to change, or something it cannot change safely: a weight
+    without its own zero point, or a weight or zero point that another kind of node reads too."""
     import numpy as np
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(model_file))
     initializers = {t.name: t for t in model.graph.initializer}
-    names = {node.input[i] for node in model.graph.node if node.op_type == "MatMulInteger"
-             for i in (1, 3) if i < len(node.input)}
-    changed = 0
-    for name in names & initializers.keys():
-        values = numpy_helper.to_array(initializers[name])
-        if values.dtype == np.uint8:
-            signed = (values.astype(np.int16) - 128).astype(np.int8)
-            initializers[name].CopyFrom(numpy_helper.from_array(signed, name))
-            changed += 1
-    if not changed:
+    readers: dict[str, list[tuple[str, int]]] = {}
+    for node in model.graph.node:
+        for position, name in enumerate(node.input):
+            readers.setdefault(name, []).append((node.op_type, position))
+    wanted: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "MatMulInteger" or node.input[1] not in initializers:
+            continue  # a weight computed in the graph (attention) is quantised there: nothing to change
+        if numpy_helper.to_array(initializers[node.input[1]]).dtype != np.uint8:
+            continue
+        if len(node.input) < 4 or node.input[3] not in initializers:
+            return False
+        wanted |= {node.input[1], node.input[3]}
+    if not wanted:
         return False
-    onnx.save(model, str(out))
+    for name in wanted:
+        if any(kind != "MatMulInteger" or position not in (1, 3) for kind, position in readers[name]):
+            return False
+        values = numpy_helper.to_array(initializers[name])
+        if values.dtype != np.uint8:
+            return False
+        initializers[name].CopyFrom(numpy_helper.from_array((values.astype(np.int16) - 128).astype(np.int8), name))
+    with open(out, "wb") as handle:
+        handle.write(model.SerializeToString())
+        handle.flush()
+        os.fsync(handle.fileno())
     return True
+
+
+def _check_same_scores(model_file: Path, copy: Path) -> None:
+    """Raise unless ``copy`` loads and gives ``model_file``'s outputs on a small input."""
+    import numpy as np
+    import onnxruntime
+
+    sessions = [onnxruntime.InferenceSession(str(f), providers=["CPUExecutionProvider"]) for f in (model_file, copy)]
+    ids = np.array([[101, 2054, 2003, 1996, 3160, 1029, 102, 1996, 3437, 2003, 2182, 1012, 102]], dtype=np.int64)
+    feed = {i.name: (ids if i.name == "input_ids" else np.ones_like(ids) if i.name == "attention_mask"
+                     else np.zeros_like(ids)) for i in sessions[0].get_inputs()}
+    first, second = (np.asarray(s.run(None, feed)[0]) for s in sessions)
+    if first.shape != second.shape or not np.allclose(first, second, atol=1e-5):
+        raise ValueError("the signed copy scores differently")

@@ -37,8 +37,9 @@ class QuestionRecorder(Protocol):
         """Record ``click`` once; what became of it, or None when nothing could be recorded."""
         ...
 
-    def quote_count(self, answer_id: int) -> int | None:
-        """How many quotes the logged answer ``answer_id`` has; None when there is no such answer."""
+    def quote_places(self, answer_id: int) -> list[tuple[str, int, int]] | None:
+        """Where each quote of the logged answer ``answer_id`` stands (doc id, start, end); None when there is
+        no such answer."""
         ...
 
     def close(self) -> None:
@@ -67,7 +68,7 @@ class NoQuestionLog:
         """Nothing is logged: None."""
         return None
 
-    def quote_count(self, answer_id: int) -> int | None:
+    def quote_places(self, answer_id: int) -> list[tuple[str, int, int]] | None:
         """Nothing is logged: None."""
         return None
 

@@ -166,7 +166,7 @@ class QuestionLog:
 
     def finish(self, answer_id: int, answer: Answer) -> bool:
         """Record ``answer`` for the question :meth:`begin` logged as ``answer_id``; False when the log failed
-        (or holds no such question, or has its answer already)."""
+        (or holds no such question, or already holds quotes for it)."""
         try:
             with self._lock, self._transaction():
                 done = self._connection.execute(
@@ -208,15 +208,23 @@ class QuestionLog:
 
     def quote_count(self, answer_id: int) -> int | None:
         """How many quotes the logged answer ``answer_id`` has; None when there is no such answer (or on failure)."""
+        places = self.quote_places(answer_id)
+        return None if places is None else len(places)
+
+    def quote_places(self, answer_id: int) -> list[tuple[str, int, int]] | None:
+        """Where each quote of the logged answer ``answer_id`` stands (doc id, start, end), in order; None
+        when there is no such answer (or on failure)."""
         try:
             with self._lock:
-                found = self._connection.execute(
-                    "SELECT (SELECT count(*) FROM quotes WHERE answer_id = a.id) FROM answers a WHERE a.id = ?",
-                    (answer_id,)).fetchone()
+                if self._connection.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
+                    return None
+                rows = self._connection.execute(
+                    'SELECT doc_id, start, "end" FROM quotes WHERE answer_id = ? ORDER BY position',
+                    (answer_id,)).fetchall()
         except sqlite3.Error as exc:
             self._warn(exc)
             return None
-        return None if found is None else int(found[0])
+        return [(str(d), int(a), int(b)) for d, a, b in rows]
 
     def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
         """Record ``click`` once, however often it is delivered; what became of it, or None when the log failed."""

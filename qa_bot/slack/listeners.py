@@ -223,13 +223,14 @@ def _post_answer(
 
     ``pending`` is the question's id when it was logged on arrival: the answer completes that entry (a
     failed answer leaves it unanswered). A shared answer (``logged``: the id it was logged under when
-    asked) is not logged again when it still has that answer's quotes: its buttons record feedback on
-    that answer, and the question counts once.
+    asked) is not logged again when it still has that answer's quotes (the same places in the same
+    articles): its buttons record feedback on that answer, and the question counts once.
     """
     shown = limit_to_sources(answer, policy.sources) if answer else None
     answer_id = None
     if shown is not None:
-        if logged is not None and bot.questions.quote_count(logged) == len(shown.quotes):
+        places = [(q.doc_id, q.start, q.end) for q in shown.quotes]
+        if logged is not None and bot.questions.quote_places(logged) == places:
             answer_id = logged
         elif pending is not None:
             answer_id = pending if bot.questions.finish(pending, shown) else None

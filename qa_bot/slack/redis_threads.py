@@ -54,7 +54,9 @@ class RedisThreads:
                 self._failed(exc)
             else:
                 self._trouble.worked()
-                return [str(found)] if found else []
+                if found:
+                    return [str(found)]
+        # Redis is away, or lacks it (written here while Redis was away, or lost in a restart).
         return self._local.earlier(channel, thread_ts)
 
     def add(self, channel: str, thread_ts: str, question: str) -> None:

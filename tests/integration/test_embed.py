@@ -99,3 +99,6 @@ def test_the_signed_weights_copy_scores_exactly_as_the_shipped_model(tmp_path):
     plain = load_reranker("bundled").score(question, texts)
     fast = load_reranker("bundled", cache_dir=tmp_path / "cache").score(question, texts)
     assert np.allclose(plain, fast, atol=1e-6)
+    copy.write_bytes(b"not a model")  # a damaged copy: removed, and the shipped model read instead
+    again = load_reranker("bundled", cache_dir=tmp_path / "cache").score(question, texts)
+    assert np.allclose(plain, again, atol=1e-6) and not copy.exists()

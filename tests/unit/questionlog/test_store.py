@@ -101,6 +101,8 @@ def test_a_question_logged_on_arrival_reads_as_unanswered_until_its_answer_compl
         assert questions.finish(begun, answer()) is False  # an answer is recorded once
         assert questions.finish(12345, answer()) is False  # no such question
         assert questions.quote_count(begun) == 2
+        assert questions.quote_places(begun) == [("doc-0", 0, len(QUOTE_TEXT)), ("doc-1", 10, 10 + len(QUOTE_TEXT))]
+        assert questions.quote_places(failed) == [] and questions.quote_places(12345) is None
         assert [r["question"] for r in unanswered(questions)] == ["What did the mayor say?"]  # never answered
         rows = questions.query("SELECT question, as_of, answered, confidence FROM answers ORDER BY id")
         assert [tuple(r) for r in rows] == [("When does the bridge reopen?", "2024-05-01T12:00:00+00:00", 1, 0.9),

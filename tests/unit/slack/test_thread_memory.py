@@ -66,3 +66,13 @@ def test_when_redis_goes_away_the_replica_keeps_to_its_own_threads(tmp_path, cap
         client.close()
     warnings = [r.getMessage() for r in caplog.records if "does not answer" in r.getMessage()]
     assert len(warnings) == 1 and "follow-ups are read with the threads this replica answered in" in warnings[0]
+
+
+def test_a_thread_redis_lost_is_still_known_to_the_replica_that_answered_there(redis_url):
+    """Redis answers but lacks the key (restarted without persistence, evicted): this replica's own memory."""
+    with Redis.from_url(redis_url, decode_responses=True) as client:
+        threads = RedisThreads(client, PREFIX)
+        threads.add("C1", "1.0", "Who is Antony Blinken?")
+        client.flushall()
+        assert threads.earlier("C1", "1.0") == ["Who is Antony Blinken?"]
+        assert RedisThreads(client, PREFIX).earlier("C1", "1.0") == []  # another replica never knew it
