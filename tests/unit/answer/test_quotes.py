@@ -194,14 +194,21 @@ def test_the_reranker_reads_each_sentence_as_its_quote_reads(tmp_path, fake_embe
     assert answer.quotes[0].text.startswith("The Ineos 1:59 Challenge was held in Vienna. It featured 42")
 
 
-def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_embedder):
-    from qa_bot.answer.sentences import rerank, score_sentences
+def _bridge_candidates(built, fake_embedder, rerank_top: int):
+    """(index, query, options, scored candidates) of "How much did the bridge cost?", the reranker always asked."""
+    from qa_bot.answer.sentences import score_sentences
 
     index = load_index(built, fake_embedder)
     question = "How much did the bridge cost?"
     query = make_query(question, fake_embedder.encode([question])[0])
-    options = AnswerOptions(candidates=10, rerank_top=1, rerank_weight=0.5, rerank_margin=10.0)
-    scored = score_sentences(index, query, retrieve(index, query, options), options)
+    options = AnswerOptions(candidates=10, rerank_top=rerank_top, rerank_weight=0.5, rerank_margin=10.0)
+    return index, query, options, score_sentences(index, query, retrieve(index, query, options), options)
+
+
+def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_embedder):
+    from qa_bot.answer.sentences import rerank
+
+    index, query, options, scored = _bridge_candidates(built, fake_embedder, rerank_top=1)
     assert len(scored) > 2
     reranked = rerank(index, query, scored, _Reading("no such word"), options)
     # The one sentence read got the lowest probability, as the rest are assumed to: the order is unchanged.
@@ -212,13 +219,9 @@ def test_sentences_the_reranker_did_not_read_stay_on_the_same_scale(built, fake_
 
 def test_the_reranker_never_dilutes_the_recency_prior(built, fake_embedder):
     """Only the reading of the text is blended with the reranker's; a newer article keeps its whole lead."""
-    from qa_bot.answer.sentences import rerank, score_sentences
+    from qa_bot.answer.sentences import rerank
 
-    index = load_index(built, fake_embedder)
-    question = "How much did the bridge cost?"
-    query = make_query(question, fake_embedder.encode([question])[0])
-    options = AnswerOptions(candidates=10, rerank_top=2, rerank_weight=0.5, rerank_margin=10.0)
-    scored = score_sentences(index, query, retrieve(index, query, options), options)
+    index, query, options, scored = _bridge_candidates(built, fake_embedder, rerank_top=2)
     recent = [s._replace(score=s.score + 0.3, alone=s.alone + 0.3, recency=0.3) for s in scored]
     plain, dated = (rerank(index, query, found, _Reading("bridge"), options) for found in (scored, recent))
     for a, b in zip(plain, dated, strict=True):

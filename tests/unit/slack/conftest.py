@@ -22,3 +22,14 @@ def redis_url(redis_server) -> Iterator[str]:
     with Redis.from_url(redis_server.url) as client:
         client.flushall()
     yield redis_server.url
+
+
+@pytest.fixture
+def two_clients(redis_url) -> Iterator[tuple[Redis, Redis]]:
+    """Two connections to the emptied server, as two replicas of the bot have (replies decoded)."""
+    clients = (Redis.from_url(redis_url, decode_responses=True), Redis.from_url(redis_url, decode_responses=True))
+    try:
+        yield clients
+    finally:
+        for client in clients:
+            client.close()

@@ -26,13 +26,8 @@ def two_filters(request) -> Iterator[tuple[DuplicateFilter, DuplicateFilter]]:
         seen = SeenEvents()
         yield seen, seen
         return
-    url = request.getfixturevalue("redis_url")
-    clients = [Redis.from_url(url, decode_responses=True) for _ in range(2)]
-    try:
-        yield RedisSeenEvents(clients[0], PREFIX, owner="a"), RedisSeenEvents(clients[1], PREFIX, owner="b")
-    finally:
-        for client in clients:
-            client.close()
+    a, b = request.getfixturevalue("two_clients")
+    yield RedisSeenEvents(a, PREFIX, owner="a"), RedisSeenEvents(b, PREFIX, owner="b")
 
 
 def race(filters: tuple[DuplicateFilter, DuplicateFilter], keys_of: list[tuple[str, ...]]) -> list[bool]:

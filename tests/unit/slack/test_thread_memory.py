@@ -25,12 +25,8 @@ def two_replicas(request) -> Iterator[tuple[ThreadMemory, ThreadMemory]]:
         threads = Threads()
         yield threads, threads
         return
-    clients = [Redis.from_url(request.getfixturevalue("redis_url"), decode_responses=True) for _ in range(2)]
-    try:
-        yield RedisThreads(clients[0], PREFIX), RedisThreads(clients[1], PREFIX)
-    finally:
-        for client in clients:
-            client.close()
+    a, b = request.getfixturevalue("two_clients")
+    yield RedisThreads(a, PREFIX), RedisThreads(b, PREFIX)
 
 
 def test_a_thread_answered_by_one_replica_is_known_to_the_other(two_replicas):
