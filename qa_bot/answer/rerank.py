@@ -57,17 +57,19 @@ class OnnxCrossEncoder:
             self.max_length = int(max_length or facts.get("max_length", 128))
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
+            def session(model_file: Path) -> onnxruntime.InferenceSession:
+                return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
             shipped = folder / "model.onnx"
             model_file = shipped if cache_dir is None else signed_weights_file(shipped, cache_dir)
             try:
-                self._session = onnxruntime.InferenceSession(str(model_file), options,
-                                                             providers=["CPUExecutionProvider"])
+                self._session = session(model_file)
             except Exception:
                 if model_file == shipped:
                     raise
                 log.warning("the reranker's copy %s does not load; removed, reading %s instead", model_file, shipped)
                 model_file.unlink(missing_ok=True)
-                self._session = onnxruntime.InferenceSession(str(shipped), options, providers=["CPUExecutionProvider"])
+                self._session = session(shipped)
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             # As in training: the longer of question and text loses tokens first (a long question too).
             self._tokenizer.enable_truncation(max_length=self.max_length, strategy="longest_first")

@@ -229,8 +229,8 @@ def _post_answer(
     shown = limit_to_sources(answer, policy.sources) if answer else None
     answer_id = None
     if shown is not None:
-        places = [(q.doc_id, q.start, q.end) for q in shown.quotes]
-        if logged is not None and bot.questions.quote_places(logged) == places:
+        if logged is not None and bot.questions.quote_places(logged) == [(q.doc_id, q.start, q.end)
+                                                                          for q in shown.quotes]:
             answer_id = logged
         elif pending is not None:
             answer_id = pending if bot.questions.finish(pending, shown) else None
