@@ -106,6 +106,12 @@ class AnswerOptions(BaseModel):
     rerank_margin: float = Field(
         0.1, ge=0.0, description="The reranker reads only when the best sentence leads the next by less than this."
     )
+    # Measured on the follow-up pairs (scripts/followups.py): near-ties went to the wrong quote without it.
+    followup_margin: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="A follow-up's first quote that repeats the thread's answer gives way to a new one only when "
+                    "the reranker, reading the follow-up alone, scores that one this much higher.",
+    )
 
 
 class Settings(BaseSettings, BuildOptions, AnswerOptions):

@@ -37,15 +37,19 @@ QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom",
                   "on", "at", "by", "for", "the", "a", "an", "of", "to", "until"}
 _LEADS = ("and ", "what about ", "how about ", "also ", "but ")
 _BE = {"is", "are", "was", "were", "be", "been", "isn't", "aren't", "wasn't", "weren't"}
+_ONE_BEFORE = re.compile(r"\b(?:the|that|this)\s+(?:first|second|third|last|latter|former|other|same|earlier|"
+                         r"later|new|previous|next)?\s*ones?\b|\bthe\s+(?:latter|former)\b", re.IGNORECASE)
+"""A thing named before by its place or kind: "the first one", "that one", "the other ones", "the latter"."""
 
 
 def leans_on_thread(question: str, earlier: str = "") -> bool:
     """True when ``question`` refers to something said before (``earlier``): a personal or possessive pronoun,
-    a leading "and", no content of its own, or "there" as a place ("injured there", not "is there"); "this",
-    "that" or "then" only when the question brings fewer than two content words of its own that the earlier
-    one lacks ("How many died in the flood that hit Texas?" stands alone)."""
+    "the first one", "that one" or "the latter", a leading "and", no content of its own, or "there" as a
+    place ("injured there", not "is there"); "this", "that" or "then" only when the question brings fewer
+    than two content words of its own that the earlier one lacks ("How many died in the flood that hit
+    Texas?" stands alone)."""
     words = [w.lower().strip("'’.") for w in _WORD.findall(question)]
-    if any(w in PERSONAL or w in POSSESSIVE for w in words):
+    if any(w in PERSONAL or w in POSSESSIVE for w in words) or _ONE_BEFORE.search(question):
         return True
     own = terms([question])[0]
     if question.lower().lstrip().startswith(_LEADS) or len(own) <= 1:
@@ -85,27 +89,44 @@ def _overlaps(one: Quote, other: Quote) -> bool:
 
 
 def put_new_first(
-    question: str, answer: Answer, earlier: Callable[[], Answer], similarity: Callable[[list[str]], list[float]]
+    question: str, answer: Answer, earlier: Callable[[], Answer], similarity: Callable[[list[str]], list[float]],
+    alone: Callable[[], Answer] | None = None, max_quotes: int = 3, margin: float = 0.0,
 ) -> Answer:
-    """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats the first
-    quote of ``earlier()`` (the earlier question's answer, asked for only when it can matter).
+    """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats one the
+    thread has already shown: a quote of ``earlier()``, the earlier question's answer (asked for only when it
+    can matter).
 
-    ``similarity(texts)`` says how close each text is to the follow-up read alone. The best of the other
-    quotes goes first when it is closer than the repeated one; otherwise nothing changes. A "why" or "was
-    anyone hurt" follow-up keeps its order: its answer is the sentence after the earlier answer's, which
-    the repeated quote already holds (see :func:`~qa_bot.answer.answer_type.wants_following`). A notice that
-    the newest of disagreeing quotes comes first no longer holds once another quote is first: it goes.
+    The candidates for first place are the answer's other quotes and the quotes of ``alone()`` (the follow-up
+    asked alone) from the articles the thread has quoted (in this answer or the earlier one). Read alone, a
+    follow-up misses its subject, but inside its subject's articles its own words find what it asks ("Who
+    owned it?" finds "The Conception was owned by Truth Aquatics"), where the words the thread lends it find
+    the earlier answer again.
+
+    ``similarity(texts)`` says how well each text answers the follow-up read alone. The best candidate goes
+    first when it scores more than ``margin`` above the repeated quote, which stays second; otherwise nothing
+    changes. A "why" or "was anyone hurt" follow-up keeps its order: its answer is the sentence after the
+    earlier answer's, which the repeated quote already holds (see
+    :func:`~qa_bot.answer.answer_type.wants_following`). A notice that the newest of disagreeing quotes comes
+    first no longer holds once another quote is first: it goes. The answer keeps at most ``max_quotes``
+    quotes (or as many as it had).
     """
     quotes = answer.quotes
-    if len(quotes) < 2 or wants_following(question):
+    if not quotes or wants_following(question):
         return answer
     before = earlier().quotes
-    if not before or not _overlaps(quotes[0], before[0]):
+    if not any(_overlaps(quotes[0], shown) for shown in before):
         return answer
-    scores = similarity([q.text for q in quotes])
-    best = max(range(1, len(quotes)), key=lambda i: scores[i])
-    if scores[best] <= scores[0]:
+    shown = (*quotes, *before)
+    subject = {doc for quote in shown for doc, _, _ in _spans(quote)}
+    candidates = [*quotes[1:], *(q for q in (alone().quotes if alone else ())
+                                 if q.doc_id in subject and not any(_overlaps(q, other) for other in shown))]
+    if not candidates:
         return answer
-    reordered = (quotes[best], quotes[0], *(q for i, q in enumerate(quotes) if i not in (0, best)))
+    scores = similarity([quotes[0].text, *(q.text for q in candidates)])
+    best = max(range(len(candidates)), key=lambda i: scores[i + 1])
+    if scores[best + 1] <= scores[0] + margin:
+        return answer
+    new = candidates[best]
+    reordered = (new, quotes[0], *(q for q in quotes[1:] if q is not new))[: max(max_quotes, len(quotes))]
     notice = answer.notice.split(DISAGREE)[0].strip() or None if answer.notice else None
     return replace(answer, quotes=reordered, notice=notice)

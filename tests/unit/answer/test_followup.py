@@ -15,9 +15,11 @@ from ..conftest import build
 
 def test_a_question_leans_on_its_thread_by_a_pronoun_a_leading_and_or_no_content_of_its_own():
     for question in ("When did it crash?", "What does he think?", "How many were injured there?",
-                     "And the Pentagon?", "Why?"):
+                     "And the Pentagon?", "Why?", "What was the House vote on the first one?",
+                     "Who voted against that one?", "When was the latter signed?"):
         assert leans_on_thread(question), question
-    for question in ("Where did the defective drone crash?", "Who is David Schenker?"):
+    for question in ("Where did the defective drone crash?", "Who is David Schenker?",
+                     "How many people won one of the Nobel prizes?"):
         assert not leans_on_thread(question), question
 
 
@@ -82,3 +84,31 @@ def test_a_follow_up_whose_first_quote_repeats_the_earlier_answer_puts_the_close
     folded = Answer("Who did he beat?", quotes=(copy, other, beat))
     closeness[copy.text] = 0.2
     assert put_new_first("Who did he beat?", folded, lambda: earlier, similarity).quotes[0] == beat
+
+
+def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_articles_only():
+    ballot = _quote("a", 0, "Johnson won the leadership ballot with 92,153 votes.")
+    turnout = _quote("a", 60, "Turnout was 87.4%.")
+    earlier = Answer("How many votes did Johnson win?", quotes=(turnout, ballot))
+    answer = Answer("Who did he beat?", quotes=(ballot,))  # repeats the earlier answer's second quote
+    beat = _quote("a", 120, "Johnson competed for the role against Jeremy Hunt.")
+    elsewhere = _quote("c", 0, "Hunt beat Johnson at chess in 1990.")  # an article the thread never quoted
+    closeness = {ballot.text: 0.3, turnout.text: 0.1, beat.text: 0.9, elsewhere.text: 0.95}
+
+    def similarity(texts: list[str]) -> list[float]:
+        return [closeness[t] for t in texts]
+
+    def alone(*quotes: Quote):
+        return lambda: Answer("Who did he beat?", quotes=quotes)
+
+    moved = put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere, beat))
+    assert moved.quotes == (beat, ballot)  # the new quote first, from the thread's article; the repeated one kept
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere)) is answer
+    # a quote the thread has shown already is no new answer, whichever reading found it
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(turnout)) is answer
+    # with a margin, a near tie keeps the repeated quote first
+    closeness[beat.text] = 0.35
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat), margin=0.1) is answer
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat)).quotes[0] == beat
+    full = Answer("Who did he beat?", quotes=(ballot, turnout, elsewhere))
+    assert len(put_new_first("Who did he beat?", full, lambda: earlier, similarity, alone(beat), 3).quotes) == 3
