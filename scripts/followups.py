@@ -7,8 +7,9 @@ Each pair is a thread's first question and a follow-up that leans on it ("Where 
 crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
 news set (asked as of the pair's date). The follow-up is asked alone, and with its thread (the
 pipeline's ``thread``: see :mod:`qa_bot.answer.followup`); a hit is an answer string in the first (or first three)
-quotes, compared as ``qa-bot eval`` compares (case and accents folded). The pipeline has the settings the
-bot has (QA_BOT_* variables: the model, the reranker, the answer settings).
+quotes, compared as ``qa-bot eval`` compares (case and accents folded), reported for each batch of pairs
+(``batch``: see ``data/eval/followups/SOURCE.md``) and for all. The pipeline has the settings the bot has
+(QA_BOT_* variables: the model, the reranker, the answer settings).
 """
 
 from __future__ import annotations
@@ -60,21 +61,25 @@ def main() -> int:
             corpus_settings, index = settings.model_copy(update={"index_dir": work / name}), load_index(work / name,
                                                                                                      embedder)
         pipelines[name] = QAPipeline(corpus_settings, index, embedder, reranker)
-    counts = {"alone": [0, 0], "with the thread": [0, 0]}
+    readings = ("alone", "with the thread")
+    counts: dict[tuple[str, str], list[int]] = {}
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
         as_of = moment_of(pair.get("as_of")) if pair.get("as_of") else None
         if args.show:
             print(f"{pair['id']}: {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
         wanted = [fold(a) for a in pair["answers"]]
-        for label, thread in (("alone", ()), ("with the thread", (pair["first"],))):
+        for label, thread in zip(readings, ((), (pair["first"],)), strict=True):
             quotes = [fold(q.text) for q in pipeline.ask(pair["question"], as_of=as_of, thread=thread).quotes]
-            counts[label][0] += any(w in q for w in wanted for q in quotes[:1])
-            counts[label][1] += any(w in q for w in wanted for q in quotes[:3])
-    print("| follow-ups | read | answer_hit@1 | answer_hit@3 |")
-    print("|---|---|---|---|")
-    for label, (one, three) in counts.items():
-        print(f"| {len(pairs)} | {label} | {one / len(pairs):.3f} | {three / len(pairs):.3f} |")
+            for batch in (pair.get("batch", "-"), "all"):
+                tally = counts.setdefault((batch, label), [0, 0, 0])
+                tally[0] += 1
+                tally[1] += any(w in q for w in wanted for q in quotes[:1])
+                tally[2] += any(w in q for w in wanted for q in quotes[:3])
+    print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
+    print("|---|---|---|---|---|")
+    for (batch, label), (n, one, three) in sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0])):
+        print(f"| {batch} | {n} | {label} | {one / n:.3f} | {three / n:.3f} |")
     return 0
 
 

@@ -5,16 +5,13 @@ No language model: a follow-up is a question that leans on an earlier one (a pro
 they, there; an opening "and" or "what about"; or hardly a content word of its own), and it is searched
 with the latest earlier question's content words added. Replacing the pronoun by the earlier question's
 longest name instead was measured too and did worse (it often picks the wrong name: "he" became "Iraq"
-for "the prime minister of Iraq"), as did leaving out the sentence the thread already quoted, and so
-did searching passages with the thread but scoring sentences on the follow-up alone (0.625 / 0.725)
-and adding only the earlier question's names (0.600 / 0.825). Measured
-by ``scripts/followups.py`` on the 40 pairs in ``data/eval/followups/`` (see the README).
+for "the prime minister of Iraq"). Measured by ``scripts/followups.py`` on the pairs in
+``data/eval/followups/`` (see the README).
 
 Read with its thread, a follow-up often finds first the very sentence that answered the earlier question
 ("Who did he beat?" after "How many votes did Boris Johnson win?" finds the vote count again). So when the
-answer's first quote repeats the earlier answer's, the quote that matches the follow-up's own words best
-(by the embedding of the follow-up alone) goes first if it matches them better than the repeated one
-(:func:`put_new_first`); the repeated quote stays, second.
+answer's first quote repeats a quote of the earlier answer, a new quote that answers the follow-up read
+alone clearly better goes first (:func:`put_new_first`); the repeated quote stays, second.
 """
 
 from __future__ import annotations
