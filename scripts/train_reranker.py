@@ -64,6 +64,8 @@ class Item:
     """The sentence holding the answer's end (the same one, mostly)."""
     article: int
     paragraph: int
+    answer: str = ""
+    """The answer's text, as the question's first answer gives it."""
 
 
 def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
@@ -88,7 +90,7 @@ def items_of(articles: list[dict], first_article: int = 0) -> Iterator[Item]:
                 answer = qa["answers"][0]
                 start = int(answer["answer_start"])
                 yield Item(qa["question"].strip(), sentences, _sentence_of(spans, start),
-                           _sentence_of(spans, start + max(len(answer["text"]) - 1, 0)), a, p)
+                           _sentence_of(spans, start + max(len(answer["text"]) - 1, 0)), a, p, answer["text"])
 
 
 class ArticleSentences:
@@ -132,19 +134,92 @@ class ArticleSentences:
         return best
 
 
+Mined = dict[int, list[Pair]]
+"""Pairs read from the answer stage's own candidates, by the position of their item in the training list."""
+
+
+def doc_id_of(article: int, paragraph: int) -> str:
+    """The document id a training paragraph has in the mining indexes."""
+    return f"squad-train-{article:03d}-{paragraph:03d}"
+
+
+def mine_candidates(
+    articles: list[dict], items: list[Item], top: int, group: int, index_root: Path, progress: bool
+) -> Mined:
+    """Pairs from the answer stage's own ``top`` candidates for each of ``items``, read as they are quoted.
+
+    The training articles are indexed ``group`` at a time (a corpus about the size of the eval sets, cached
+    under ``index_root``), each question is asked of its group's index with the shipped settings, and each
+    candidate is labelled by its text: positive when it is from the question's own paragraph and holds the
+    answer, negative when it does not hold the answer. A candidate from another paragraph that holds the
+    answer's words is left out (it may well answer too). These are the retrieved hard negatives the reranker
+    meets in use: sentences of other paragraphs and articles, and the sentence before a quote read with it.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from qa_bot.answer.quotes import candidate_readings
+    from qa_bot.answer.retrieve import make_query, retrieve
+    from qa_bot.config import Settings
+    from qa_bot.embed import embedder_from_settings
+    from qa_bot.eval.metrics import fold
+    from qa_bot.eval.run import open_corpus_index
+
+    settings = Settings()
+    options = settings.answer_options()
+    embedder = embedder_from_settings(settings)
+    quiet = Console(stderr=True, quiet=not progress)
+    by_group: dict[int, list[int]] = {}
+    for position, item in enumerate(items):
+        by_group.setdefault(item.article // group, []).append(position)
+    mined: Mined = {}
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("mining candidates", total=len(items))
+        for g, positions in sorted(by_group.items()):
+            folder = index_root / f"group-{g:02d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            corpus = folder / "corpus.jsonl"
+            rows = [{"doc_id": doc_id_of(a, p), "title": articles[a]["title"].replace("_", " "),
+                     "text": paragraph["context"]}
+                    for a in range(g * group, min((g + 1) * group, len(articles)))
+                    for p, paragraph in enumerate(articles[a]["paragraphs"])]
+            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+            if not corpus.is_file() or corpus.read_text(encoding="utf-8") != text:
+                corpus.write_text(text, encoding="utf-8")
+            _, index = open_corpus_index(settings, corpus, folder, embedder, quiet)
+            vectors = embedder.encode_queries([items[i].question for i in positions])
+            for position, vector in zip(positions, vectors, strict=True):
+                item = items[position]
+                query = make_query(item.question, vector, item.question)
+                gold, answer = doc_id_of(item.article, item.paragraph), fold(item.answer)
+                pairs = []
+                for doc_index, reading in candidate_readings(index, query, retrieve(index, query, options), options,
+                                                             top):
+                    holds = bool(answer) and answer in fold(reading)
+                    if holds and index.document(doc_index).doc_id != gold:
+                        continue
+                    pairs.append(Pair(item.question, reading, 1.0 if holds else 0.0))
+                mined[position] = pairs
+                bar.advance(task)
+    return mined
+
+
 def pairs_of(
-    items: list[Item], rng: random.Random, negatives: int, window_share: float, hard: int = 0
+    items: list[Item], rng: random.Random, negatives: int, window_share: float, hard: int = 0,
+    mined: Mined | None = None, elsewhere: bool = True,
 ) -> list[Pair]:
     """QNLI-style pairs: the gold sentence, ``negatives`` other sentences of its paragraph (the ``hard`` of
-    them sharing the most keyword terms with the question, the rest at random), and one hard negative from
-    another paragraph of the article."""
+    them sharing the most keyword terms with the question, the rest at random), one hard negative from
+    another paragraph of the article (unless ``elsewhere`` is False), and the question's ``mined`` pairs
+    (see :func:`mine_candidates`) whose text is not one of those already."""
     by_article: dict[int, dict[int, tuple[str, ...]]] = {}
     for item in items:
         by_article.setdefault(item.article, {})[item.paragraph] = item.sentences
     article_sentences = {a: ArticleSentences(paragraphs) for a, paragraphs in by_article.items()}
     pairs: list[Pair] = []
-    for item in items:
+    for position, item in enumerate(items):
         s = item.sentences
+        first = len(pairs)
         if item.answer_end == item.gold:
             pairs.append(Pair(item.question, s[item.gold], 1.0))
         others = [i for i in range(len(s)) if not item.gold <= i <= item.answer_end]
@@ -154,13 +229,18 @@ def pairs_of(
         picked += rng.sample(rest, min(negatives - len(picked), len(rest)))
         for i in picked:
             pairs.append(Pair(item.question, s[i], 0.0))
-        elsewhere = article_sentences[item.article].most_similar(item.question, item.paragraph)
-        if elsewhere is not None:
-            pairs.append(Pair(item.question, elsewhere, 0.0))
+        other = article_sentences[item.article].most_similar(item.question, item.paragraph) if elsewhere else None
+        if other is not None:
+            pairs.append(Pair(item.question, other, 0.0))
         if rng.random() < window_share:  # a sentence read with the one after it
             start = rng.randrange(len(s) - 1)
             inside = start <= item.gold and item.answer_end <= start + 1
             pairs.append(Pair(item.question, f"{s[start]} {s[start + 1]}", 1.0 if inside else 0.0))
+        seen = {p.text for p in pairs[first:]}
+        for pair in (mined or {}).get(position, []):
+            if pair.text not in seen:
+                seen.add(pair.text)
+                pairs.append(pair)
     rng.shuffle(pairs)
     return pairs
 
@@ -301,9 +381,14 @@ def write_card(out: Path, facts: dict) -> None:
         f"- {facts['data']['questions']} training questions (sampled with the seed), {facts['data']['pairs']} pairs:",
         "  the answer's sentence (positive), up to "
         f"{facts['negatives']} other sentences of its paragraph ({facts.get('hard', 0)} of them those sharing the most",
-        "  keyword terms with the question, the rest at random) and the most similar sentence of another",
-        "  paragraph of the article (negatives), and for some questions a two-sentence window, positive when",
-        "  it holds the answer.",
+        "  keyword terms with the question, the rest at random)"
+        + (" and the most similar sentence of another paragraph of the article" if facts.get("elsewhere", 1) else "")
+        + " (negatives), and for some",
+        "  questions a two-sentence window, positive when it holds the answer.",
+        *([f"- And the answer stage's own {facts['mined']} best candidates for each question, read as they would be",
+           f"  quoted, from an index of {facts['mine_group']} training articles at a time (shipped settings): positive",
+           "  from the question's paragraph holding the answer, negative when not holding it, left out when",
+           "  another paragraph holds the answer's words."] if facts.get("mined") else []),
         "- Batches of pairs of similar length (sorted within pools of 64 batches, the batches shuffled).",
         "",
         "## Training",
@@ -365,6 +450,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hard", type=int, default=1,
                         help="How many of those share the most keyword terms with the question (the rest: random).")
     parser.add_argument("--window-share", type=float, default=0.25, help="Share of questions with a window pair.")
+    parser.add_argument("--elsewhere", type=int, default=1, choices=(0, 1),
+                        help="Add the most similar sentence of another paragraph of the article as a negative.")
+    parser.add_argument("--mined", type=int, default=0,
+                        help="Also train on the answer stage's own best N candidates of each question, read as "
+                             "quoted (0: none); the training articles are indexed for it, --mine-group at a time.")
+    parser.add_argument("--mine-group", type=int, default=40, help="Training articles in one mining index.")
+    parser.add_argument("--mine-index", type=Path, default=ROOT / "index" / "train-mining",
+                        help="Where the mining indexes are built and reused.")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1.5e-4)
@@ -404,10 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     items = list(items_of(train_articles))
     chosen = sorted(rng.sample(range(len(items)), min(args.questions, len(items))))
     train_items = [items[i] for i in chosen]
-    pairs = pairs_of(train_items, rng, args.negatives, args.window_share, args.hard)
+    mined = mine_candidates(train_articles, train_items, args.mined, args.mine_group, args.mine_index,
+                            not args.no_progress) if args.mined else None
+    pairs = pairs_of(train_items, rng, args.negatives, args.window_share, args.hard, mined, bool(args.elsewhere))
     dev_items = list(items_of(dev_articles, first_article=len(train_articles)))
     dev_items = [dev_items[i] for i in sorted(rng.sample(range(len(dev_items)), min(args.dev_questions,
                                                                                     len(dev_items))))]
+    mined_count = sum(len(found) for found in (mined or {}).values())
+    if mined is not None:
+        err.print(f"mined {mined_count} candidate readings "
+                  f"({sum(p.label for found in mined.values() for p in found):.0f} positive)")
     err.print(f"{squad.name}: {len(articles)} articles; {len(train_items)} training questions, {len(pairs)} pairs "
               f"({sum(p.label for p in pairs):.0f} positive); {len(dev_items)} held-out questions")
 
@@ -431,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
               f"reranker {metrics['reranker']['sentence_at_1']}")
     command = "scripts/train_reranker.py " + " ".join(
         f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())
-        if k not in {"squad", "out", "no_progress"}
+        if k not in {"squad", "out", "no_progress", "mine_index"}
     )
     write_card(staging, {
         "format": 1,
@@ -439,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         "layers": args.layers,
         "negatives": args.negatives,
         "hard": args.hard,
+        "elsewhere": args.elsewhere,
+        "mined": args.mined,
+        "mine_group": args.mine_group,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,
@@ -454,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev_articles": len(dev_articles),
             "questions": len(train_items),
             "pairs": len(pairs),
+            "mined_readings": mined_count,
         },
         "metrics": metrics,
     })

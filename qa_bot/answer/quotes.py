@@ -12,7 +12,7 @@ from qa_bot.answer.answer_type import AnswerType, candidates, expected_type, wan
 from qa_bot.answer.confidence import answer_confidence, calibrated_confidence
 from qa_bot.answer.rerank import Reranker
 from qa_bot.answer.retrieve import Query
-from qa_bot.answer.sentences import ScoredSentence, rerank, score_sentences
+from qa_bot.answer.sentences import ScoredSentence, quoted_texts, rerank, score_sentences
 from qa_bot.answer.stories import Stories, disagree
 from qa_bot.config import AnswerOptions
 from qa_bot.index import Index
@@ -141,6 +141,23 @@ def make_answer(
     quotes = quotes[:1] + [q for q in quotes[1:] if q.confidence >= options.abstain_threshold]
     ordered, notice = prefer_newest(quotes, query.text)
     return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice, evidence=evidence)
+
+
+def candidate_readings(
+    index: Index, query: Query, hits: list[Hit], options: AnswerOptions, top: int
+) -> list[tuple[int, str]]:
+    """The ``top`` best candidate sentences by the features, each read as its quote would read (the text the
+    reranker reads for it, see :func:`~qa_bot.answer.sentences.rerank`), as (document index, text), once each.
+
+    ``scripts/train_reranker.py`` trains the reranker on these readings of its training questions, so that
+    it learns to tell apart the very candidates it is asked to order.
+    """
+    scored = score_sentences(index, query, hits, options)
+    alone = {c.sentence_id: c.alone for c in scored}
+    follow = wants_following(query.text)
+    spans = list(dict.fromkeys(quote_span(index, c.sentence_id, alone, options, follow) for c in scored[:top]))
+    docs = index.sentence_spans([first for first, _ in spans])[:, 0].tolist() if spans else []
+    return list(zip(docs, quoted_texts(index, spans), strict=True))
 
 
 Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef], list[SourceRef]]

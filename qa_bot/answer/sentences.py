@@ -135,16 +135,23 @@ def rerank(
         return scored
     spans = [quoted(s.sentence_id) for s in head]
     unique = list(dict.fromkeys(spans))  # two candidates in one quote are read once
-    firsts = index.sentence_spans([first for first, _ in unique])
-    lasts = index.sentence_spans([last for _, last in unique])
-    rows = np.column_stack([firsts[:, 0], firsts[:, 1], lasts[:, 2]])
-    read = dict(zip(unique, reranker.score(query.text, index.texts(rows)).tolist(), strict=True))
+    read = dict(zip(unique, reranker.score(query.text, quoted_texts(index, unique)).tolist(), strict=True))
     extra = np.array([read[span] for span in spans], dtype=np.float32)
     low = float(np.min(extra))
     probabilities = [float(r) for r in extra] + [low] * len(tail)
     blended = [_blend(s, r, options.rerank_weight, i < len(head))
                for i, (s, r) in enumerate(zip(scored, probabilities, strict=True))]
     return sorted(blended, key=lambda s: -s.score)
+
+
+def quoted_texts(index: Index, spans: list[tuple[int, int]]) -> list[str]:
+    """The text of each (first, last) sentence span, from the first sentence's start to the last one's end:
+    what the reranker reads for a candidate (and what ``scripts/train_reranker.py`` trains it on)."""
+    if not spans:
+        return []
+    firsts = index.sentence_spans([first for first, _ in spans])
+    lasts = index.sentence_spans([last for _, last in spans])
+    return index.texts(np.column_stack([firsts[:, 0], firsts[:, 1], lasts[:, 2]]))
 
 
 def _blend(s: ScoredSentence, probability: float, w: float, read: bool) -> ScoredSentence:

@@ -16,10 +16,10 @@ from ..conftest import ROOT
 TINY = ROOT / "tests" / "data" / "squad_tiny.json"
 
 
-def train(out, seed=3):
+def train(out, seed=3, *extra):
     command = [sys.executable, str(ROOT / "scripts" / "train_reranker.py"), "--squad", str(TINY), "--out", str(out),
                "--questions", "70", "--dev-articles", "1", "--dev-questions", "20", "--layers", "1",
-               "--batch-size", "16", "--lr", "1e-4", "--seed", str(seed), "--no-progress"]
+               "--batch-size", "16", "--lr", "1e-4", "--seed", str(seed), "--no-progress", *extra]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
 
@@ -49,3 +49,16 @@ def test_a_tiny_reranker_trains_exports_and_loads_deterministically(tmp_path):
     again = train(tmp_path / "b")  # the same seed: the same model
     assert again.returncode == 0, again.stderr
     assert np.allclose(load_reranker(str(tmp_path / "b")).score(question, texts), scores, atol=1e-6)
+
+
+def test_a_reranker_can_also_train_on_the_answer_stages_own_candidates(tmp_path):
+    plain = train(tmp_path / "plain", 3, "--elsewhere", "0")
+    mined = train(tmp_path / "mined", 3, "--elsewhere", "0", "--mined", "3", "--mine-index", str(tmp_path / "mining"))
+    assert plain.returncode == 0 and mined.returncode == 0, plain.stderr + mined.stderr
+    facts = json.loads((tmp_path / "mined" / "reranker.json").read_text())
+    before = json.loads((tmp_path / "plain" / "reranker.json").read_text())["data"]["pairs"]
+    # the training articles were indexed (one group: both fit in 40) and each question asked of them
+    assert (tmp_path / "mining" / "group-00" / "corpus.jsonl").is_file()
+    assert facts["mined"] == 3 and 0 < facts["data"]["mined_readings"] <= 3 * 70
+    assert before < facts["data"]["pairs"] <= before + facts["data"]["mined_readings"]  # new readings only
+    assert "answer stage's own 3 best candidates" in (tmp_path / "mined" / "MODEL_CARD.md").read_text()

@@ -194,6 +194,30 @@ def test_the_reranker_reads_each_sentence_as_its_quote_reads(tmp_path, fake_embe
     assert answer.quotes[0].text.startswith("The Ineos 1:59 Challenge was held in Vienna. It featured 42")
 
 
+
+def test_the_candidate_readings_the_reranker_trains_on_are_what_it_reads(tmp_path, fake_embedder):
+    """``candidate_readings`` (scripts/train_reranker.py mines them) gives the texts the answer stage hands the
+    reranker, with their documents, each once."""
+    from qa_bot.answer.quotes import candidate_readings
+
+    docs = [Document("t", "A truck crashed into the barracks gate at dawn. Fortunately, the device failed to "
+                     "detonate. Soldiers arrested the driver.", "Attack", None, "2024-01-02"),
+            Document("u", "The barracks gate was rebuilt in May. It cost two million dollars.", "Gate", None, None)]
+    build(docs, fake_embedder, tmp_path / "c", sentences_per_passage=3, passage_overlap=0)
+    index = load_index(tmp_path / "c", fake_embedder)
+    options = AnswerOptions(abstain_threshold=0.0, candidates=10, neighbour_ratio=2.0, rerank_margin=10.0)
+    for question in ("Why did the truck crash into the barracks gate?", "How much did the barracks gate cost?"):
+        reranker = _Reading("detonate")
+        query = make_query(question, fake_embedder.encode([question])[0])
+        hits = retrieve(index, query, options)
+        make_answer(index, query, hits, options, reranker)
+        readings = candidate_readings(index, query, hits, options, options.rerank_top)
+        assert [text for _, text in readings] == list(dict.fromkeys(reranker.read)), question
+        assert {index.document(d).doc_id for d, _ in readings} <= {"t", "u"}
+        for d, text in readings:
+            assert text in index.document(d).text  # verbatim, from its own article
+    assert len(candidate_readings(index, query, hits, options, 1)) == 1
+
 def _bridge_candidates(built, fake_embedder, rerank_top: int):
     """(index, query, options, scored candidates) of "How much did the bridge cost?", the reranker always asked."""
     from qa_bot.answer.sentences import score_sentences
