@@ -10,6 +10,10 @@ pipeline's ``thread``: see :mod:`qa_bot.answer.followup`); a hit is an answer st
 quotes, compared as ``qa-bot eval`` compares (case and accents folded), reported for each batch of pairs
 (``batch``: see ``data/eval/followups/SOURCE.md``) and for all. The pipeline has the settings the bot has
 (QA_BOT_* variables: the model, the reranker, the answer settings).
+
+It also asks each answerable question of the news set alone and after the question before it from another
+story (as a REPL user or a thread might), so that reading with a thread never costs a question that stands
+alone.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = {"bundled": ROOT / "data/articles", "wikinews": ROOT / "data/eval/wikinews/corpus.jsonl"}
+NEWS_QUESTIONS = ROOT / "data/eval/wikinews/questions.jsonl"
 
 
 def main() -> int:
@@ -76,10 +81,31 @@ def main() -> int:
                 tally[0] += 1
                 tally[1] += any(w in q for w in wanted for q in quotes[:1])
                 tally[2] += any(w in q for w in wanted for q in quotes[:3])
+    # The other side: a question that stands alone, asked after another story's question, must not suffer.
+    news = [json.loads(line) for line in NEWS_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    news = [q for q in news if q.get("answerable", True)]
+    standalone = {"alone": 0, "after another story's question": 0}
+    asked = leaned = 0
+    for i, item in enumerate(news):
+        before = next((q for q in reversed(news[:i]) if q["story"] != item["story"]), None)
+        if before is None:
+            continue
+        asked += 1
+        wanted = [fold(a) for a in item["answers"]]
+        for label, thread in zip(standalone, ((), (before["question"],)), strict=True):
+            answer = pipelines["wikinews"].ask(item["question"], as_of=moment_of(item["as_of"]), thread=thread)
+            leaned += bool(thread) and answer.read_as is not None
+            standalone[label] += bool(answer.quotes) and any(w in fold(answer.quotes[0].text) for w in wanted)
     print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
     print("|---|---|---|---|---|")
     for (batch, label), (n, one, three) in sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0])):
         print(f"| {batch} | {n} | {label} | {one / n:.3f} | {three / n:.3f} |")
+    print()
+    print(f"Standalone news questions ({asked}; {leaned} read with the other question):")
+    print("| asked | answer_hit@1 |")
+    print("|---|---|")
+    for label, hits in standalone.items():
+        print(f"| {label} | {hits / max(asked, 1):.3f} |")
     return 0
 
 
