@@ -6,6 +6,8 @@ as arguments.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any, Literal
 
@@ -228,8 +230,12 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     )
 
     def model_cache(self) -> Path:
-        """Where exported models are kept: ``model_cache_dir``, or ``.models`` beside the index folder."""
-        return self.model_cache_dir or Path(self.index_dir).resolve().parent / ".models"
+        """Where exported models are kept: ``model_cache_dir``, or ``.models`` beside the index folder.
+
+        The index folder is a link to its live build once built: it is not followed, so the cache is the
+        same before the first build and after it, and every build and rebuild shares it.
+        """
+        return self.model_cache_dir or Path(os.path.abspath(self.index_dir)).parent / ".models"
 
     def build_options(self) -> BuildOptions:
         """The build options of these settings."""

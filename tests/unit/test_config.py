@@ -37,6 +37,10 @@ def test_a_bad_option_is_one_clear_error(monkeypatch):
 def test_the_model_cache_defaults_to_beside_the_index(tmp_path):
     assert Settings(index_dir=tmp_path / "idx").model_cache() == tmp_path / ".models"
     assert Settings(index_dir=tmp_path / "idx", model_cache_dir=tmp_path / "m").model_cache() == tmp_path / "m"
+    # a built index is a link to its live build: the cache stays beside the link, before and after the build
+    (tmp_path / ".idx.builds" / "b1").mkdir(parents=True)
+    (tmp_path / "idx").symlink_to(tmp_path / ".idx.builds" / "b1")
+    assert Settings(index_dir=tmp_path / "idx").model_cache() == tmp_path / ".models"
 
 
 def test_asking_with_other_options_leaves_the_pipeline_as_it_was(tmp_path, fake_embedder):
