@@ -7,7 +7,6 @@ as arguments.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,7 +107,8 @@ class AnswerOptions(BaseModel):
     rerank_margin: float = Field(
         0.1, ge=0.0, description="The reranker reads only when the best sentence leads the next by less than this."
     )
-    # Measured on the follow-up pairs (scripts/followups.py): near-ties went to the wrong quote without it.
+    # Measured on the follow-up pairs (scripts/followups.py): 0.825 -> 0.850 on the pairs the rules were tuned on;
+    # over all 100 pairs margins from 0 to 0.1 read the same.
     followup_margin: float = Field(
         0.1, ge=0.0, le=1.0,
         description="A follow-up's first quote that repeats the thread's answer gives way to a new one only when "

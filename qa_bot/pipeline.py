@@ -140,11 +140,6 @@ class QAPipeline:
         answer = answer_to(read)
         earlier = [q for q in thread if q.strip()][-1]
 
-        def earlier_answer() -> Answer:
-            if "earlier" not in memo:
-                memo["earlier"] = answer_to(_cleaned(earlier))
-            return memo["earlier"]
-
         def similarity(texts: list[str]) -> list[float]:
             """How well each text answers the follow-up read alone: the reranker's reading, or the cosine."""
             if self.reranker is not None:
@@ -152,9 +147,8 @@ class QAPipeline:
             alone = encode(text)
             return [float(v @ alone) for v in self.embedder.encode(texts)]  # type: ignore[operator]
 
-        memo: dict[str, Answer] = {}
         # The reranker's probabilities are one scale: a repeated quote gives way only to a clearly better one.
         margin = options.followup_margin if self.reranker is not None else 0.0
-        answer = put_new_first(text, answer, earlier_answer, similarity, lambda: answer_to(text), options.max_quotes,
-                               margin)
+        answer = put_new_first(text, answer, lambda: answer_to(_cleaned(earlier)), similarity,
+                               lambda: answer_to(text), options.max_quotes, margin)
         return replace(answer, question=text, read_as=read)

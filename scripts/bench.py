@@ -9,7 +9,7 @@ Measures, in one process (plus subprocesses for cold starts):
   * warm query latency p50/p95 of the full pipeline per backend;
   * cold `qa-bot ask` wall time and peak memory per backend, on the bundled articles (median of 3);
   * the int8 pipeline's warm and cold figures with the reranker as set (QA_BOT_RERANKER, bundled by default)
-    and off, interleaved;
+    and off (and with --other-reranker, another one), interleaved;
   * passage search at scale (scripts/bench_scale.py): exact against approximate search on synthetic
     vectors made from the xquad index's real ones, at --sizes passages, with --plot drawing the curves;
   * with --backends COPIES, the index backends on the same data (scripts/bench_backends.py): the local
@@ -111,6 +111,10 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes; empty to skip")
     parser.add_argument("--plot", type=Path, default=None, help="draw the scaling curves as this PNG")
     parser.add_argument("--backends", default="", help="compare the index backends at these corpus copies, e.g. 1,10")
+    parser.add_argument("--other-reranker", type=Path, default=None,
+                        help="also time the int8 pipeline with this reranker folder (e.g. the previous model), "
+                             "interleaved with the default and with the reranker off")
+    parser.add_argument("--int8-only", action="store_true", help="time the int8 backend only (not PyTorch)")
     args = parser.parse_args()
     from qa_bot.cli import prepare_process
 
@@ -131,7 +135,8 @@ def main() -> int:
     results: dict[str, object] = {"texts_embedded": len(texts)}
     encoders = {"baseline": lambda t: plain.encode(t, batch_size=32, show_progress_bar=False)}
     embedders = {}
-    for backend in BACKENDS:
+    backends = ("onnx-int8",) if args.int8_only else BACKENDS
+    for backend in backends:
         settings = Settings(index_dir=work / f"xquad-{backend}", embed_backend=backend, model_cache_dir=cache)
         embedders[backend] = embedder_from_settings(settings)
         encoders[backend] = embedders[backend].encode
@@ -145,16 +150,20 @@ def main() -> int:
     results["plain sentence-transformers encode (texts/s)"] = round(baseline, 1)
     questions = [q.question for q in read_questions(args.questions)][: args.limit]
     rows = [("plain sentence-transformers encode", baseline, 1.0, None, None, None, None)]
-    for backend in BACKENDS:
+    for backend in backends:
         settings = Settings(index_dir=work / f"xquad-{backend}", embed_backend=backend, model_cache_dir=cache)
         embedder = embedders[backend]
         rate = rates[backend]
         build_from_paths(settings, [args.corpus], embedder=embedder)
         pipelines = {"default": QAPipeline.open(settings, embedder)}
         arms = {"default": {"QA_BOT_EMBED_BACKEND": backend, "QA_BOT_RERANKER": settings.reranker}}
-        if backend == "onnx-int8":  # the default against the reranker off, interleaved
+        if backend == "onnx-int8":  # the default against the reranker off (and another reranker), interleaved
             pipelines["reranker off"] = QAPipeline.open(settings.model_copy(update={"reranker": "off"}), embedder)
             arms["reranker off"] = {**arms["default"], "QA_BOT_RERANKER": "off"}
+            if args.other_reranker:
+                other = str(args.other_reranker.resolve())
+                pipelines["other reranker"] = QAPipeline.open(settings.model_copy(update={"reranker": other}), embedder)
+                arms["other reranker"] = {**arms["default"], "QA_BOT_RERANKER": other}
         latencies = warm_latencies(pipelines, questions)
         bundled = Settings(index_dir=work / f"bundled-{backend}", embed_backend=backend, model_cache_dir=cache)
         build_from_paths(bundled, [args.articles], embedder=embedder)

@@ -10,8 +10,9 @@ for "the prime minister of Iraq"). Measured by ``scripts/followups.py`` on the p
 
 Read with its thread, a follow-up often finds first the very sentence that answered the earlier question
 ("Who did he beat?" after "How many votes did Boris Johnson win?" finds the vote count again). So when the
-answer's first quote repeats a quote of the earlier answer, a new quote that answers the follow-up read
-alone clearly better goes first (:func:`put_new_first`); the repeated quote stays, second.
+answer's first quote repeats a quote of the earlier answer, a quote of the thread's articles that answers
+the follow-up read alone better (by the reranker's reading, by a clear margin; or by the cosine when the
+reranker is off) goes first (:func:`put_new_first`); the repeated quote stays, second.
 """
 
 from __future__ import annotations
@@ -34,9 +35,14 @@ QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom",
                   "on", "at", "by", "for", "the", "a", "an", "of", "to", "until"}
 _LEADS = ("and ", "what about ", "how about ", "also ", "but ")
 _BE = {"is", "are", "was", "were", "be", "been", "isn't", "aren't", "wasn't", "weren't"}
-_ONE_BEFORE = re.compile(r"\b(?:the|that|this)\s+(?:first|second|third|last|latter|former|other|same|earlier|"
-                         r"later|new|previous|next)?\s*ones?\b|\bthe\s+(?:latter|former)\b", re.IGNORECASE)
-"""A thing named before by its place or kind: "the first one", "that one", "the other ones", "the latter"."""
+_AUX = r"(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)"
+_ONE_BEFORE = re.compile(
+    rf"(?:\b{_AUX}\s+)?\b(?:(?:the|that|this)\s+(?:first|second|third|last|other|same|earlier|later|new|previous|"
+    rf"next)?\s*ones?|the\s+(?:latter|former))(?:\s*[?.!]*\s*$|\s+(?:{_AUX}|says?|said|got|gets?)\b)"
+    rf"|\b{_AUX}\s+(?:(?:the|that|this)\s+\w*\s*ones?|the\s+(?:latter|former))\s+\w+\s*[?.!]*\s*$", re.IGNORECASE)
+"""A thing named before by its place: "the first one", "that one", "the latter", ending the question, or with
+a verb next to it ("Did the latter say so?", "When was the latter signed?"). Elsewhere such words name a thing
+of their own ("the first one to land", "the former prime minister", "the latter half")."""
 
 
 def leans_on_thread(question: str, earlier: str = "") -> bool:
@@ -94,15 +100,16 @@ def put_new_first(
     can matter).
 
     The candidates for first place are the answer's other quotes and the quotes of ``alone()`` (the follow-up
-    asked alone) from the articles the thread has quoted (in this answer or the earlier one). Read alone, a
+    asked alone) from the articles the thread has quoted (in this answer or the earlier one); a quote the
+    earlier answer showed may be one, since it can answer the follow-up too. Read alone, a
     follow-up misses its subject, but inside its subject's articles its own words find what it asks ("Who
     owned it?" finds "The Conception was owned by Truth Aquatics"), where the words the thread lends it find
     the earlier answer again.
 
     ``similarity(texts)`` says how well each text answers the follow-up read alone. The best candidate goes
-    first when it scores more than ``margin`` above the repeated quote, which stays second; otherwise nothing
-    changes. A "why" or "was anyone hurt" follow-up keeps its order: its answer is the sentence after the
-    earlier answer's, which the repeated quote already holds (see
+    first when it scores more than ``margin`` above the repeated quote, which stays second (when there is room
+    for two); otherwise nothing changes. A "why" or "was anyone hurt" follow-up keeps its order: its answer is
+    the sentence after the earlier answer's, which the repeated quote already holds (see
     :func:`~qa_bot.answer.answer_type.wants_following`). A notice that the newest of disagreeing quotes comes
     first no longer holds once another quote is first: it goes. The answer keeps at most ``max_quotes``
     quotes (or as many as it had).
@@ -113,10 +120,10 @@ def put_new_first(
     before = earlier().quotes
     if not any(_overlaps(quotes[0], shown) for shown in before):
         return answer
-    shown = (*quotes, *before)
-    subject = {doc for quote in shown for doc, _, _ in _spans(quote)}
+    subject = {doc for quote in (*quotes, *before) for doc, _, _ in _spans(quote)}
     candidates = [*quotes[1:], *(q for q in (alone().quotes if alone else ())
-                                 if q.doc_id in subject and not any(_overlaps(q, other) for other in shown))]
+                                 if any(doc in subject for doc, _, _ in _spans(q))
+                                 and not any(_overlaps(q, other) for other in quotes))]
     if not candidates:
         return answer
     scores = similarity([quotes[0].text, *(q.text for q in candidates)])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread
 from qa_bot.config import Settings
 from qa_bot.index import load_index
@@ -19,7 +21,9 @@ def test_a_question_leans_on_its_thread_by_a_pronoun_a_leading_and_or_no_content
                      "Who voted against that one?", "When was the latter signed?"):
         assert leans_on_thread(question), question
     for question in ("Where did the defective drone crash?", "Who is David Schenker?",
-                     "How many people won one of the Nobel prizes?"):
+                     "How many people won one of the Nobel prizes?", "Which company was the first one to land?",
+                     "What did the former prime minister of Iraq say?", "When did the latter half of the Tour begin?",
+                     "Who was the one who called the strike?"):  # inside a question such words name a thing
         assert not leans_on_thread(question), question
 
 
@@ -50,6 +54,39 @@ def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_i
     assert again.read_as == "Why did it happen? (drone crash)"  # a chain of follow-ups never grows
     assert followed.quotes[0].doc_id == "d" and alone.read_as is None
     assert followed.to_json()["read_as"] == followed.read_as
+
+
+class _Reading:
+    """A reranker that records each question it is asked with and, asked ``question``, prefers texts holding
+    ``word`` (any other question: every text alike)."""
+
+    def __init__(self, question: str, word: str) -> None:
+        self.question, self.word, self.asked = question, word, []
+
+    def score(self, question, texts):
+        self.asked.append(question)
+        return np.array([0.9 if question == self.question and self.word in t else 0.1 for t in texts],
+                        dtype=np.float32)
+
+
+def test_the_pipeline_judges_a_repeated_first_quote_by_the_reranker_reading_the_follow_up_alone(tmp_path,
+                                                                                                 fake_embedder):
+    docs = [Document("d", "The drone crashed at Erbil air base. Officials said the drone crashed near a gate. "
+                     "The attack happened on October 26 at dawn.", "Drone", None, None)]
+    build(docs, fake_embedder, tmp_path / "i", sentences_per_passage=3, passage_overlap=0)
+    reranker = _Reading("When did it crash?", "October")
+    settings = Settings(index_dir=tmp_path / "i", abstain_threshold=0.0, rerank_margin=10.0, neighbour_ratio=2.0)
+    pipeline = QAPipeline(settings, load_index(tmp_path / "i", fake_embedder), fake_embedder, reranker)
+    earlier = pipeline.ask("Where did the drone crash?")
+    followed = pipeline.ask("When did it crash?", thread=["Where did the drone crash?"])
+    assert followed.read_as == "When did it crash? (drone crash)"
+    assert "When did it crash?" in reranker.asked  # the judge reads the follow-up alone
+    thread_order = pipeline.ask("When did it crash? (drone crash)")
+    assert "October 26" not in thread_order.quotes[0].text  # the thread's reading alone puts another first
+    assert "October 26" in followed.quotes[0].text and earlier.quotes[0].text in {q.text for q in followed.quotes}
+    reranker.word = "nothing of the kind"  # no candidate is clearly better: the thread reading's order stands
+    kept = pipeline.ask("When did it crash?", thread=["Where did the drone crash?"])
+    assert "October 26" not in kept.quotes[0].text
 
 
 def _quote(doc: str, start: int, text: str) -> Quote:
@@ -104,8 +141,14 @@ def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_artic
     moved = put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere, beat))
     assert moved.quotes == (beat, ballot)  # the new quote first, from the thread's article; the repeated one kept
     assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere)) is answer
-    # a quote the thread has shown already is no new answer, whichever reading found it
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(turnout)) is answer
+    # a quote the answer holds already is not offered twice
+    closeness[ballot.text] = 0.99
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(ballot)) is answer
+    closeness[ballot.text] = 0.3
+    # one the earlier answer showed may answer the follow-up as well
+    closeness[turnout.text] = 0.8
+    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(turnout)).quotes[0] == turnout
+    closeness[turnout.text] = 0.1
     # with a margin, a near tie keeps the repeated quote first
     closeness[beat.text] = 0.35
     assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat), margin=0.1) is answer
