@@ -66,6 +66,8 @@ class Item:
     paragraph: int
     answer: str = ""
     """The answer's text, as the question's first answer gives it."""
+    answer_start: int = -1
+    """Where the answer starts in the paragraph."""
 
 
 def _sentence_of(spans: list[tuple[int, int]], offset: int) -> int:
@@ -90,7 +92,8 @@ def items_of(articles: list[dict], first_article: int = 0) -> Iterator[Item]:
                 answer = qa["answers"][0]
                 start = int(answer["answer_start"])
                 yield Item(qa["question"].strip(), sentences, _sentence_of(spans, start),
-                           _sentence_of(spans, start + max(len(answer["text"]) - 1, 0)), a, p, answer["text"])
+                           _sentence_of(spans, start + max(len(answer["text"]) - 1, 0)), a, p, answer["text"],
+                           start)
 
 
 class ArticleSentences:
@@ -149,11 +152,13 @@ def mine_candidates(
     """Pairs from the answer stage's own ``top`` candidates for each of ``items``, read as they are quoted.
 
     The training articles are indexed ``group`` at a time (a corpus about the size of the eval sets, cached
-    under ``index_root``), each question is asked of its group's index with the shipped settings, and each
-    candidate is labelled by its text: positive when it is from the question's own paragraph and holds the
-    answer, negative when it does not hold the answer. A candidate from another paragraph that holds the
-    answer's words is left out (it may well answer too). These are the retrieved hard negatives the reranker
-    meets in use: sentences of other paragraphs and articles, and the sentence before a quote read with it.
+    under ``index_root``), each question is asked of its group's index with the settings in effect (the
+    defaults, unless QA_BOT_* variables say otherwise), and each candidate is labelled: positive when it is
+    the question's own paragraph's text around the answer's place, negative when it does not hold the
+    answer's words. A candidate that holds the answer's words elsewhere (another paragraph, or another place
+    of its own: a year or a name said twice) is left out: it may answer too, or only look as if it does.
+    These are the retrieved hard negatives the reranker meets in use: sentences of other paragraphs and
+    articles, and the sentence before a quote read with it.
     """
     from rich.console import Console
     from rich.progress import Progress
@@ -193,12 +198,14 @@ def mine_candidates(
                 query = make_query(item.question, vector, item.question)
                 gold, answer = doc_id_of(item.article, item.paragraph), fold(item.answer)
                 pairs = []
-                for doc_index, reading in candidate_readings(index, query, retrieve(index, query, options), options,
-                                                             top):
-                    holds = bool(answer) and answer in fold(reading)
-                    if holds and index.document(doc_index).doc_id != gold:
+                end = item.answer_start + len(item.answer)
+                for reading in candidate_readings(index, query, retrieve(index, query, options), options, top):
+                    doc = index.document(reading.doc_index)
+                    at_answer = (doc.doc_id == gold and reading.start <= item.answer_start and end <= reading.end
+                                 and doc.text[item.answer_start:end] == item.answer)
+                    if not at_answer and bool(answer) and answer in fold(reading.text):
                         continue
-                    pairs.append(Pair(item.question, reading, 1.0 if holds else 0.0))
+                    pairs.append(Pair(item.question, reading.text, 1.0 if at_answer else 0.0))
                 mined[position] = pairs
                 bar.advance(task)
     return mined
@@ -386,9 +393,9 @@ def write_card(out: Path, facts: dict) -> None:
         + " (negatives), and for some",
         "  questions a two-sentence window, positive when it holds the answer.",
         *([f"- And the answer stage's own {facts['mined']} best candidates for each question, read as they would be",
-           f"  quoted, from an index of {facts['mine_group']} training articles at a time (shipped settings): positive",
-           "  from the question's paragraph holding the answer, negative when not holding it, left out when",
-           "  another paragraph holds the answer's words."] if facts.get("mined") else []),
+           f"  quoted, from an index of {facts['mine_group']} training articles at a time: positive when it is the",
+           "  text around the answer's place in its paragraph, negative when it does not hold the answer's words,",
+           "  left out when it holds them elsewhere."] if facts.get("mined") else []),
         "- Batches of pairs of similar length (sorted within pools of 64 batches, the batches shuffled).",
         "",
         "## Training",

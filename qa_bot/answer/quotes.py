@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from itertools import takewhile
+from typing import NamedTuple
 
 import numpy as np
 
@@ -143,21 +144,35 @@ def make_answer(
     return Answer(question=query.text, quotes=ordered, confidence=confidence, notice=notice, evidence=evidence)
 
 
+class Reading(NamedTuple):
+    """A candidate read as its quote would read: its article, where the text stands there, and the text."""
+
+    doc_index: int
+    start: int
+    end: int
+    text: str
+
+
 def candidate_readings(
     index: Index, query: Query, hits: list[Hit], options: AnswerOptions, top: int
-) -> list[tuple[int, str]]:
+) -> list[Reading]:
     """The ``top`` best candidate sentences by the features, each read as its quote would read (the text the
-    reranker reads for it, see :func:`~qa_bot.answer.sentences.rerank`), as (document index, text), once each.
+    reranker reads for it, see :func:`~qa_bot.answer.sentences.rerank`), once each.
 
     ``scripts/train_reranker.py`` trains the reranker on these readings of its training questions, so that
-    it learns to tell apart the very candidates it is asked to order.
+    it learns to tell apart the kind of candidates it is asked to order.
     """
     scored = score_sentences(index, query, hits, options)
     alone = {c.sentence_id: c.alone for c in scored}
     follow = wants_following(query.text)
     spans = list(dict.fromkeys(quote_span(index, c.sentence_id, alone, options, follow) for c in scored[:top]))
-    docs = index.sentence_spans([first for first, _ in spans])[:, 0].tolist() if spans else []
-    return list(zip(docs, quoted_texts(index, spans), strict=True))
+    if not spans:
+        return []
+    firsts = index.sentence_spans([first for first, _ in spans]).tolist()
+    lasts = index.sentence_spans([last for _, last in spans]).tolist()
+    texts = quoted_texts(index, spans)
+    return [Reading(doc, start, end, text) for (doc, start, _), (_, _, end), text in zip(firsts, lasts, texts,
+                                                                                          strict=True)]
 
 
 Chosen = tuple[ScoredSentence, tuple[int, int], list[SourceRef], list[SourceRef]]

@@ -212,10 +212,10 @@ def test_the_candidate_readings_the_reranker_trains_on_are_what_it_reads(tmp_pat
         hits = retrieve(index, query, options)
         make_answer(index, query, hits, options, reranker)
         readings = candidate_readings(index, query, hits, options, options.rerank_top)
-        assert [text for _, text in readings] == list(dict.fromkeys(reranker.read)), question
-        assert {index.document(d).doc_id for d, _ in readings} <= {"t", "u"}
-        for d, text in readings:
-            assert text in index.document(d).text  # verbatim, from its own article
+        assert [r.text for r in readings] == list(dict.fromkeys(reranker.read)), question
+        assert {index.document(r.doc_index).doc_id for r in readings} <= {"t", "u"}
+        for r in readings:
+            assert index.document(r.doc_index).text[r.start: r.end] == r.text  # verbatim, at its place
     assert len(candidate_readings(index, query, hits, options, 1)) == 1
 
 def _bridge_candidates(built, fake_embedder, rerank_top: int):
