@@ -114,6 +114,8 @@ def main() -> int:
     parser.add_argument("--other-reranker", type=Path, default=None,
                         help="also time the int8 pipeline with this reranker folder (e.g. the previous model), "
                              "interleaved with the default and with the reranker off")
+    parser.add_argument("--other-top", type=int, default=0,
+                        help="candidates the other reranker reads (default: as the default reranker)")
     parser.add_argument("--int8-only", action="store_true", help="time the int8 backend only (not PyTorch)")
     args = parser.parse_args()
     from qa_bot.cli import prepare_process
@@ -161,9 +163,11 @@ def main() -> int:
             pipelines["reranker off"] = QAPipeline.open(settings.model_copy(update={"reranker": "off"}), embedder)
             arms["reranker off"] = {**arms["default"], "QA_BOT_RERANKER": "off"}
             if args.other_reranker:
-                other = str(args.other_reranker.resolve())
-                pipelines["other reranker"] = QAPipeline.open(settings.model_copy(update={"reranker": other}), embedder)
-                arms["other reranker"] = {**arms["default"], "QA_BOT_RERANKER": other}
+                other = {"reranker": str(args.other_reranker.resolve()),
+                         "rerank_top": args.other_top or settings.rerank_top}
+                pipelines["other reranker"] = QAPipeline.open(settings.model_copy(update=other), embedder)
+                arms["other reranker"] = {**arms["default"], "QA_BOT_RERANKER": other["reranker"],
+                                          "QA_BOT_RERANK_TOP": str(other["rerank_top"])}
         latencies = warm_latencies(pipelines, questions)
         bundled = Settings(index_dir=work / f"bundled-{backend}", embed_backend=backend, model_cache_dir=cache)
         build_from_paths(bundled, [args.articles], embedder=embedder)

@@ -395,7 +395,9 @@ def write_card(out: Path, facts: dict) -> None:
         *([f"- And the answer stage's own {facts['mined']} best candidates for each question, read as they would be",
            f"  quoted, from an index of {facts['mine_group']} training articles at a time: positive when it is the",
            "  text around the answer's place in its paragraph, negative when it does not hold the answer's words,",
-           "  left out when it holds them elsewhere."] if facts.get("mined") else []),
+           "  left out when it holds them elsewhere. The candidates come from the int8 embedder, whose export",
+           "  depends on the CPU (avx512_vnni or avx2): another kind of CPU may mine a few other candidates."]
+          if facts.get("mined") else []),
         "- Batches of pairs of similar length (sorted within pools of 64 batches, the batches shuffled).",
         "",
         "## Training",
