@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa_bot.answer.followup import put_new_first, read_in_thread
+from qa_bot.answer.followup import put_new_first, read_in_thread, story_of
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
@@ -130,15 +130,24 @@ class QAPipeline:
                 vectors[search_text] = self.embedder.encode_queries([search_text])[0]
             return vectors[search_text]
 
-        def answer_to(question: str) -> Answer:
+        def answer_to(question: str, story: set[str] | None = None) -> Answer:
+            """The answer to ``question``, from the articles of ``story`` only when given."""
             reading = reading_of(question, moment, options) if index.has_dates else None  # no dates: nothing to read
-            return answer_as_of(index, question, encode, moment, reading, options, self.reranker)  # type: ignore[arg-type]
+            within = index.document_passages(story) if story is not None else None
+            return answer_as_of(index, question, encode, moment, reading, options, self.reranker,  # type: ignore[arg-type]
+                                within)
 
         read = read_in_thread(text, thread)
         if not read:
             return answer_to(text)
         answer = answer_to(read)
         earlier = [q for q in thread if q.strip()][-1]
+        before = answer_to(_cleaned(earlier))
+        # The thread finds the story, the follow-up's own words the sentence in it.
+        story = story_of(before, answer)
+        inside = answer_to(text, story) if story else None
+        if inside is not None and inside.quotes:
+            return replace(inside, question=text, read_as=read)
 
         def similarity(texts: list[str]) -> list[float]:
             """How well each text answers the follow-up read alone: the reranker's reading, or the cosine."""
@@ -149,6 +158,6 @@ class QAPipeline:
 
         # The reranker's probabilities are one scale: a repeated quote gives way only to a clearly better one.
         margin = options.followup_margin if self.reranker is not None else 0.0
-        answer = put_new_first(text, answer, lambda: answer_to(_cleaned(earlier)), similarity,
+        answer = put_new_first(text, answer, lambda: before, similarity,
                                lambda: answer_to(text), options.max_quotes, margin)
         return replace(answer, question=text, read_as=read)

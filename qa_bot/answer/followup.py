@@ -8,11 +8,15 @@ longest name instead was measured too and did worse (it often picks the wrong na
 for "the prime minister of Iraq"). Measured by ``scripts/followups.py`` on the pairs in
 ``data/eval/followups/`` (see the README).
 
-Read with its thread, a follow-up often finds first the very sentence that answered the earlier question
-("Who did he beat?" after "How many votes did Boris Johnson win?" finds the vote count again). So when the
-answer's first quote repeats a quote of the earlier answer, a quote of the thread's articles that answers
-the follow-up read alone better (by the reranker's reading, by a clear margin; or by the cosine when the
-reranker is off) goes first (:func:`put_new_first`); the repeated quote stays, second.
+The thread's reading finds the story; the follow-up's own words then find the sentence. Read with its
+thread, a follow-up often finds first the very sentence that answered the earlier question ("Who did he
+beat?" after "How many votes did Boris Johnson win?" finds the vote count again), so the pipeline asks
+the follow-up alone inside the thread's story (:func:`story_of`: the articles of the first quotes of the
+earlier answer and of the thread reading), where "Who owned it?" finds "The Conception was owned by
+Truth Aquatics". When that answer abstains (too few words of its own: "And the first one?"), the thread
+reading answers; when its first quote repeats a quote of the earlier answer, a quote that answers the
+follow-up read alone clearly better (by the reranker's reading, or by the cosine when the reranker is
+off) goes first (:func:`put_new_first`), and the repeated quote stays, second.
 """
 
 from __future__ import annotations
@@ -85,6 +89,12 @@ def _spans(quote: Quote) -> list[tuple[str, int, int]]:
     """Where a quote stands: its own span and those of the copies and reports folded into it."""
     return [(quote.doc_id, quote.start, quote.end)] + [(r.doc_id, r.start, r.end) for r in (*quote.also_in,
                                                                                           *quote.reported_by)]
+
+
+def story_of(*answers: Answer) -> set[str]:
+    """The articles a thread is about: those of each answer's first quote, with the copies and reports folded
+    into it. A later quote may come from another story (a third quote from an article that shares a word)."""
+    return {doc for answer in answers for quote in answer.quotes[:1] for doc, _, _ in _spans(quote)}
 
 
 def _overlaps(one: Quote, other: Quote) -> bool:

@@ -54,8 +54,12 @@ def answer_as_of(
     reading: TimeReading | None,
     options: AnswerOptions,
     reranker: Reranker | None = None,
+    within: np.ndarray | None = None,
 ) -> Answer:
     """The answer to ``question`` as of ``as_of``, read as ``reading`` says; ``encode`` embeds a text.
+
+    ``within`` (a mask over the passages, from :meth:`Index.document_passages`) keeps the answer to some
+    articles: a follow-up asked inside its thread's articles.
 
     Without a reading (time-awareness off) every article may answer and none is preferred for its date.
     Inside a window the question is searched without its time words ("last week" is no keyword); outside
@@ -64,12 +68,14 @@ def answer_as_of(
     """
     stamp = as_of.isoformat(timespec="seconds")
     if reading is None or not index.has_dates:  # no dates to go by: time words can only be content
-        answer = _answer(index, question, encode(question), question, None, None, 0.0, options, reranker)
+        answer = _answer(index, question, encode(question), question, None, within, 0.0, options, reranker)
         return replace(answer, as_of=stamp)
     until = as_of + timedelta(seconds=1)
     recency = options.latest_weight if reading.latest else options.recency_weight
     published: np.ndarray | None = index.dated_passages(until=until)  # undated articles are kept
-    if published is not None and published.all():
+    if within is not None:
+        published = published & within
+    elif published is not None and published.all():
         published = None  # nothing to leave out: the stores search unfiltered, as fast as ever
     if reading.window is None:
         search_text = reading.rest or question
@@ -79,6 +85,8 @@ def answer_as_of(
     start, end = reading.window
     phrase = reading.phrase or "that time"
     inside = index.dated_passages(until=min(end + WINDOW_SLACK, until), since=start, undated=False)
+    if within is not None:
+        inside &= within
     if inside.any():
         search_text = reading.rest or question
         answer = _answer(index, question, encode(search_text), search_text, as_of, inside, recency, options,

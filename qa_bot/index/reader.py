@@ -8,7 +8,7 @@ engine) is the index package's business: nothing outside it sees a raw array or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -203,6 +203,11 @@ class Index:
         if since is not None:
             keep &= times >= since.timestamp()
         return np.where(np.isnan(times), undated, keep)
+
+    def document_passages(self, doc_ids: Collection[str]) -> np.ndarray:
+        """A mask over the passages: True where the passage's document is one of ``doc_ids``."""
+        wanted = np.array([d.doc_id in doc_ids for d in self._documents], dtype=bool)
+        return wanted[self._passages[:, 0]] if len(wanted) else np.zeros(len(self._passages), dtype=bool)
 
     def document_ages(self, doc_indexes: Sequence[int] | np.ndarray, as_of: datetime) -> np.ndarray:
         """Days from each document's date to ``as_of`` (NaN when undated; a day counts from its start in UTC)."""

@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread
+import qa_bot.pipeline as pipeline_module
+from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, story_of
 from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
-from qa_bot.records import Answer, Document, Quote
+from qa_bot.records import Answer, Document, Quote, SourceRef
 
 from ..conftest import build
 
@@ -40,13 +41,21 @@ def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
         "How many were injured there? (defective drone crash)"
 
 
-def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_it(tmp_path, fake_embedder):
-    docs = [Document("d", "The drone crashed at Erbil air base. It crashed on October 26 at dawn.", "Drone", None,
-                     None),
-            Document("e", "The bridge opened in May. It cost 40 million dollars.", "Bridge", None, None)]
+DRONE_AND_BRIDGE = [
+    Document("d", "The drone crashed at Erbil air base. It crashed on October 26 at dawn.", "Drone", None, None),
+    Document("e", "The bridge opened in May. It cost 40 million dollars.", "Bridge", None, None),
+]
+
+
+def _pipeline_over(docs: list[Document], tmp_path, fake_embedder) -> QAPipeline:
+    """A pipeline (never abstaining) over an index of ``docs`` made with the fake embedder."""
     build(docs, fake_embedder, tmp_path / "i")
-    pipeline = QAPipeline(Settings(index_dir=tmp_path / "i", abstain_threshold=0.0),
-                          load_index(tmp_path / "i", fake_embedder), fake_embedder)
+    return QAPipeline(Settings(index_dir=tmp_path / "i", abstain_threshold=0.0),
+                      load_index(tmp_path / "i", fake_embedder), fake_embedder)
+
+
+def test_the_pipeline_answers_a_follow_up_with_its_thread_and_says_how_it_read_it(tmp_path, fake_embedder):
+    pipeline = _pipeline_over(DRONE_AND_BRIDGE, tmp_path, fake_embedder)
     alone = pipeline.ask("When did it happen?")
     followed = pipeline.ask("When did it happen?", thread=["Where did the drone crash?"])
     assert followed.question == "When did it happen?" and followed.read_as == "When did it happen? (drone crash)"
@@ -87,6 +96,34 @@ def test_the_pipeline_judges_a_repeated_first_quote_by_the_reranker_reading_the_
     reranker.word = "nothing of the kind"  # no candidate is clearly better: the thread reading's order stands
     kept = pipeline.ask("When did it crash?", thread=["Where did the drone crash?"])
     assert "October 26" not in kept.quotes[0].text
+
+
+def test_a_follow_up_is_answered_in_its_threads_story_by_its_own_words(tmp_path, fake_embedder):
+    docs = [Document("d", "The drone crashed at Erbil air base. The drone was made by Shahed in Iran.", "Drone",
+                     None, None),
+            Document("e", "Who made the boat? The boat was made by a yard in Maine.", "Boat", None, None)]
+    pipeline = _pipeline_over(docs, tmp_path, fake_embedder)
+    assert pipeline.ask("Who made it?").quotes[0].doc_id == "e"  # alone, another story answers
+    followed = pipeline.ask("Who made it?", thread=["Where did the drone crash?"])
+    assert followed.read_as == "Who made it? (drone crash)"
+    assert "Shahed" in followed.quotes[0].text and {q.doc_id for q in followed.quotes} == {"d"}
+
+
+def test_a_follow_up_that_abstains_inside_its_story_is_answered_by_the_thread_reading(tmp_path, fake_embedder,
+                                                                                       monkeypatch):
+    pipeline = _pipeline_over(DRONE_AND_BRIDGE, tmp_path, fake_embedder)
+    real, stories = pipeline_module.answer_as_of, []
+
+    def abstaining_inside_a_story(*args):  # the follow-up's own words find nothing sure enough in the story
+        answer = real(*args)
+        stories.append(args[7] if len(args) > 7 else None)
+        return replace(answer, quotes=()) if stories[-1] is not None else answer
+
+    monkeypatch.setattr(pipeline_module, "answer_as_of", abstaining_inside_a_story)
+    followed = pipeline.ask("And the first one?", thread=["Where did the drone crash?"])
+    assert any(story is not None for story in stories)  # the story was tried first
+    assert followed.quotes and followed.quotes[0].doc_id == "d"
+    assert followed.read_as == "And the first one? (drone crash)"
 
 
 def _quote(doc: str, start: int, text: str) -> Quote:
@@ -155,3 +192,11 @@ def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_artic
     assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat)).quotes[0] == beat
     full = Answer("Who did he beat?", quotes=(ballot, turnout, elsewhere))
     assert len(put_new_first("Who did he beat?", full, lambda: earlier, similarity, alone(beat), 3).quotes) == 3
+
+
+def test_a_threads_story_is_the_articles_of_each_answers_first_quote_with_their_folded_copies():
+    first = replace(_quote("a", 0, "The drone crashed at Erbil."),
+                    also_in=(SourceRef("copy", "Copy", None, None, 0, 27, "The drone crashed at Erbil."),))
+    later = _quote("far", 0, "A drone show lit up Sydney.")  # a third quote sharing a word is not the story
+    assert story_of(Answer("q", quotes=(first, later)), Answer("q", quotes=(_quote("b", 5, "It was made in Iran."),)),
+                    Answer("q")) == {"a", "copy", "b"}

@@ -75,6 +75,16 @@ def test_the_reader_gives_rows_by_id_in_one_call(built, fake_embedder):
     assert index.sentence_texts(ids[:1]) == ["The bridge cost 40 million dollars."] and scores[0] >= scores[1]
 
 
+def test_the_passages_of_some_documents_are_a_mask_the_search_keeps_to(built, fake_embedder):
+    index = load_index(built, fake_embedder)
+    mask = index.document_passages({"b", "no such document"})
+    assert mask.dtype == bool and mask.shape == (index.passage_count,) and mask.any() and not mask.all()
+    assert {int(doc) for doc in index.passage_spans(np.flatnonzero(mask))[:, 0]} == {1}  # document "b" only
+    ids, _ = index.search_passages(fake_embedder.encode(["bridge cost dollars"])[0], 5, mask)
+    assert len(ids) and all(mask[ids])
+    assert not index.document_passages(set()).any()
+
+
 def test_a_loaded_index_knows_when_a_rebuild_went_live(built, fake_embedder):
     index = load_index(built, fake_embedder)
     assert not index.is_stale()
