@@ -37,6 +37,15 @@ OTHER_REFERENCES = {"this", "that", "these", "those", "there", "then"}
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "is", "are", "was",
                   "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "and", "in",
                   "on", "at", "by", "for", "the", "a", "an", "of", "to", "until"}
+FUNCTION_WORDS = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES | {
+    "i", "you", "we", "me", "us", "my", "your", "our", "who's", "what's", "how's", "done", "be", "been", "being",
+    "should", "may", "might", "must", "shall", "not", "no", "or", "but", "if", "so", "as", "than", "with", "from",
+    "into", "over", "about", "after", "before", "during", "since", "up", "out", "off", "any", "some", "all", "other",
+    "else", "more", "most", "many", "much", "long", "old", "also", "again", "still", "just", "only", "ever", "there",
+    "here", "one", "ones", "get", "got", "happen", "happened", "go", "went"}
+"""Words that bring no subject of their own: question words, auxiliaries, pronouns, prepositions and the
+like ("How long...", "What happened after that?"). The keyword terms keep most of them (bm25s's English
+stop words are 33), so a follow-up's own content is counted without them."""
 _LEADS = ("and ", "what about ", "how about ", "also ", "but ")
 _BE = {"is", "are", "was", "were", "be", "been", "isn't", "aren't", "wasn't", "weren't"}
 _AUX = r"(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)"
@@ -58,15 +67,20 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     words = [w.lower().strip("'’.") for w in _WORD.findall(question)]
     if any(w in PERSONAL or w in POSSESSIVE for w in words) or _ONE_BEFORE.search(question):
         return True
-    own = terms([question])[0]
+    own = _content(question)
     if question.lower().lstrip().startswith(_LEADS) or len(own) <= 1:
         return True
     # "there" is a place said before, unless it only says something exists ("is there", "were there").
     if any(w == "there" and (i == 0 or words[i - 1] not in _BE) for i, w in enumerate(words)):
         return True
     if any(w in OTHER_REFERENCES - {"there"} for w in words):
-        return len(set(own) - set(terms([earlier])[0])) < 2
+        return len(set(own) - set(_content(earlier))) < 2
     return False
+
+
+def _content(text: str) -> list[str]:
+    """The keyword terms of ``text``'s content words (see :data:`FUNCTION_WORDS`)."""
+    return terms([" ".join(w for w in _WORD.findall(text) if w.lower().strip("'’.") not in FUNCTION_WORDS)])[0]
 
 
 def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:

@@ -19,8 +19,10 @@ from ..conftest import build
 def test_a_question_leans_on_its_thread_by_a_pronoun_a_leading_and_or_no_content_of_its_own():
     for question in ("When did it crash?", "What does he think?", "How many were injured there?",
                      "And the Pentagon?", "Why?", "What was the House vote on the first one?",
-                     "Who voted against that one?", "When was the latter signed?"):
+                     "Who voted against that one?", "When was the latter signed?", "Over what period?"):
         assert leans_on_thread(question), question
+    # Question words, auxiliaries and prepositions are no content of a question's own (most are keyword terms).
+    assert leans_on_thread("What day did that happen?", "Who was stabbed in a prison in August?")
     for question in ("Where did the defective drone crash?", "Who is David Schenker?",
                      "How many people won one of the Nobel prizes?", "Which company was the first one to land?",
                      "What did the former prime minister of Iraq say?", "When did the latter half of the Tour begin?",
