@@ -146,7 +146,9 @@ class QAPipeline:
         # The thread finds the story, the follow-up's own words the sentence in it.
         story = story_of(before, answer)
         inside = answer_to(text, story) if story else None
-        if inside is not None and inside.quotes:
+        # Its answer stands unless it abstained, or found only older articles than the question's time window
+        # asks for (the thread reading may have found the story's news inside it).
+        if inside is not None and inside.quotes and not any(q.outside_window for q in inside.quotes):
             return replace(inside, question=text, read_as=read)
 
         def similarity(texts: list[str]) -> list[float]:

@@ -75,6 +75,7 @@ class Index:
         self._doc_times = np.array([_epoch(d.date) for d in self._documents], dtype=np.float64)
         """Each document's date as seconds since 1970 (a day: its start in UTC); NaN when undated."""
         self._has_dates = bool(np.isfinite(self._doc_times).any())
+        self._doc_indexes = {d.doc_id: i for i, d in enumerate(self._documents)}
 
     # What it is.
 
@@ -206,8 +207,9 @@ class Index:
 
     def document_passages(self, doc_ids: Collection[str]) -> np.ndarray:
         """A mask over the passages: True where the passage's document is one of ``doc_ids``."""
-        wanted = np.array([d.doc_id in doc_ids for d in self._documents], dtype=bool)
-        return wanted[self._passages[:, 0]] if len(wanted) else np.zeros(len(self._passages), dtype=bool)
+        wanted = np.zeros(len(self._documents), dtype=bool)
+        wanted[[self._doc_indexes[d] for d in doc_ids if d in self._doc_indexes]] = True
+        return wanted[self._passages[:, 0]]
 
     def document_ages(self, doc_indexes: Sequence[int] | np.ndarray, as_of: datetime) -> np.ndarray:
         """Days from each document's date to ``as_of`` (NaN when undated; a day counts from its start in UTC)."""

@@ -196,6 +196,22 @@ def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_artic
     assert len(put_new_first("Who did he beat?", full, lambda: earlier, similarity, alone(beat), 3).quotes) == 3
 
 
+def test_a_follow_up_keeps_the_thread_readings_news_over_older_news_of_its_story(tmp_path, fake_embedder,
+                                                                                  monkeypatch):
+    pipeline = _pipeline_over(DRONE_AND_BRIDGE, tmp_path, fake_embedder)
+    real = pipeline_module.answer_as_of
+
+    def only_older_news_inside_a_story(*args):  # the story answers only from before the question's window
+        answer = real(*args)
+        inside = len(args) > 7 and args[7] is not None
+        return replace(answer, quotes=tuple(replace(q, outside_window=True) for q in answer.quotes)) if inside \
+            else answer
+
+    monkeypatch.setattr(pipeline_module, "answer_as_of", only_older_news_inside_a_story)
+    followed = pipeline.ask("When did it crash?", thread=["Where did the drone crash?"])
+    assert followed.quotes and not any(q.outside_window for q in followed.quotes)
+
+
 def test_a_threads_story_is_the_articles_of_each_answers_first_quote_with_their_folded_copies():
     first = replace(_quote("a", 0, "The drone crashed at Erbil."),
                     also_in=(SourceRef("copy", "Copy", None, None, 0, 27, "The drone crashed at Erbil."),))

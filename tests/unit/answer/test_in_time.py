@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from qa_bot.answer.in_time import as_of_moment
+from qa_bot.answer.in_time import answer_as_of, as_of_moment, reading_of
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.index import load_index
@@ -95,3 +95,20 @@ def test_as_of_values_are_read_or_refused_in_one_line():
     assert as_of_moment("2023-11-15T08:00").tzinfo == UTC
     with pytest.raises(ConfigError, match="cannot read the as-of date '15/11/2023'"):
         as_of_moment("15/11/2023")
+
+
+def test_an_answer_kept_to_some_articles_quotes_only_them_in_and_out_of_its_window(pipeline, fake_embedder):
+    index, options = pipeline.index, pipeline.options
+
+    def ask(question: str, day: str, story: set[str]):
+        moment = as_of_moment(day)
+        return answer_as_of(index, question, lambda t: fake_embedder.encode_queries([t])[0], moment,
+                            reading_of(question, moment, options), options, None, index.document_passages(story))
+
+    assert set(quoted(ask("How many people did the flood kill?", "2023-12-31", {"oct", "bg"}))) <= {"oct", "bg"}
+    in_window = ask("How many people did the flood kill last month?", "2023-11-20", {"oct", "nov"})
+    assert quoted(in_window) == ["oct"] and not in_window.quotes[0].outside_window
+    # Nothing of the story in the window (October has only "oct"): the story's best answer from another date.
+    elsewhere = ask("How many people did the flood kill last month?", "2023-11-20", {"nov"})
+    assert quoted(elsewhere) == ["nov"] and all(q.outside_window for q in elsewhere.quotes)
+    assert not ask("How many people did the flood kill?", "2023-11-20", {"dec"}).quotes  # dated after the as-of day
