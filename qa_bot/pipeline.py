@@ -160,6 +160,6 @@ class QAPipeline:
 
         # The reranker's probabilities are one scale: a repeated quote gives way only to a clearly better one.
         margin = options.followup_margin if self.reranker is not None else 0.0
-        answer = put_new_first(text, answer, lambda: before, similarity,
+        answer = put_new_first(text, answer, before, similarity,
                                lambda: answer_to(text), options.max_quotes, margin)
         return replace(answer, question=text, read_as=read)

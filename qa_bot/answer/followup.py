@@ -41,8 +41,8 @@ FUNCTION_WORDS = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES | {
     "i", "you", "we", "me", "us", "my", "your", "our", "who's", "what's", "how's", "done", "be", "been", "being",
     "should", "may", "might", "must", "shall", "not", "no", "or", "but", "if", "so", "as", "than", "with", "from",
     "into", "over", "about", "after", "before", "during", "since", "up", "out", "off", "any", "some", "all", "other",
-    "else", "more", "most", "many", "much", "long", "old", "also", "again", "still", "just", "only", "ever", "there",
-    "here", "one", "ones", "get", "got", "happen", "happened", "go", "went"}
+    "else", "more", "most", "many", "much", "long", "old", "also", "again", "still", "just", "only", "ever", "here",
+    "one", "ones", "get", "got", "happen", "happened", "go", "went"}
 """Words that bring no subject of their own: question words, auxiliaries, pronouns, prepositions and the
 like ("How long...", "What happened after that?"). The keyword terms keep most of them (bm25s's English
 stop words are 33), so a follow-up's own content is counted without them."""
@@ -116,12 +116,11 @@ def _overlaps(one: Quote, other: Quote) -> bool:
 
 
 def put_new_first(
-    question: str, answer: Answer, earlier: Callable[[], Answer], similarity: Callable[[list[str]], list[float]],
+    question: str, answer: Answer, earlier: Answer, similarity: Callable[[list[str]], list[float]],
     alone: Callable[[], Answer] | None = None, max_quotes: int = 3, margin: float = 0.0,
 ) -> Answer:
     """``answer`` to the follow-up ``question`` with a new quote first when its first quote repeats one the
-    thread has already shown: a quote of ``earlier()``, the earlier question's answer (asked for only when it
-    can matter).
+    thread has already shown: a quote of ``earlier``, the earlier question's answer.
 
     The candidates for first place are the answer's other quotes and the quotes of ``alone()`` (the follow-up
     asked alone) from the articles the thread has quoted (in this answer or the earlier one); a quote the
@@ -141,7 +140,7 @@ def put_new_first(
     quotes = answer.quotes
     if not quotes or wants_following(question):
         return answer
-    before = earlier().quotes
+    before = earlier.quotes
     if not any(_overlaps(quotes[0], shown) for shown in before):
         return answer
     subject = {doc for quote in (*quotes, *before) for doc, _, _ in _spans(quote)}

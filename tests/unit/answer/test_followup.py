@@ -143,23 +143,23 @@ def test_a_follow_up_whose_first_quote_repeats_the_earlier_answer_puts_the_close
     def similarity(texts: list[str]) -> list[float]:
         return [closeness[t] for t in texts]
 
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity).quotes == (beat, repeated, other)
+    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == (beat, repeated, other)
     closeness[beat.text] = 0.15  # no other quote is closer to the follow-up than the repeated one: kept
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity).quotes == answer.quotes
+    assert put_new_first("Who did he beat?", answer, earlier, similarity).quotes == answer.quotes
     closeness[beat.text] = 0.6
     fresh = Answer("Who did he beat?", quotes=(beat, repeated))  # a first quote that is new: kept
-    assert put_new_first("Who did he beat?", fresh, lambda: earlier, similarity) is fresh
+    assert put_new_first("Who did he beat?", fresh, earlier, similarity) is fresh
     # "why" follow-ups: the reason is the sentence after the earlier answer's, in the repeated quote already
-    assert put_new_first("Why did he win?", answer, lambda: earlier, similarity) is answer
+    assert put_new_first("Why did he win?", answer, earlier, similarity) is answer
     noticed = replace(answer, notice="No articles from last week answer this; the best answer from another date: "
                                      "The articles disagree; the newest (2019-07-23) comes first, then ...")
-    moved = put_new_first("Who did he beat?", noticed, lambda: earlier, similarity)
+    moved = put_new_first("Who did he beat?", noticed, earlier, similarity)
     assert moved.quotes[0] == beat  # the notice of the order goes with the order; the rest of it stays
     assert moved.notice == "No articles from last week answer this; the best answer from another date:"
     copy = replace(repeated, doc_id="b", also_in=(repeated.source_ref(),))  # the other copy of the same story
     folded = Answer("Who did he beat?", quotes=(copy, other, beat))
     closeness[copy.text] = 0.2
-    assert put_new_first("Who did he beat?", folded, lambda: earlier, similarity).quotes[0] == beat
+    assert put_new_first("Who did he beat?", folded, earlier, similarity).quotes[0] == beat
 
 
 def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_articles_only():
@@ -177,23 +177,23 @@ def test_a_follow_up_asked_alone_offers_a_new_first_quote_from_the_threads_artic
     def alone(*quotes: Quote):
         return lambda: Answer("Who did he beat?", quotes=quotes)
 
-    moved = put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere, beat))
+    moved = put_new_first("Who did he beat?", answer, earlier, similarity, alone(elsewhere, beat))
     assert moved.quotes == (beat, ballot)  # the new quote first, from the thread's article; the repeated one kept
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(elsewhere)) is answer
+    assert put_new_first("Who did he beat?", answer, earlier, similarity, alone(elsewhere)) is answer
     # a quote the answer holds already is not offered twice
     closeness[ballot.text] = 0.99
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(ballot)) is answer
+    assert put_new_first("Who did he beat?", answer, earlier, similarity, alone(ballot)) is answer
     closeness[ballot.text] = 0.3
     # one the earlier answer showed may answer the follow-up as well
     closeness[turnout.text] = 0.8
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(turnout)).quotes[0] == turnout
+    assert put_new_first("Who did he beat?", answer, earlier, similarity, alone(turnout)).quotes[0] == turnout
     closeness[turnout.text] = 0.1
     # with a margin, a near tie keeps the repeated quote first
     closeness[beat.text] = 0.35
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat), margin=0.1) is answer
-    assert put_new_first("Who did he beat?", answer, lambda: earlier, similarity, alone(beat)).quotes[0] == beat
+    assert put_new_first("Who did he beat?", answer, earlier, similarity, alone(beat), margin=0.1) is answer
+    assert put_new_first("Who did he beat?", answer, earlier, similarity, alone(beat)).quotes[0] == beat
     full = Answer("Who did he beat?", quotes=(ballot, turnout, elsewhere))
-    assert len(put_new_first("Who did he beat?", full, lambda: earlier, similarity, alone(beat), 3).quotes) == 3
+    assert len(put_new_first("Who did he beat?", full, earlier, similarity, alone(beat), 3).quotes) == 3
 
 
 def test_a_follow_up_keeps_the_thread_readings_news_over_older_news_of_its_story(tmp_path, fake_embedder,
