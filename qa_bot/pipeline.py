@@ -98,13 +98,17 @@ class QAPipeline:
 
     def ask(
         self, question: str, options: AnswerOptions | None = None, as_of: datetime | None = None,
-        thread: Sequence[str] = (),
+        thread: Sequence[str] = (), sources: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` with verbatim quotes as of ``as_of`` (default: now), or abstain.
 
         ``thread`` holds the earlier questions of the conversation it was asked in, oldest first: a
         follow-up that leans on them ("when was that?") is read with them (see
         :mod:`qa_bot.answer.followup`), and the answer says how it was read (``read_as``).
+
+        ``sources`` (outlets or doc id prefixes, see :func:`~qa_bot.records.from_sources`) keeps the search to
+        their articles: a Slack channel that may quote only some sources gets their best answer, not what is
+        left of the best answer from all of them.
 
         No article dated after ``as_of`` is quoted; time words in the question ("last week") name a window
         the answer is sought in first (see :mod:`qa_bot.answer.in_time`). ``options`` (default: the
@@ -130,10 +134,14 @@ class QAPipeline:
                 vectors[search_text] = self.embedder.encode_queries([search_text])[0]
             return vectors[search_text]
 
+        allowed = index.source_passages(sources) if sources else None
+
         def answer_to(question: str, story: set[str] | None = None) -> Answer:
-            """The answer to ``question``, from the articles of ``story`` only when given."""
+            """The answer to ``question``, from the articles of ``story`` only when given (and of ``sources``)."""
             reading = reading_of(question, moment, options) if index.has_dates else None  # no dates: nothing to read
             within = index.document_passages(story) if story is not None else None
+            if allowed is not None:
+                within = allowed if within is None else within & allowed
             return answer_as_of(index, question, encode, moment, reading, options, self.reranker,  # type: ignore[arg-type]
                                 within)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +16,13 @@ def moment_of(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def from_sources(outlet: str | None, doc_id: str, sources: Sequence[str]) -> bool:
+    """True when an article (its ``outlet``, the ``source`` metadata, and its ``doc_id``) is from one of
+    ``sources``: its outlet is one of them (ignoring case), or its doc id starts with one."""
+    outlet, doc_id = (outlet or "").casefold(), doc_id.casefold()
+    return any(outlet == s.casefold() or doc_id.startswith(s.casefold()) for s in sources)
 
 
 @dataclass(frozen=True, slots=True)

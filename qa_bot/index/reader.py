@@ -31,7 +31,7 @@ from qa_bot.index.manifest import (
 )
 from qa_bot.index.milvus_store import MilvusPassageStore
 from qa_bot.index.stores import KeywordStore, VectorStore, load_keyword_store, load_vector_store, top_k
-from qa_bot.records import Document, moment_of
+from qa_bot.records import Document, from_sources, moment_of
 
 DocumentVectors = tuple[np.ndarray, np.ndarray]
 """(passage vectors, sentence vectors) of one document, in chunk order."""
@@ -76,6 +76,7 @@ class Index:
         """Each document's date as seconds since 1970 (a day: its start in UTC); NaN when undated."""
         self._has_dates = bool(np.isfinite(self._doc_times).any())
         self._doc_indexes = {d.doc_id: i for i, d in enumerate(self._documents)}
+        self._source_masks: dict[tuple[str, ...], np.ndarray] = {}
 
     # What it is.
 
@@ -210,6 +211,19 @@ class Index:
         wanted = np.zeros(len(self._documents), dtype=bool)
         wanted[[self._doc_indexes[d] for d in doc_ids if d in self._doc_indexes]] = True
         return wanted[self._passages[:, 0]]
+
+    def source_passages(self, sources: Sequence[str]) -> np.ndarray:
+        """A mask over the passages: True where the passage's document is from one of ``sources`` (its outlet
+        or a doc id prefix, see :func:`~qa_bot.records.from_sources`): the articles a Slack channel may quote."""
+        key = tuple(sources)
+        if key not in self._source_masks:
+            if len(self._source_masks) >= 64:  # channels are few; a bound all the same
+                self._source_masks.clear()
+            wanted = np.array([from_sources(d.source, d.doc_id, key) for d in self._documents], dtype=bool)
+            mask = wanted[self._passages[:, 0]]
+            mask.flags.writeable = False  # shared by every question of the channel
+            self._source_masks[key] = mask
+        return self._source_masks[key]
 
     def document_ages(self, doc_indexes: Sequence[int] | np.ndarray, as_of: datetime) -> np.ndarray:
         """Days from each document's date to ``as_of`` (NaN when undated; a day counts from its start in UTC)."""

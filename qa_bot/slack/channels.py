@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from qa_bot.errors import ConfigError
-from qa_bot.records import Answer, Quote, SourceRef
+from qa_bot.records import Answer, Quote, SourceRef, from_sources
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 1.0
@@ -234,15 +234,17 @@ class ChannelSettings:
 
 
 def _from_allowed(ref: Quote | SourceRef, sources: Sequence[str]) -> bool:
-    outlet, doc_id = (ref.source or "").casefold(), ref.doc_id.casefold()
-    return any(outlet == s.casefold() or doc_id.startswith(s.casefold()) for s in sources)
+    return from_sources(ref.source, ref.doc_id, sources)
 
 
 def limit_to_sources(answer: Answer, sources: Sequence[str] | None) -> Answer:
     """``answer`` with only the quotes (and other reports of them) from ``sources``; None: all of them.
 
     A quote is from a source when its article's ``source`` is one of them (ignoring case) or its doc id
-    starts with one. The confidence is the best kept quote's when the best quote was dropped.
+    starts with one (:func:`~qa_bot.records.from_sources`). The pipeline already searches a channel's sources
+    only (``sources``); this drops the copies and reports from other outlets folded into its quotes, and
+    every quote of an answer asked of all sources (which then says only that other sources answer). The
+    confidence is the best kept quote's when the best quote was dropped.
     """
     if not sources or not answer.quotes:
         return answer

@@ -21,12 +21,13 @@ class Ask(Protocol):
     """Answers one question as of a moment (the pipeline's ``ask``, or a fake in tests)."""
 
     def __call__(self, question: str, *, as_of: datetime | None = None, options: AnswerOptions | None = None,
-                 thread: Sequence[str] = ()) -> Answer:
+                 thread: Sequence[str] = (), sources: Sequence[str] | None = None) -> Answer:
         """The answer to ``question`` as of ``as_of`` (None: now), shaped by ``options`` (None: the settings'),
-        read with the earlier questions of its ``thread``.
+        read with the earlier questions of its ``thread``, from the articles of ``sources`` (None: all).
 
-        The bot passes ``options`` only in a channel that sets its own abstain threshold, and ``thread``
-        only for a question asked in a thread the bot answered in.
+        The bot passes ``options`` only in a channel that sets its own abstain threshold, ``thread``
+        only for a question asked in a thread the bot answered in, and ``sources`` only in a channel limited
+        to some sources.
         """
         ...
 

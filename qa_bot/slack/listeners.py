@@ -194,8 +194,8 @@ def _options(settings: Settings, threshold: float) -> AnswerOptions:
 
 def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy, ts: str | None = None,
               earlier: list[str] | None = None) -> Answer | None:
-    """The answer as ``policy`` says (as of the message's time ``ts``, or now; its own abstain threshold),
-    read with the ``earlier`` questions of its thread, or None when answering failed."""
+    """The answer as ``policy`` says (as of the message's time ``ts``, or now; its own abstain threshold; from
+    its sources only), read with the ``earlier`` questions of its thread, or None when answering failed."""
     as_of = message_time(ts) if policy.as_of == "message" else None
     extra: dict[str, Any] = {}
     if policy.abstain_threshold is not None:
@@ -204,7 +204,12 @@ def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy,
         extra["thread"] = tuple(earlier)
     try:
         with bot.answer_lock:
-            return bot.ask(question, as_of=as_of, **extra)
+            if not policy.sources:
+                return bot.ask(question, as_of=as_of, **extra)
+            answer = bot.ask(question, as_of=as_of, sources=policy.sources, **extra)
+            # Its sources do not answer: the answer from all of them, which the post shows only to say that
+            # other sources would have (see _post_answer), or that none does.
+            return answer if answer.quotes else bot.ask(question, as_of=as_of, **extra)
     except BackendUnavailableError as exc:  # the search engine is away: one line, not a traceback a question
         log.warning("could not answer a question in %s: %s", where, exc)
         return None

@@ -111,6 +111,25 @@ def test_a_follow_up_is_answered_in_its_threads_story_by_its_own_words(tmp_path,
     assert "Shahed" in followed.quotes[0].text and {q.doc_id for q in followed.quotes} == {"d"}
 
 
+def test_a_question_limited_to_some_sources_is_searched_in_their_articles_follow_ups_too(tmp_path, fake_embedder):
+    docs = [Document("bbc-1", "The drone crashed at Erbil air base. The drone was made by Shahed in Iran.", "Drone",
+                     None, None, source="BBC"),
+            Document("r-1", "A drone crash hit a barracks in Erbil. It was made by a firm in Tehran, officials said.",
+                     "Erbil strike", None, None, source="Reuters"),
+            Document("r-2", "Who made the boat? The boat was made by a yard in Maine.", "Boat", None, None,
+                     source="Reuters")]
+    pipeline = _pipeline_over(docs, tmp_path, fake_embedder)
+    assert pipeline.ask("Where did the drone crash?").quotes[0].doc_id == "bbc-1"  # the best answer of all
+    limited = pipeline.ask("Where did the drone crash?", sources=["reuters"])
+    assert limited.quotes and {q.doc_id for q in limited.quotes} <= {"r-1", "r-2"}
+    assert limited.quotes[0].doc_id == "r-1"  # the sources' own best answer, not what is left of the best
+    # The thread's story is taken from the sources' answer, so a follow-up stays in their articles too.
+    followed = pipeline.ask("Who made it?", thread=["Where did the drone crash?"], sources=["Reuters"])
+    assert followed.quotes and followed.quotes[0].doc_id == "r-1"
+    assert pipeline.ask("Where did the drone crash?", sources=["r-1"]).quotes[0].doc_id == "r-1"  # a doc id prefix
+    assert not pipeline.ask("Where did the drone crash?", sources=["AP"]).quotes  # no article of theirs
+
+
 def test_a_follow_up_that_abstains_inside_its_story_is_answered_by_the_thread_reading(tmp_path, fake_embedder,
                                                                                        monkeypatch):
     pipeline = _pipeline_over(DRONE_AND_BRIDGE, tmp_path, fake_embedder)

@@ -85,6 +85,15 @@ def test_the_passages_of_some_documents_are_a_mask_the_search_keeps_to(built, fa
     assert not index.document_passages(set()).any()
 
 
+def test_the_passages_of_some_sources_are_a_shared_read_only_mask(built, fake_embedder):
+    index = load_index(built, fake_embedder)  # the documents have no outlet: a doc id prefix names them
+    mask = index.source_passages(["B"])
+    assert mask.shape == (index.passage_count,) and mask.any()
+    assert {int(doc) for doc in index.passage_spans(np.flatnonzero(mask))[:, 0]} == {1}  # document "b" only
+    assert index.source_passages(["B"]) is mask and not mask.flags.writeable  # one mask a channel, kept
+    assert not index.source_passages(["no such outlet"]).any()
+
+
 def test_a_loaded_index_knows_when_a_rebuild_went_live(built, fake_embedder):
     index = load_index(built, fake_embedder)
     assert not index.is_stale()

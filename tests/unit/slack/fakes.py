@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qa_bot.config import Settings
-from qa_bot.records import Answer, Quote
+from qa_bot.records import Answer, Quote, from_sources
 from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.context import BotContext
 from qa_bot.slack.outbox import Outbox
@@ -59,8 +59,9 @@ def quote(text: str = SENTENCE, title: str = TITLE, source: str | None = None, d
 
 
 class FakeAsk:
-    """Answers every question with one quote of ``text`` from an article titled ``title`` (or with ``quotes``);
-    records the questions, the moments and the answer options it was given."""
+    """Answers every question with one quote of ``text`` from an article titled ``title`` (or with ``quotes``; only
+    those of ``sources`` when given); records the questions, the moments, the answer options and sources it was
+    given."""
 
     def __init__(self, text: str = SENTENCE, title: str = TITLE, quotes: tuple[Quote, ...] | None = None) -> None:
         self.text, self.title = text, title
@@ -69,13 +70,18 @@ class FakeAsk:
         self.moments: list[object] = []
         self.options: list[object] = []
         self.threads: list[tuple[str, ...]] = []
+        self.sources: list[object] = []
 
-    def __call__(self, question: str, *, as_of: object = None, options: object = None, thread: tuple = ()) -> Answer:
+    def __call__(self, question: str, *, as_of: object = None, options: object = None, thread: tuple = (),
+                 sources: object = None) -> Answer:
         self.questions.append(question)
         self.threads.append(tuple(thread))
         self.moments.append(as_of)
         self.options.append(options)
+        self.sources.append(sources)
         quotes = self.quotes if self.quotes is not None else (quote(self.text, self.title),)
+        if sources:  # searched in those sources' articles only, as the pipeline does
+            quotes = tuple(q for q in quotes if from_sources(q.source, q.doc_id, sources))
         return Answer(question=question, quotes=quotes, confidence=max((q.confidence for q in quotes), default=0.0))
 
 

@@ -103,17 +103,19 @@ def test_a_direct_message_is_never_ephemeral_and_always_answered(tmp_path):
     assert [p["channel"] for p in client.to("chat_postMessage")] == ["D1"] and client.to("chat_postEphemeral") == []
 
 
-def test_a_sources_limited_channel_drops_other_sources_and_says_when_none_is_left(channels):
+def test_a_sources_limited_channel_searches_its_sources_and_says_when_only_others_answer(channels):
     both = (quote("From the BBC.", source="BBC", doc_id="bbc-1"), quote("From Reuters.", source="Reuters"))
-    client = FakeClient()
-    on_mention(mention(channel="CSRC"), client, bot=make_bot(FakeAsk(quotes=both), channels))
+    client, ask = FakeClient(), FakeAsk(quotes=both)
+    on_mention(mention(channel="CSRC"), client, bot=make_bot(ask, channels))
     [post] = client.to("chat_postMessage")
     assert "From Reuters." in shown(post) and "BBC" not in shown(post)
-    client = FakeClient()
-    on_mention(mention(channel="CSRC"), client, bot=make_bot(FakeAsk(quotes=both[:1]), channels))
+    assert ask.sources == [["Reuters"]]  # searched in its sources' articles, not filtered after the answer
+    client, ask = FakeClient(), FakeAsk(quotes=both[:1])
+    on_mention(mention(channel="CSRC"), client, bot=make_bot(ask, channels))
     [post] = client.to("chat_postMessage")
     assert "From the BBC." not in shown(post)
     assert "The sources this channel allows (Reuters) do not answer" in post["text"]
+    assert ask.sources == [["Reuters"], None]  # its sources abstained: asked of all, to say whether others answer
     client = FakeClient()
     on_mention(mention(channel="CDEFAULT"), client, bot=make_bot(FakeAsk(quotes=both), channels))
     assert "From the BBC." in shown(client.to("chat_postMessage")[0])  # other channels: every source
