@@ -12,6 +12,11 @@ What it does, deterministically for a given seed:
    paragraph and the most similar sentence (by shared keyword terms) of another paragraph of the same
    article. Some pairs read a sentence with the one after it, as the answer stage does for "why" questions:
    such a pair is positive when the answer is inside it.
+   With ``--followups``, a question that names its article's subject (the title, or the title's last word:
+   "When did Chopin leave Warsaw?" in "Frédéric Chopin") is also asked as a follow-up in a thread would ask
+   it, the subject replaced by a pronoun ("When did he leave Warsaw?"), with pairs made the same way; the
+   negative from another paragraph of the article is always added, since a follow-up is asked inside its
+   thread's story (see qa_bot/answer/followup.py).
 3. Fine-tunes a sentence-transformers ``CrossEncoder`` built from the bundled MiniLM weights, keeping its
    first ``--layers`` layers (fewer layers: faster to read, see the model card), with binary cross-entropy.
 4. Exports it to ONNX and quantises it to int8 (the portable avx2 configuration), and writes the model
@@ -23,13 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import log
 from pathlib import Path
 
@@ -94,6 +100,68 @@ def items_of(articles: list[dict], first_article: int = 0) -> Iterator[Item]:
                 yield Item(qa["question"].strip(), sentences, _sentence_of(spans, start),
                            _sentence_of(spans, start + max(len(answer["text"]) - 1, 0)), a, p, answer["text"],
                            start)
+
+
+PRONOUNS = (("he", "him", "his"), ("she", "her", "her"), ("it", "it", "its"), ("it", "it", "its"),
+            ("they", "them", "their"))
+"""Subject, object and possessive forms; each article's subject gets one of them (by the seed; "it" twice as
+often): the reranker cannot know which a name takes, so it learns that each can stand for it."""
+_SUBJECT_BEFORE = re.compile(
+    r"(?:^|\b(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|and|that|which|when|where|"
+    r"why|how|what|who)\s+)$", re.IGNORECASE)
+
+_IN_NAME_BEFORE = re.compile(r"[A-Z][\w.-]*\s+(?:(?:of|de|the|and)\s+)?$")
+"""A capitalised word just before (or with "of" between): the match is part of a longer name."""
+_STANDS_ALONE_AFTER = re.compile(
+    r"\s*(?:$|[?.,;:!)]|(?:to|in|of|at|on|for|and|or|with|from|by|during|after|before|since|as|than|is|was|were|are|"
+    r"has|had|have|do|does|did|say|said|become|became)\b)")
+"""What may follow a name that stands alone as a noun phrase (not "Philadelphia architects")."""
+
+
+def subject_names(title: str) -> list[str]:
+    """How a question may name an article's subject: its title without a parenthesis ("Spectre (2015 film)"),
+    then the title's last word when it is a name of its own ("Chopin" for "Frédéric Chopin")."""
+    name = re.sub(r"\s*\(.*\)\s*$", "", title.replace("_", " ")).strip()
+    last = name.split()[-1] if name else ""
+    return [name] + ([last] if last != name and len(last) > 3 and last[0].isupper() else [])
+
+
+def followup_form(question: str, title: str, pronoun: tuple[str, str, str]) -> str | None:
+    """``question`` as a follow-up in a thread about ``title`` would ask it: the subject named by a pronoun
+    ("When did Chopin leave Warsaw?" becomes "When did he leave Warsaw?"); None when it names no subject.
+
+    Only a name counts (capitalised as the question writes it), only a whole one ("Seattle" in "the Seattle
+    Metropolitans" or "Germany" in "Federal Republic of Germany" is part of another name), and only as a
+    noun phrase of its own (not "Philadelphia architects"). The pronoun takes
+    its subject form after a question word or an auxiliary ("did he"), its object form elsewhere ("near
+    them"), and its possessive form for "'s"."""
+    for name in subject_names(title):
+        for found in re.finditer(rf"(?:\b[Tt]he\s+)?\b({re.escape(name)})\b('s|’s|s'|’)?", question, re.IGNORECASE):
+            before, after = question[: found.start()], question[found.end():]
+            if (not found.group(1)[0].isupper() or _IN_NAME_BEFORE.search(before) or re.match(r"\s+[A-Z]", after)):
+                continue
+            subject = _SUBJECT_BEFORE.search(before) is not None
+            if not (found.group(2) or subject or _STANDS_ALONE_AFTER.match(after)):
+                continue  # a name used as a word of a noun ("Philadelphia architects")
+            if found.group(2):
+                word = pronoun[2]
+            else:
+                word = pronoun[0] if subject else pronoun[1]
+            if not before.strip():
+                word = word.capitalize()
+            return before + word + after
+    return None
+
+
+def followup_items(items: list[Item], titles: dict[int, str], rng: random.Random, share: float) -> list[Item]:
+    """Follow-up forms (see :func:`followup_form`) of ``share`` of the ``items`` that name their article's subject."""
+    pronoun = {a: rng.choice(PRONOUNS) for a in sorted(titles)}
+    forms = []
+    for item in items:
+        form = followup_form(item.question, titles[item.article], pronoun[item.article])
+        if form is not None and rng.random() < share:
+            forms.append(replace(item, question=form))
+    return forms
 
 
 class ArticleSentences:
@@ -398,6 +466,13 @@ def write_card(out: Path, facts: dict) -> None:
            "  left out when it holds them elsewhere. The candidates come from the int8 embedder, whose export",
            "  depends on the CPU (avx512_vnni or avx2): another kind of CPU may mine a few other candidates."]
           if facts.get("mined") else []),
+        *([f"- And {facts['followup_questions']} of those questions asked as a follow-up in a thread would ask them"
+           " (`--followups",
+           f"  {facts['followups']}`): the article's subject, named by its title or the title's last word, replaced",
+           "  by a pronoun (\"When did Chopin leave Warsaw?\" becomes \"When did he leave Warsaw?\"), with pairs",
+           "  made the same way and always a negative from another paragraph of the article, as a follow-up",
+           "  is answered inside its thread's story."]
+          if facts.get("followups") else []),
         "- Batches of pairs of similar length (sorted within pools of 64 batches, the batches shuffled).",
         "",
         "## Training",
@@ -415,6 +490,16 @@ def write_card(out: Path, facts: dict) -> None:
         f"{m['cosine']['sentence_at_2']} |",
         f"| this reranker (int8 ONNX) | {m['reranker']['sentence_at_1']} | {m['reranker']['sentence_at_2']} |",
         "",
+        *([f"The {m['followup_questions']} held-out questions that name their article's subject, asked as follow-ups"
+           " (the subject a pronoun):",
+           "",
+           "| scorer | sentence@1 | sentence@2 |",
+           "|---|---|---|",
+           f"| all-MiniLM-L6-v2 cosine | {m['followup_cosine']['sentence_at_1']} | "
+           f"{m['followup_cosine']['sentence_at_2']} |",
+           f"| this reranker (int8 ONNX) | {m['followup_reranker']['sentence_at_1']} | "
+           f"{m['followup_reranker']['sentence_at_2']} |",
+           ""] if "followup_reranker" in m else []),
         "## Reproduce",
         "```",
         facts["command"],
@@ -467,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mine-group", type=int, default=40, help="Training articles in one mining index.")
     parser.add_argument("--mine-index", type=Path, default=ROOT / "index" / "train-mining",
                         help="Where the mining indexes are built and reused.")
+    parser.add_argument("--followups", type=float, default=0.0,
+                        help="Share of the questions naming their article's subject also asked as a follow-up, "
+                             "the subject replaced by a pronoun (0: none).")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1.5e-4)
@@ -512,6 +600,15 @@ def main(argv: list[str] | None = None) -> int:
     dev_items = list(items_of(dev_articles, first_article=len(train_articles)))
     dev_items = [dev_items[i] for i in sorted(rng.sample(range(len(dev_items)), min(args.dev_questions,
                                                                                     len(dev_items))))]
+    titles = {a: article["title"] for a, article in enumerate(articles)}
+    # A generator of its own, so that the pairs above are the same with follow-ups as without.
+    forms_rng = random.Random(args.seed + 1)
+    forms = followup_items(train_items, titles, forms_rng, args.followups) if args.followups else []
+    if forms:
+        pairs += pairs_of(forms, forms_rng, args.negatives, args.window_share, args.hard, None, True)
+        forms_rng.shuffle(pairs)
+        err.print(f"{len(forms)} questions also asked as follow-ups")
+    dev_forms = followup_items(dev_items, titles, random.Random(args.seed + 2), 1.0)
     mined_count = sum(len(found) for found in (mined or {}).values())
     if mined is not None:
         err.print(f"mined {mined_count} candidate readings "
@@ -535,6 +632,12 @@ def main(argv: list[str] | None = None) -> int:
         "cosine": selection_accuracy(cosine_scorer(embedder_from_settings(Settings())), dev_items),
         "reranker": selection_accuracy(lambda q, texts: list(reranker.score(q, texts)), dev_items),
     }
+    if dev_forms:  # the held-out questions that name their article's subject, asked as follow-ups
+        metrics |= {
+            "followup_questions": len(dev_forms),
+            "followup_cosine": selection_accuracy(cosine_scorer(embedder_from_settings(Settings())), dev_forms),
+            "followup_reranker": selection_accuracy(lambda q, texts: list(reranker.score(q, texts)), dev_forms),
+        }
     err.print(f"held-out sentence@1: cosine {metrics['cosine']['sentence_at_1']}, "
               f"reranker {metrics['reranker']['sentence_at_1']}")
     command = "scripts/train_reranker.py " + " ".join(
@@ -550,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
         "elsewhere": args.elsewhere,
         "mined": args.mined,
         "mine_group": args.mine_group,
+        "followups": args.followups,
+        "followup_questions": len(forms),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "lr": args.lr,

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -30,6 +33,16 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 MODEL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa-bot" / "test-models"
 """Where the integration suite keeps the int8 export of the model across test sessions: the export takes
 about a minute, and its folder inside is keyed by the model folder (see ``qa_bot.embed.onnx_export``)."""
+
+
+def load_script(name: str) -> ModuleType:
+    """A module of scripts/ loaded from its file (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"scripts_{name}", ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
 
 
 class FakeEmbedder:

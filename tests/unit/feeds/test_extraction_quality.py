@@ -3,14 +3,12 @@ stays above the floors measured on the pages (scripts/extraction_quality.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from types import ModuleType
 
 import pytest
 
-from ...conftest import ROOT
+from ...conftest import ROOT, load_script
 
 PAGES = ROOT / "data" / "eval" / "extraction"
 # Measured with trafilatura 2.3.1 when the benchmark was written: micro precision 0.967, recall 0.967, 16/20
@@ -18,19 +16,9 @@ PAGES = ROOT / "data" / "eval" / "extraction"
 FLOORS = {"precision": 0.937, "recall": 0.937, "dates_right": 15, "titles_right": 18, "urls_right": 20}
 
 
-def _script(name: str) -> ModuleType:
-    """A module of scripts/ loaded from its file (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"scripts_{name}", ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _script("extraction_quality")
+    return load_script("extraction_quality")
 
 
 def test_truth_lists_exactly_the_20_pages_present(bench):
@@ -43,7 +31,7 @@ def test_truth_lists_exactly_the_20_pages_present(bench):
 
 
 def test_the_pages_are_the_generators_output(tmp_path):
-    make = _script("make_extraction_pages")
+    make = load_script("make_extraction_pages")
     make.write(tmp_path)
     for page in (PAGES / "pages").glob("*.html"):
         assert (tmp_path / "pages" / page.name).read_bytes() == page.read_bytes(), page.name
