@@ -13,7 +13,7 @@ quotes, compared as ``qa-bot eval`` compares (case and accents folded), reported
 
 It also asks each answerable question of the news set alone and after the question before it from another
 story (as a REPL user or a thread might), so that reading with a thread never costs a question that stands
-alone.
+alone, and that it never answers a question the articles do not answer (the news set's unanswerable ones).
 """
 
 from __future__ import annotations
@@ -83,17 +83,23 @@ def main() -> int:
                 tally[2] += any(w in q for w in wanted for q in quotes[:3])
     # The other side: a question that stands alone, asked after another story's question, must not suffer.
     news = [json.loads(line) for line in NEWS_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    news = [q for q in news if q.get("answerable", True)]
     standalone = {"alone": 0, "after another story's question": 0}
-    asked = leaned = 0
+    abstained = {"alone": 0, "after another story's question": 0}
+    asked = leaned = unanswerable = 0
     for i, item in enumerate(news):
-        before = next((q for q in reversed(news[:i]) if q["story"] != item["story"]), None)
+        before = next((q for q in reversed(news[:i]) if q["story"] != item["story"] and q.get("answerable", True)),
+                      None)
         if before is None:
             continue
-        asked += 1
+        answerable = item.get("answerable", True)
+        asked += answerable
+        unanswerable += not answerable
         wanted = [fold(a) for a in item["answers"]]
         for label, thread in zip(standalone, ((), (before["question"],)), strict=True):
             answer = pipelines["wikinews"].ask(item["question"], as_of=moment_of(item["as_of"]), thread=thread)
+            if not answerable:  # the articles hold no answer: the thread must not make one up
+                abstained[label] += not answer.quotes
+                continue
             leaned += bool(thread) and answer.read_as is not None
             standalone[label] += bool(answer.quotes) and any(w in fold(answer.quotes[0].text) for w in wanted)
     print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
@@ -106,6 +112,12 @@ def main() -> int:
     print("|---|---|")
     for label, hits in standalone.items():
         print(f"| {label} | {hits / max(asked, 1):.3f} |")
+    print()
+    print(f"Unanswerable news questions ({unanswerable}), abstained:")
+    print("| asked | abstained |")
+    print("|---|---|")
+    for label, count in abstained.items():
+        print(f"| {label} | {count / max(unanswerable, 1):.3f} |")
     return 0
 
 
