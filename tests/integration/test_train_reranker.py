@@ -62,3 +62,16 @@ def test_a_reranker_can_also_train_on_the_answer_stages_own_candidates(tmp_path)
     assert facts["mined"] == 3 and 0 < facts["data"]["mined_readings"] <= 3 * 70
     assert before < facts["data"]["pairs"] <= before + facts["data"]["mined_readings"]  # new readings only
     assert "answer stage's own 3 best candidates" in (tmp_path / "mined" / "MODEL_CARD.md").read_text()
+
+
+def test_a_reranker_can_also_train_on_questions_asked_as_follow_ups(tmp_path):
+    plain = train(tmp_path / "plain", 3)
+    forms = train(tmp_path / "forms", 3, "--followups", "1.0")
+    assert plain.returncode == 0 and forms.returncode == 0, plain.stderr + forms.stderr
+    before = json.loads((tmp_path / "plain" / "reranker.json").read_text())
+    facts = json.loads((tmp_path / "forms" / "reranker.json").read_text())
+    assert facts["followups"] == 1.0 and facts["followup_questions"] >= 1  # Notre Dame's and Beyoncé's questions
+    assert facts["data"]["pairs"] > before["data"]["pairs"]
+    # Montana's questions, held out, are asked as follow-ups for the card's metrics, with forms trained or not
+    assert before["metrics"]["followup_questions"] == facts["metrics"]["followup_questions"] >= 1
+    assert "asked as a follow-up" in (tmp_path / "forms" / "MODEL_CARD.md").read_text()
