@@ -58,8 +58,10 @@ def answer_as_of(
 ) -> Answer:
     """The answer to ``question`` as of ``as_of``, read as ``reading`` says; ``encode`` embeds a text.
 
-    ``within`` (a mask over the passages, from :meth:`Index.document_passages`) keeps the answer to some
-    articles: a follow-up asked inside its thread's articles.
+    ``within`` (a mask over the passages, from :meth:`Index.document_passages` or :meth:`Index.source_passages`)
+    keeps the answer to some articles: a follow-up asked inside its thread's articles, a question asked in a
+    Slack channel limited to some sources. The notice that a window holds no answer then speaks of those
+    articles only.
 
     Without a reading (time-awareness off) every article may answer and none is preferred for its date.
     Inside a window the question is searched without its time words ("last week" is no keyword); outside

@@ -9,7 +9,8 @@ serves both store protocols of an index build over it: :class:`~qa_bot.index.sto
 Rows are found by key; the build's folder keeps the keys in its row order (``keys.npy``) and each row's
 date (``dates.npy``), so results come back as the build's row ids. A mask of allowed rows becomes a date
 filter pushed down into Milvus whenever it is a date window (as the answer stage's masks are, but for a
-follow-up's story: a few articles' rows), or a key filter otherwise. A key this build does not know
+follow-up's story, a few articles' rows, and a Slack channel's sources), or a key filter otherwise (past
+:data:`KEY_FILTER_LIMIT` rows, the mask is applied to the results). A key this build does not know
 (written by a sync still running) is never returned.
 
 Syncing (:func:`sync`, then :func:`finish` once the build is live): when the live build used the same

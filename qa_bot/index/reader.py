@@ -216,14 +216,15 @@ class Index:
         """A mask over the passages: True where the passage's document is from one of ``sources`` (its outlet
         or a doc id prefix, see :func:`~qa_bot.records.from_sources`): the articles a Slack channel may quote."""
         key = tuple(sources)
-        if key not in self._source_masks:
+        mask = self._source_masks.get(key)
+        if mask is None:  # two questions may both make it: the same mask, and no lock to wait on
             if len(self._source_masks) >= 64:  # channels are few; a bound all the same
                 self._source_masks.clear()
             wanted = np.array([from_sources(d.source, d.doc_id, key) for d in self._documents], dtype=bool)
             mask = wanted[self._passages[:, 0]]
             mask.flags.writeable = False  # shared by every question of the channel
             self._source_masks[key] = mask
-        return self._source_masks[key]
+        return mask
 
     def document_ages(self, doc_indexes: Sequence[int] | np.ndarray, as_of: datetime) -> np.ndarray:
         """Days from each document's date to ``as_of`` (NaN when undated; a day counts from its start in UTC)."""

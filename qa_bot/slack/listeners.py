@@ -207,9 +207,15 @@ def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy,
             if not policy.sources:
                 return bot.ask(question, as_of=as_of, **extra)
             answer = bot.ask(question, as_of=as_of, sources=policy.sources, **extra)
+            if answer.quotes:
+                return answer
             # Its sources do not answer: the answer from all of them, which the post shows only to say that
-            # other sources would have (see _post_answer), or that none does.
-            return answer if answer.quotes else bot.ask(question, as_of=as_of, **extra)
+            # other sources would have (see _post_answer), or that none does. If that fails, its own stands.
+            try:
+                return bot.ask(question, as_of=as_of, **extra)
+            except Exception as exc:
+                log.warning("could not ask all sources about a question in %s: %s", where, describe(exc))
+                return answer
     except BackendUnavailableError as exc:  # the search engine is away: one line, not a traceback a question
         log.warning("could not answer a question in %s: %s", where, exc)
         return None

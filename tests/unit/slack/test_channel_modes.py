@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from qa_bot.records import Answer
 from qa_bot.slack.channels import ChannelSettings
-from qa_bot.slack.listeners import NOT_HERE, on_ask, on_home_opened, on_mention, on_message, on_share
+from qa_bot.slack.listeners import APOLOGY, NOT_HERE, on_ask, on_home_opened, on_mention, on_message, on_share
 from qa_bot.slack.status import IndexStatus, index_status
 
 from .fakes import SENTENCE, FakeAck, FakeAsk, FakeClient, make_bot, quote, shown
@@ -119,6 +120,21 @@ def test_a_sources_limited_channel_searches_its_sources_and_says_when_only_other
     client = FakeClient()
     on_mention(mention(channel="CDEFAULT"), client, bot=make_bot(FakeAsk(quotes=both), channels))
     assert "From the BBC." in shown(client.to("chat_postMessage")[0])  # other channels: every source
+
+
+def test_a_sources_limited_channel_keeps_its_own_abstention_when_asking_all_sources_fails(channels):
+    class FailingForAll(FakeAsk):
+        def __call__(self, question: str, **kwargs) -> Answer:
+            answer = super().__call__(question, **kwargs)
+            if not kwargs.get("sources"):
+                raise RuntimeError("the search engine went away")
+            return answer
+
+    client, ask = FakeClient(), FailingForAll(quotes=(quote("From the BBC.", source="BBC", doc_id="bbc-1"),))
+    on_mention(mention(channel="CSRC"), client, bot=make_bot(ask, channels))
+    [post] = client.to("chat_postMessage")
+    assert ask.sources == [["Reuters"], None]
+    assert "From the BBC." not in shown(post) and APOLOGY not in post["text"]  # its sources' answer: none
 
 
 def test_as_of_now_and_a_channels_own_threshold_reach_the_answering_function(channels):
