@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa_bot.answer.followup import put_new_first, read_in_thread, story_of
+from qa_bot.answer.followup import put_new_first, read_in_thread, story_of, told_in
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
@@ -146,11 +146,18 @@ class QAPipeline:
                                 within)
 
         read = read_in_thread(text, thread)
-        if not read:
+        earlier = next((q for q in reversed(thread) if q.strip()), None)
+        before = None
+        if not read and earlier is not None:
+            # No word of it points back, but a question whose every content word the thread's story holds is
+            # asked about that story ("How many people were on board?" after a question about a jet).
+            before = answer_to(_cleaned(earlier))
+            if told_in(text, index.document_texts(story_of(before))):
+                read = read_in_thread(text, thread, leans=True)
+        if not read or earlier is None:
             return answer_to(text)
         answer = answer_to(read)
-        earlier = [q for q in thread if q.strip()][-1]
-        before = answer_to(_cleaned(earlier))
+        before = before or answer_to(_cleaned(earlier))
         # The thread finds the story, the follow-up's own words the sentence in it.
         story = story_of(before, answer)
         inside = answer_to(text, story) if story else None

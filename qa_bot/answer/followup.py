@@ -2,8 +2,9 @@
 defective drone crash?" is asked as "When did the defective drone crash?".
 
 No language model: a follow-up is a question that leans on an earlier one (a pronoun such as he, it,
-they, there; an opening "and" or "what about"; or hardly a content word of its own), and it is searched
-with the latest earlier question's content words added. Replacing the pronoun by the earlier question's
+they, there; an opening "and" or "what about"; or hardly a content word of its own; or only words that the
+earlier answer's story holds, see :func:`told_in`), and it is searched with the latest earlier question's
+content words added. Replacing the pronoun by the earlier question's
 longest name instead was measured too and did worse (it often picks the wrong name: "he" became "Iraq"
 for "the prime minister of Iraq"). Measured by ``scripts/followups.py`` on the pairs in
 ``data/eval/followups/`` (see the README).
@@ -78,13 +79,23 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     return False
 
 
+def told_in(question: str, texts: Sequence[str]) -> bool:
+    """True when ``question`` has content words of its own and ``texts`` (the articles of a thread's story)
+    hold every one of them: "How many people were on board?" after a question about a passenger jet asks
+    about that jet, though no word of it points back. A question that names anything the story lacks
+    ("How many seats did the Conservatives win?" after a question about a jet) stands alone."""
+    own = set(_content(question))
+    return bool(own) and own <= {term for found in terms(list(texts)) for term in found}
+
+
 def _content(text: str) -> list[str]:
     """The keyword terms of ``text``'s content words (see :data:`FUNCTION_WORDS`)."""
     return terms([" ".join(w for w in _WORD.findall(text) if w.lower().strip("'’.") not in FUNCTION_WORDS)])[0]
 
 
-def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
-    """``question`` as it reads after ``earlier`` questions of its thread (oldest first); None when it stands alone.
+def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -> str | None:
+    """``question`` as it reads after ``earlier`` questions of its thread (oldest first); None when it stands alone
+    (see :func:`leans_on_thread`; ``leans`` says it leans on them whatever its words, see :func:`told_in`).
 
     The latest earlier question's content words (question words, articles and pronouns left out, each
     once) are added to it, so both the keyword and the dense search find what it
@@ -92,7 +103,7 @@ def read_in_thread(question: str, earlier: Sequence[str]) -> str | None:
     so a chain of follow-ups never grows.
     """
     earlier = [q for q in earlier if q.strip()]
-    if not earlier or not leans_on_thread(question, earlier[-1]):
+    if not earlier or not (leans or leans_on_thread(question, earlier[-1])):
         return None
     skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES
     words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))

@@ -241,6 +241,10 @@ class Index:
         """The text of each sentence."""
         return self.texts(self.sentence_spans(sentence_ids))
 
+    def document_texts(self, doc_ids: Collection[str]) -> list[str]:
+        """The whole text of each of ``doc_ids`` the index holds (others are left out)."""
+        return [self._documents[self._doc_indexes[d]].text for d in doc_ids if d in self._doc_indexes]
+
     def document(self, doc_index: int) -> Document:
         """Document ``doc_index``."""
         return self._documents[doc_index]

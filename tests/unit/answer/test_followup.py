@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 import qa_bot.pipeline as pipeline_module
-from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, story_of
+from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, story_of, told_in
 from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
@@ -237,3 +237,31 @@ def test_a_threads_story_is_the_articles_of_each_answers_first_quote_with_their_
     later = _quote("far", 0, "A drone show lit up Sydney.")  # a third quote sharing a word is not the story
     assert story_of(Answer("q", quotes=(first, later)), Answer("q", quotes=(_quote("b", 5, "It was made in Iran."),)),
                     Answer("q")) == {"a", "copy", "b"}
+
+
+def test_a_question_is_told_in_a_story_that_holds_every_content_word_of_its_own():
+    jet = ["The jet was shot down near Tehran. All 176 people on board were killed."]
+    assert told_in("How many people were on board?", jet)
+    assert not told_in("How many people were on board the ferry?", jet)  # names what the story lacks
+    assert not told_in("Why?", jet)  # no content of its own: it leans by the rules, not by this
+    assert not told_in("How many people were on board?", [])
+
+
+JET_AND_FERRY = [
+    Document("j", "Iran shot down the passenger jet by mistake, officials said. All 176 people on board were killed.",
+             "Jet", None, None),
+    Document("f", "How many people were on board the ferry? There were 40 people on board the ferry.", "Ferry",
+             None, None),
+]
+
+
+def test_a_question_whose_words_the_threads_story_holds_is_asked_about_that_story(tmp_path, fake_embedder):
+    pipeline = _pipeline_over(JET_AND_FERRY, tmp_path, fake_embedder)
+    thread = ["Why did Iran shoot down the passenger jet?"]
+    assert pipeline.ask("How many people were on board?").quotes[0].doc_id == "f"  # alone: the ferry
+    followed = pipeline.ask("How many people were on board?", thread=thread)
+    assert followed.read_as == "How many people were on board? (Iran shoot down passenger jet)"
+    assert followed.quotes[0].doc_id == "j" and "176" in followed.quotes[0].text
+    # A question naming what the jet's story lacks stands alone, as it would without the thread.
+    ferry = pipeline.ask("How many people were on board the ferry?", thread=thread)
+    assert ferry.read_as is None and ferry.quotes[0].doc_id == "f"

@@ -94,6 +94,12 @@ def test_the_passages_of_some_sources_are_a_shared_read_only_mask(built, fake_em
     assert not index.source_passages(["no such outlet"]).any()
 
 
+def test_the_texts_of_some_documents_are_theirs_whole_and_unknown_ids_are_left_out(built, fake_embedder):
+    index = load_index(built, fake_embedder)
+    assert index.document_texts(["b", "no such id"]) == [index.document(1).text]
+    assert index.document_texts([]) == []
+
+
 def test_a_loaded_index_knows_when_a_rebuild_went_live(built, fake_embedder):
     index = load_index(built, fake_embedder)
     assert not index.is_stale()
