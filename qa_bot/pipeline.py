@@ -145,19 +145,24 @@ class QAPipeline:
             return answer_as_of(index, question, encode, moment, reading, options, self.reranker,  # type: ignore[arg-type]
                                 within)
 
-        read = read_in_thread(text, thread)
-        earlier = next((q for q in reversed(thread) if q.strip()), None)
+        earlier = next((q for q in map(_cleaned, reversed(thread)) if q), None)
+        if earlier is None:
+            return answer_to(text)
+        read = read_in_thread(text, [earlier])
         before = None
-        if not read and earlier is not None:
+        if read is None:
             # No word of it points back, but a question whose every content word the thread's story holds is
             # asked about that story ("How many people were on board?" after a question about a jet).
-            before = answer_to(_cleaned(earlier))
-            if told_in(text, index.document_texts(story_of(before))):
-                read = read_in_thread(text, thread, leans=True)
-        if not read or earlier is None:
+            read = read_in_thread(text, [earlier], leans=True)  # None: the earlier question lends no words
+            if read is not None:
+                before = answer_to(earlier)
+                if not told_in(text, index.document_texts(story_of(before))):
+                    return answer_to(text)
+        if read is None:
             return answer_to(text)
         answer = answer_to(read)
-        before = before or answer_to(_cleaned(earlier))
+        if before is None:
+            before = answer_to(earlier)
         # The thread finds the story, the follow-up's own words the sentence in it.
         story = story_of(before, answer)
         inside = answer_to(text, story) if story else None

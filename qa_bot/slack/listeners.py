@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltResponse
@@ -211,8 +212,10 @@ def _safe_ask(bot: BotContext, question: str, where: str, policy: ChannelPolicy,
                 return answer
             # Its sources do not answer: the answer from all of them, which the post shows only to say that
             # other sources would have (see _post_answer), or that none does. If that fails, its own stands.
+            # The question stays read as its sources' search read it (with the thread or not): that reading,
+            # not the other one, says whether it sets the thread's subject.
             try:
-                return bot.ask(question, as_of=as_of, **extra)
+                return replace(bot.ask(question, as_of=as_of, **extra), read_as=answer.read_as)
             except Exception as exc:
                 log.warning("could not ask all sources about a question in %s: %s", where, describe(exc))
                 return answer

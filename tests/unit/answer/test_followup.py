@@ -265,3 +265,16 @@ def test_a_question_whose_words_the_threads_story_holds_is_asked_about_that_stor
     # A question naming what the jet's story lacks stands alone, as it would without the thread.
     ferry = pipeline.ask("How many people were on board the ferry?", thread=thread)
     assert ferry.read_as is None and ferry.quotes[0].doc_id == "f"
+
+
+def test_a_thread_that_lends_no_words_costs_no_answer_of_its_own(tmp_path, fake_embedder, monkeypatch):
+    pipeline = _pipeline_over(JET_AND_FERRY, tmp_path, fake_embedder)
+    asked = []
+    real = pipeline_module.answer_as_of
+    monkeypatch.setattr(pipeline_module, "answer_as_of", lambda index, question, *rest: asked.append(question) or
+                        real(index, question, *rest))
+    # Earlier "questions" that clean to nothing, or lend no words: the question is answered once, alone.
+    for thread in (["\x07", "   "], ["\u200b"], ["Is it?"]):
+        asked.clear()
+        answer = pipeline.ask("How many people were on board?", thread=thread)
+        assert asked == ["How many people were on board?"] and answer.read_as is None, thread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,23 @@ def test_a_sources_limited_channel_keeps_its_own_abstention_when_asking_all_sour
     [post] = client.to("chat_postMessage")
     assert ask.sources == [["Reuters"], None]
     assert "From the BBC." not in shown(post) and APOLOGY not in post["text"]  # its sources' answer: none
+
+
+def test_a_follow_up_its_sources_do_not_answer_keeps_its_threads_subject_however_all_sources_read_it(channels):
+    class ReadByItsSources(FakeAsk):  # the channel's search reads it with the thread; the search of all does not
+        def __call__(self, question: str, **kwargs) -> Answer:
+            answer = super().__call__(question, **kwargs)
+            return replace(answer, read_as=f"{question} (drone crash)") if kwargs.get("sources") else answer
+
+    ask = ReadByItsSources(quotes=(quote("From the BBC.", source="BBC", doc_id="bbc-1"),))
+    bot, client = make_bot(ask, channels), FakeClient()
+    bot.threads.add("CSRC", "100.1", "Where did the drone crash?")
+    on_mention(mention("How many people were on board?", channel="CSRC", ts="100.2", thread_ts="100.1"), client,
+               bot=bot)
+    assert ask.sources == [["Reuters"], None]
+    [post] = client.to("chat_postMessage")
+    assert "do not answer" in post["text"]
+    assert bot.threads.earlier("CSRC", "100.1") == ["Where did the drone crash?"]  # still the thread's subject
 
 
 def test_as_of_now_and_a_channels_own_threshold_reach_the_answering_function(channels):
