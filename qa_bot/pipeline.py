@@ -153,13 +153,12 @@ class QAPipeline:
         if read is None:
             # No word of it points back, but a question whose every content word the thread's story holds is
             # asked about that story ("How many people were on board?" after a question about a jet).
-            read = read_in_thread(text, [earlier], leans=True)  # None: the earlier question lends no words
-            if read is not None:
-                before = answer_to(earlier)
-                if not told_in(text, index.document_texts(story_of(before))):
-                    return answer_to(text)
-        if read is None:
-            return answer_to(text)
+            read = read_in_thread(text, [earlier], leans=True)
+            if read is None:  # the earlier question lends no words
+                return answer_to(text)
+            before = answer_to(earlier)
+            if not told_in(text, index.document_texts(story_of(before))):
+                return answer_to(text)
         answer = answer_to(read)
         if before is None:
             before = answer_to(earlier)
