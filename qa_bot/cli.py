@@ -26,10 +26,14 @@ def prepare_process() -> None:
     """Set what the libraries read from the environment, before any of them is imported.
 
     Called by every entry point (this command, the scripts): no model hub is ever asked for anything,
-    the tokenizers do not fork threads of their own, and bm25s draws no progress bars over ours.
+    the tokenizers do not fork threads of their own, and bm25s draws no progress bars over ours. gRPC
+    (under the Milvus client) installs no fork handlers: this process forks only to run another program,
+    and with a Milvus connection open those handlers can crash the forked child before it starts it
+    ("epoll_wait error: Bad file descriptor").
     """
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
-                        ("TOKENIZERS_PARALLELISM", "false"), ("DISABLE_TQDM", "1")):
+                        ("TOKENIZERS_PARALLELISM", "false"), ("DISABLE_TQDM", "1"),
+                        ("GRPC_ENABLE_FORK_SUPPORT", "false")):
         os.environ.setdefault(name, value)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from qa_bot.index import backend_from, load_index
 from qa_bot.pipeline import QAPipeline
 
 from ..conftest import ARTICLES, MODEL_CACHE, ROOT
-from ..helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, cli_env, run_cli
 
 pytest.importorskip("pymilvus")
 XQUAD = ROOT / "data" / "eval" / "xquad_en"
@@ -172,3 +174,34 @@ def test_the_commands_are_the_same_with_milvus_chosen_by_the_settings(tmp_path):
     assert_one_line_error(run_cli(tmp_path, "ask", "x?", "--index", "newsroom",
                                   env={**env, "QA_BOT_MILVUS_URI": str(tmp_path / "other.db")}),
                           "has no collection")
+
+
+FORKS_WITH_A_CONNECTION_OPEN = """
+import os, sys, tempfile
+if sys.argv[1] == "prepared":
+    from qa_bot.cli import prepare_process
+    prepare_process()
+from pymilvus import MilvusClient
+client = MilvusClient(os.path.join(tempfile.mkdtemp(), "m.db"))
+client.create_collection("t", dimension=2)
+client.insert("t", [{"id": 1, "vector": [0.0, 1.0]}])
+for _ in range(3):
+    client.search("t", data=[[0.0, 1.0]], limit=1)
+    child = os.fork()  # as a pseudo-terminal is opened (pexpect); subprocess may not run fork handlers
+    if child == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "pass"])
+    assert os.waitpid(child, 0)[1] == 0
+print("ran")
+"""
+
+
+@pytest.mark.parametrize("process", ["prepared", "bare"])
+def test_forking_with_a_milvus_connection_open_runs_no_grpc_fork_handlers(tmp_path, process):
+    """Every entry point turns gRPC's fork handlers off: with a Milvus Lite connection open, they ran at each
+    fork (a test that spawned the REPL once died before it started, "epoll_wait error: Bad file
+    descriptor"). The bare process shows that the check sees them when they run."""
+    env = {k: v for k, v in cli_env(tmp_path).items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+    done = subprocess.run([sys.executable, "-c", FORKS_WITH_A_CONNECTION_OPEN, process], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ran", done.stderr
+    assert ("fork_posix" in done.stderr) == (process == "bare"), done.stderr
