@@ -32,7 +32,8 @@ NEWS_QUESTIONS = ROOT / "data/eval/wikinews/questions.jsonl"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, default=ROOT / "data/eval/followups/pairs.jsonl")
-    parser.add_argument("--show", action="store_true", help="print each follow-up as read with its thread")
+    parser.add_argument("--show", action="store_true",
+                        help="print each follow-up's hit@1 alone and with the thread, and how the thread reads it")
     parser.add_argument("--index-root", type=Path, default=ROOT / "index",
                         help="where the news set's index is built once and reused (as qa-bot eval does)")
     args = parser.parse_args()
@@ -71,16 +72,19 @@ def main() -> int:
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
         as_of = moment_of(pair.get("as_of")) if pair.get("as_of") else None
-        if args.show:
-            print(f"{pair['id']}: {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
         wanted = [fold(a) for a in pair["answers"]]
+        hits = []
         for label, thread in zip(readings, ((), (pair["first"],)), strict=True):
             quotes = [fold(q.text) for q in pipeline.ask(pair["question"], as_of=as_of, thread=thread).quotes]
+            hits.append(any(w in q for w in wanted for q in quotes[:1]))
             for batch in (pair.get("batch", "-"), "all"):
                 tally = counts.setdefault((batch, label), [0, 0, 0])
                 tally[0] += 1
-                tally[1] += any(w in q for w in wanted for q in quotes[:1])
+                tally[1] += hits[-1]
                 tally[2] += any(w in q for w in wanted for q in quotes[:3])
+        if args.show:  # hit@1 alone, then with the thread, and how the thread reads it
+            marks = " ".join("hit " if hit else "miss" for hit in hits)
+            print(f"{pair['id']}: {marks}  {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
     # The other side: a question that stands alone, asked after another story's question, must not suffer.
     news = [json.loads(line) for line in NEWS_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     standalone = {"alone": 0, "after another story's question": 0}
