@@ -224,7 +224,7 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     """
     from qa_bot.questionlog import default_log_path
     from qa_bot.slack.run import check_settings, serve
-    from qa_bot.slack.status import index_status
+    from qa_bot.slack.status import live_status
 
     settings = _settings(index_dir=index_dir)
     check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
@@ -232,7 +232,7 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     try:
         pipeline = _open_pipeline(settings)
         serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
-              questions=logged, status=lambda: index_status(pipeline.index))  # the index in service now
+              questions=logged, status=live_status(pipeline))  # the index in service now
     finally:
         logged.close()
 
@@ -278,7 +278,8 @@ def log_command(
         raise ConfigError(f"--since {since}: not a date (YYYY-MM-DD) or ISO time")
     chosen = [name for name, wanted in (("unanswered", unanswered), ("down_voted", down_voted),
                                         ("wrong_sources", wrong_sources)) if wanted]
-    with QuestionLog.open(path, settings.question_log_retention_days) as questions:
+    # A report deletes nothing: the bot that writes the log may keep it longer than this process's setting.
+    with QuestionLog.open(path, retention_days=None) as questions:
         print_reports(questions, chosen or None, "json" if as_json else "csv" if as_csv else "table", start, limit,
                       _console())
 

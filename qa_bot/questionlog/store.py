@@ -83,7 +83,7 @@ class QuestionLog:
     warning and the call returns None (False), so a log that cannot be written never stops the bot answering.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, retention_days: int) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, retention_days: int | None) -> None:
         self.path = path
         self.retention_days = retention_days
         self._connection = connection
@@ -93,12 +93,13 @@ class QuestionLog:
         self._pruned_at = datetime.now(UTC)
 
     @classmethod
-    def open(cls, path: Path, retention_days: int = 90, *, now: datetime | None = None) -> QuestionLog:
+    def open(cls, path: Path, retention_days: int | None = 90, *, now: datetime | None = None) -> QuestionLog:
         """Open (or create) the log at ``path``, migrate it to the latest schema, and delete what is too old.
 
         Args:
             path: the SQLite file; its folder is made if missing.
-            retention_days: questions (and their feedback) older than this many days are deleted.
+            retention_days: questions (and their feedback) older than this many days are deleted; None: nothing
+                is (a reader, such as ``qa-bot log``, which cannot know the retention of the bot that writes).
             now: the present moment (tests); default: the clock.
 
         Raises:
@@ -260,6 +261,8 @@ class QuestionLog:
             return self._delete_old(now or datetime.now(UTC))
 
     def _delete_old(self, moment: datetime) -> int:
+        if self.retention_days is None:
+            return 0
         cutoff = utc_iso(moment - timedelta(days=self.retention_days))
         with self._transaction():
             deleted = self._connection.execute("DELETE FROM answers WHERE asked_at < ?", (cutoff,)).rowcount

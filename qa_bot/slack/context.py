@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
@@ -15,6 +15,8 @@ from qa_bot.records import Answer
 from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.outbox import OutboxProtocol
 from qa_bot.slack.status import StatusSource
+
+T = TypeVar("T")
 
 
 class Ask(Protocol):
@@ -135,3 +137,14 @@ class BotContext:
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     status: StatusSource | None = None
     threads: ThreadMemory = field(default_factory=Threads)
+
+
+TAKEN = "qa_bot_taken"
+"""The key under which a listener's middleware leaves, in bolt's context, what it took on before Slack was
+acknowledged (see ``qa_bot.slack.listeners.register``)."""
+
+
+def taken_from(context: dict[str, Any] | None, take: Callable[[], T]) -> T:
+    """What the listener's middleware took (``context[TAKEN]``), or, when it did not run (a listener called
+    directly, as the unit tests do), what ``take()`` takes now."""
+    return context[TAKEN] if context is not None and TAKEN in context else take()

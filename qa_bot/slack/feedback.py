@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from qa_bot.questionlog import Click, Feedback, Recorded
-from qa_bot.slack.context import BotContext
+from qa_bot.slack.context import TAKEN, BotContext, taken_from
 from qa_bot.slack.format import HELPFUL_ACTION, NOT_HELPFUL_ACTION, WRONG_SOURCE_ACTION
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,26 @@ def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click | None:
     return Click(answer_id=int(found.group(1)), kind=kind, user=user, key=key, quote_position=position)
 
 
-def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
-    """A feedback button: record the click, acknowledge it, and thank the clicker with a private message."""
+def record_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], bot: BotContext) -> Recorded:
+    """Record a feedback click in the question log, then acknowledge it."""
     click = click_of(body, action)
     outcome = bot.questions.add_feedback(click) if click is not None else Recorded.UNKNOWN
     ack()
+    return outcome
+
+
+def recording_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any],
+                       next_: Callable[[], Any], *, bot: BotContext) -> Any:
+    """Listener middleware of a feedback button: record and acknowledge the click in the request's own thread,
+    never behind questions waiting to be answered."""
+    context[TAKEN] = record_click(ack, body, action, bot)
+    return next_()
+
+
+def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                context: dict[str, Any] | None = None, *, bot: BotContext) -> None:
+    """A feedback button: record the click, acknowledge it, and thank the clicker with a private message."""
+    outcome = taken_from(context, lambda: record_click(ack, body, action, bot))
     if outcome is Recorded.REPEATED:
         log.info("ignored a repeated delivery of a %s click", action.get("action_id"))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltResponse
@@ -19,8 +19,8 @@ from qa_bot.config import AnswerOptions, Settings
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.records import Answer
 from qa_bot.slack.channels import ChannelPolicy, limit_to_sources
-from qa_bot.slack.context import BotContext, message_time
-from qa_bot.slack.feedback import FEEDBACK_ACTIONS, on_feedback
+from qa_bot.slack.context import TAKEN, BotContext, message_time, taken_from
+from qa_bot.slack.feedback import FEEDBACK_ACTIONS, on_feedback, recording_feedback
 from qa_bot.slack.format import (
     SHARE_ACTION,
     answer_blocks,
@@ -44,15 +44,22 @@ _IGNORED_SUBTYPES = frozenset({"message_changed", "message_deleted", "message_re
 
 
 def register(app: App, bot: BotContext) -> None:
-    """Attach the duplicate filter and the listeners to ``app``, each bound to ``bot``."""
+    """Attach the duplicate filter and the listeners to ``app``, each bound to ``bot``.
+
+    Each listener's middleware does, in the request's own thread, what must be done before Slack is
+    acknowledged: a question is logged (so a killed bot loses none it acknowledged), a click recorded, an
+    ``/ask`` or a button acknowledged. The listener, which bolt runs later on one of its few worker
+    threads, only answers and posts. So a click is acknowledged at once even while every worker waits
+    for its turn to answer (one question at a time, ``answer_lock``).
+    """
     app.middleware(_bind(drop_duplicates, bot))
-    app.event("app_mention")(_bind(on_mention, bot))
-    app.event("message")(_bind(on_message, bot))
-    app.command("/ask")(_bind(on_ask, bot))
+    app.event("app_mention", middleware=[_bind(taking_mention, bot)])(_bind(on_mention, bot))
+    app.event("message", middleware=[_bind(taking_message, bot)])(_bind(on_message, bot))
+    app.command("/ask", middleware=[_bind(taking_command, bot)])(_bind(on_ask, bot))
     app.event("app_home_opened")(_bind(on_home_opened, bot))
-    app.action(SHARE_ACTION)(_bind(on_share, bot))
+    app.action(SHARE_ACTION, middleware=[acking])(_bind(on_share, bot))
     for action_id in FEEDBACK_ACTIONS:
-        app.action(action_id)(_bind(on_feedback, bot))
+        app.action(action_id, middleware=[_bind(recording_feedback, bot)])(_bind(on_feedback, bot))
 
 
 def _bind(listener: F, bot: BotContext) -> F:
@@ -91,19 +98,55 @@ def wanted(event: dict[str, Any], settings: Settings) -> bool:
     return bool(event.get("text")) and allowed(event.get("channel", ""), event.get("channel_type") == "im", settings)
 
 
-def on_mention(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A question the bot has taken on to answer, logged on arrival (``pending``: its id in the log)."""
+
+    question: str
+    channel: str
+    policy: ChannelPolicy
+    pending: int | None
+    asker: str | None = None
+    ts: str | None = None  # the message's (events only)
+    thread: str | None = None  # the thread the answer goes to (events only)
+    follow_up: bool = False  # asked inside a thread, so read with its earlier questions
+    direct: bool = False
+
+
+def taking_mention(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
+                   bot: BotContext) -> Any:
+    """Listener middleware of ``app_mention``: take the question on, and log it, before Slack is acknowledged."""
+    context[TAKEN] = take_message(event, bot)
+    return next_()
+
+
+def taking_message(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
+                   bot: BotContext) -> Any:
+    """Listener middleware of ``message``: as :func:`taking_mention`, for the messages the bot answers unasked."""
+    context[TAKEN] = take_message(event, bot) if _answers_unasked(event, bot) else None
+    return next_()
+
+
+def on_mention(event: dict[str, Any], client: WebClient, context: dict[str, Any] | None = None, *,
+               bot: BotContext) -> None:
     """``app_mention``: answer the question in the message's thread (unless the channel's mode is ``off``)."""
-    _answer_message(event, client, bot)
+    _answer_message(taken_from(context, lambda: take_message(event, bot)), client, bot)
 
 
-def on_message(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
+def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any] | None = None, *,
+               bot: BotContext) -> None:
     """``message``: answer a direct message in its thread; in a channel, only in ``questions`` mode, a message
     ending in "?" (every other message waits for a mention)."""
-    if event.get("channel_type") == "im":
-        _answer_message(event, client, bot)
-    elif (bot.channels.for_channel(event.get("channel", "")).mode == "questions"
-          and question_from_event_text(event.get("text") or "").endswith("?")):
-        _answer_message(event, client, bot)
+    _answer_message(taken_from(context, lambda: take_message(event, bot) if _answers_unasked(event, bot) else None),
+                    client, bot)
+
+
+def _answers_unasked(event: dict[str, Any], bot: BotContext) -> bool:
+    """True for a message the bot answers without a mention: a direct message, or a question (ending in "?")
+    in a channel whose mode is ``questions``."""
+    return event.get("channel_type") == "im" or (
+        bot.channels.for_channel(event.get("channel", "")).mode == "questions"
+        and question_from_event_text(event.get("text") or "").endswith("?"))
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
@@ -117,12 +160,10 @@ def on_home_opened(event: dict[str, Any], client: WebClient, *, bot: BotContext)
         log.warning("could not publish the App Home: %s", describe(exc))
 
 
-def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
-    """``/ask``: acknowledge at once, then answer privately to the asker, with a button to share the answer.
-
-    ``/ask status`` answers at once, privately, with what the index holds, how to ask, and this channel's
-    settings. In a channel whose mode is ``off`` (or outside the allowlist) the acknowledgement says so.
-    """
+def take_command(ack: Ack, command: dict[str, Any], bot: BotContext) -> Taken | None:
+    """Acknowledge an ``/ask``: a question is logged and taken on (its answer comes later, privately);
+    ``/ask status``, an empty ``/ask`` and a channel the bot does not answer in are answered by the
+    acknowledgement itself (None)."""
     question = question_from_event_text(command.get("text", ""))
     channel, user = command.get("channel_id", ""), command.get("user_id")
     direct = channel.startswith("D")  # D…: a direct-message channel
@@ -130,24 +171,50 @@ def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, *, bot: BotCont
         blocks, text = status_blocks(bot.status, bot.channels, channel, bot.settings.abstain_threshold,
                                      allowed(channel, direct, bot.settings))
         ack(text=text, blocks=blocks, response_type="ephemeral")
-        return
+        return None
     if not question:
         ack(text=ASK_HINT)
-        return
+        return None
     policy = bot.channels.for_channel(channel)
     if not allowed(channel, direct, bot.settings) or (policy.mode == "off" and not direct):
         ack(text=NOT_HERE, response_type="ephemeral")
-        return
+        return None
+    pending = bot.questions.begin(question, channel=channel, user=user)  # logged before it is acknowledged
     ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
-    pending = bot.questions.begin(question, channel=channel, user=user)  # logged before it is answered
-    answer = _safe_ask(bot, question, channel, policy)
-    _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True, user=user,
-                 asker=user, pending=pending)
+    return Taken(question, channel, policy, pending, asker=user, direct=direct)
+
+
+def taking_command(ack: Ack, command: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
+                   bot: BotContext) -> Any:
+    """Listener middleware of ``/ask``: acknowledge it at once (see :func:`take_command`)."""
+    context[TAKEN] = take_command(ack, command, bot)
+    return next_()
+
+
+def acking(ack: Ack, next_: Callable[[], Any]) -> Any:
+    """Listener middleware of a button whose work can wait: acknowledge the click at once."""
+    ack()
+    return next_()
+
+
+def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, context: dict[str, Any] | None = None, *,
+           bot: BotContext) -> None:
+    """``/ask``: acknowledge at once, then answer privately to the asker, with a button to share the answer.
+
+    ``/ask status`` answers at once, privately, with what the index holds, how to ask, and this channel's
+    settings. In a channel whose mode is ``off`` (or outside the allowlist) the acknowledgement says so.
+    """
+    taken: Taken | None = taken_from(context, lambda: take_command(ack, command, bot))
+    if taken is None:
+        return
+    answer = _safe_ask(bot, taken.question, taken.channel, taken.policy)
+    _post_answer(bot, client.chat_postEphemeral, taken.channel, taken.question, answer, taken.policy,
+                 share_button=True, user=taken.asker, asker=taken.asker, pending=taken.pending)
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
     """The share button of an ``/ask`` answer: post the answer to the same question in the channel."""
-    ack()
+    ack()  # done already by its middleware (``acking``) when bolt calls it; a second call changes nothing
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     question = action.get("value", "")
     if not channel or not question:
@@ -161,31 +228,41 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
                  logged=shared_answer_id(action.get("block_id")), **({"thread_ts": thread} if thread else {}))
 
 
-def _answer_message(event: dict[str, Any], client: WebClient, bot: BotContext) -> None:
+def take_message(event: dict[str, Any], bot: BotContext) -> Taken | None:
+    """The question a message asks, logged, when the bot is to answer it (None: not wanted here, no question,
+    or taken already)."""
     if not wanted(event, bot.settings):
-        return
+        return None
     channel, ts = event["channel"], event["ts"]
     direct = event.get("channel_type") == "im"
     policy = bot.channels.for_channel(channel)
     if policy.mode == "off" and not direct:
-        return
+        return None
     question = question_from_event_text(event["text"])
     # One Slack message can arrive as several events (a mention is also a message): answer it once.
     if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
+        return None
+    asker = event.get("user")
+    pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is acknowledged
+    return Taken(question, channel, policy, pending, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
+                 follow_up=bool(event.get("thread_ts")), direct=direct)
+
+
+def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> None:
+    if taken is None:
         return
+    channel, ts, thread, policy, asker = taken.channel, taken.ts or "", taken.thread, taken.policy, taken.asker
     _react(client, "reactions_add", channel, ts)
-    asker, thread = event.get("user"), event.get("thread_ts") or ts
-    pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is answered
-    earlier = bot.threads.earlier(channel, thread) if event.get("thread_ts") else []  # a follow-up in a thread
-    answer = _safe_ask(bot, question, channel, policy, ts, earlier)
-    if answer is not None and answer.read_as is None:  # a standalone question sets the thread's subject
-        bot.threads.add(channel, thread, question)
-    if policy.private and not direct and asker:  # shown to the asker only, who may share it
-        _post_answer(bot, client.chat_postEphemeral, channel, question, answer, policy, share_button=True,
-                     asker=asker, pending=pending, user=asker, thread_ts=thread)
+    earlier = bot.threads.earlier(channel, thread) if taken.follow_up and thread else []  # a follow-up in a thread
+    answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
+    if answer is not None and answer.read_as is None and thread:  # a standalone question sets the thread's subject
+        bot.threads.add(channel, thread, taken.question)
+    if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
+        _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
+                     asker=asker, pending=taken.pending, user=asker, thread_ts=thread)
     else:
-        _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker, pending=pending,
-                     thread_ts=thread)
+        _post_answer(bot, client.chat_postMessage, channel, taken.question, answer, policy, asker=asker,
+                     pending=taken.pending, thread_ts=thread)
     _react(client, "reactions_remove", channel, ts)
 
 

@@ -40,6 +40,15 @@ class DescribedIndex(Protocol):
     def describe(self) -> IndexInfo: ...
 
 
+class Refreshing(Protocol):
+    """What ``live_status`` reads of a pipeline: ``qa_bot.pipeline.QAPipeline`` is one."""
+
+    @property
+    def index(self) -> DescribedIndex: ...
+
+    def refresh(self) -> bool: ...
+
+
 StatusSource = Callable[[], IndexStatus]
 """Gives the status of the index in service now (the CLI passes one reading the pipeline's index)."""
 
@@ -50,6 +59,17 @@ def index_status(index: DescribedIndex) -> IndexStatus:
     dated = [(moment, d.date) for d in index.documents if d.date and (moment := moment_of(d.date)) is not None]
     newest = max(dated)[1] if dated else None
     return IndexStatus(articles=info.documents, passages=info.passages, newest=newest, built_at=info.built_at)
+
+
+def live_status(pipeline: Refreshing) -> StatusSource:
+    """The status of the index ``pipeline`` answers from, a rebuild loaded first: the App Home and ``/ask
+    status`` name the index that the next answer will come from, not the one of the last question."""
+
+    def status() -> IndexStatus:
+        pipeline.refresh()
+        return index_status(pipeline.index)
+
+    return status
 
 
 def policy_words(policy: ChannelPolicy, threshold: float, allowlisted: bool = True) -> str:

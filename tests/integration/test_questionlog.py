@@ -45,8 +45,9 @@ def click(port: int, channel: str, message_ts: str, action_id: str, value: str, 
 
 
 def log_cli(tmp_path, *args: str):
-    """``qa-bot log ARGS``, keeping the fixed 2024 questions of ``filled`` (the retention would delete them)."""
-    return run_cli(tmp_path, "log", *args, timeout=60, env={"QA_BOT_QUESTION_LOG_RETENTION_DAYS": "3650"})
+    """``qa-bot log ARGS``. The questions of ``filled`` were asked in 2024, long past the default retention
+    (90 days): a report deletes nothing, whatever the retention, so they are all still there."""
+    return run_cli(tmp_path, "log", *args, timeout=60)
 
 
 def test_log_command_prints_tables_json_lines_and_csv(tmp_path):
@@ -104,6 +105,52 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
         "Who is David Schenker?", "CFB", 1, 1)
     wrong = run_cli(tmp_path, "log", "--wrong-sources", "--log", "questions.sqlite", timeout=60).stdout
     assert "doc-1" in wrong and "Reuters" in wrong
+
+
+class HeldAsk(FakeAsk):
+    """A fake answerer that answers nothing until ``go`` is set: every question waits its turn meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+
+    def __call__(self, question: str, **kwargs):
+        assert self.go.wait(60)
+        return super().__call__(question, **kwargs)
+
+
+def test_questions_and_clicks_are_logged_before_they_are_acknowledged_even_with_every_worker_waiting(
+        tmp_path, emulator):
+    """Bolt answers on 5 worker threads, and the bot answers one question at a time: with more questions
+    waiting than workers, a question was acknowledged before it was logged (a SIGKILL then lost it) and a
+    click waited for a worker past Slack's 3 s (404)."""
+    questions = QuestionLog.open(tmp_path / "questions.sqlite")
+    answered = questions.record(FakeAsk()("Who is David Schenker?"), channel="CQ", user="U1")
+    ask = HeldAsk()
+    app = build_app(settings_for(emulator, tmp_path / "index"), ask, http=True, questions=questions)
+    server = make_http_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port, asked = server.server_port, [f"Question {n}?" for n in range(12)]
+        for n, question in enumerate(asked):
+            assert send_event(port, mention(question, channel="CQ", ts=f"17000300{n:02d}.000100"))[0] == 200
+            logged = [r[0] for r in questions.query("SELECT question FROM answers WHERE channel = 'CQ' ORDER BY id")]
+            assert logged[1:] == asked[: n + 1]  # on disk before Slack heard "200"
+        assert click(port, "CQ", "1.1", NOT_HELPFUL_ACTION, str(answered), "held") == 200
+        assert questions.query("SELECT kind FROM feedback")[0][0] == "not_helpful"
+        status, body = signed_post(port, urllib.parse.urlencode(
+            {"command": "/ask", "text": "Who is Antony Blinken?", "channel_id": "CQ", "user_id": "U1",
+             "team_id": "T1", "trigger_id": "9"}), content_type="application/x-www-form-urlencoded")
+        assert status == 200 and "Looking for" in body
+        assert questions.query("SELECT count(*) FROM answers WHERE question = 'Who is Antony Blinken?'")[0][0] == 1
+        ask.go.set()
+        emulator.wait_for(lambda: len(posts_in(emulator, "CQ")) == len(asked))
+        assert sorted(ask.questions) == sorted([*asked, "Who is Antony Blinken?"])  # each answered once
+    finally:
+        ask.go.set()
+        server.shutdown()
+        server.server_close()
+        questions.close()
 
 
 def test_sigkill_of_the_slack_bot_loses_no_acknowledged_question_or_click(tmp_path, emulator, copy_index,

@@ -13,6 +13,7 @@ from qa_bot.index import builds as store
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
 from qa_bot.records import Document
+from qa_bot.slack.status import live_status
 
 from ...conftest import FakeEmbedder
 from ..conftest import build
@@ -75,6 +76,16 @@ def test_a_running_pipeline_picks_up_a_rebuilt_index_between_questions(small_ind
                 fake_embedder, small_index)
     answer = pipeline.ask("When did the city library open a new wing?")
     assert [q.doc_id for q in answer.quotes] == ["lib"] and len(pipeline.index.documents) == 1
+
+
+def test_the_status_slack_shows_is_that_of_a_rebuilt_index_before_any_question(small_index, fake_embedder):
+    pipeline = QAPipeline(Settings(index_dir=small_index), load_index(small_index, fake_embedder), fake_embedder)
+    status = live_status(pipeline)
+    before = status().articles
+    build([Document("lib", "The city library opened a new wing on Monday.", "Library", date="2024-03-04")],
+          fake_embedder, small_index)
+    after = status()  # the App Home opened, or /ask status, with no question asked since the rebuild
+    assert before != 1 and (after.articles, after.newest) == (1, "2024-03-04")
 
 
 def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(small_index, fake_embedder, caplog):

@@ -150,6 +150,16 @@ def test_old_questions_and_their_feedback_go_when_the_log_opens_and_daily(log_pa
     assert connection.execute("SELECT count(*) FROM quotes").fetchone()[0] == 2
 
 
+def test_a_log_opened_without_a_retention_deletes_nothing(log_path):
+    """``qa-bot log`` opens the log so: a report must not delete what the bot keeps longer than its setting."""
+    with QuestionLog.open(log_path, retention_days=3650, now=NOW) as questions:
+        old = questions.record(answer("old?"), channel="C1", asked_at=NOW - timedelta(days=400))
+    with QuestionLog.open(log_path, retention_days=None, now=NOW) as questions:
+        assert questions.prune(NOW + timedelta(days=1)) == 0
+        questions.record(answer("later?"), channel="C1", asked_at=NOW + timedelta(days=2))
+        assert questions.quote_count(old) == 2
+
+
 def test_threads_and_two_connections_write_at_once_and_nothing_is_lost(log_path):
     first, second = QuestionLog.open(log_path), QuestionLog.open(log_path)  # as two processes would
     ids: list[int | None] = []
