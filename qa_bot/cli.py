@@ -194,7 +194,8 @@ def _answer_all(
 def repl(as_of: str | None, index_dir: Path | None, model: str | None, max_quotes: int | None) -> None:
     """Ask questions one after another (type :help inside; :asof DATE changes the date asked as of).
 
-    Reads lines when stdin is not a terminal.
+    A question that leans on the one before ("When did it crash?") is read with it, and the answer says
+    so. Reads lines when stdin is not a terminal. With QA_BOT_QUESTION_LOG set, questions are logged there.
     """
     from qa_bot.answer.in_time import as_of_moment
     from qa_bot.repl import run_repl
@@ -219,8 +220,12 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     """Run the Slack bot on an index (tokens: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET).
 
     Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
-    Slack's events, slash command and buttons on /slack/events. Questions, answers and feedback are logged
-    to QA_BOT_QUESTION_LOG, by default questions.sqlite beside the index folder (see qa-bot log).
+    Slack's events, slash command and buttons on /slack/events. A question in a thread the bot answered
+    in is read with the thread's question when it leans on it. QA_BOT_SLACK_CHANNELS_FILE (TOML) gives
+    channels their own answer mode, privacy, sources, threshold and as-of, re-read when it changes;
+    /ask status and the bot's Home tab show them. Questions, answers and feedback are logged to
+    QA_BOT_QUESTION_LOG, by default questions.sqlite beside the index folder, and kept
+    QA_BOT_QUESTION_LOG_RETENTION_DAYS (90) days (see qa-bot log).
     """
     from qa_bot.questionlog import default_log_path
     from qa_bot.slack.run import check_settings, serve
@@ -238,7 +243,8 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
 
 
 @main.command("log")
-@click.option("--unanswered", is_flag=True, help="Only the questions the bot abstained on (newest first).")
+@click.option("--unanswered", is_flag=True,
+              help="Only the questions left unanswered: abstained on, failed, or never answered (newest first).")
 @click.option("--down-voted", "down_voted", is_flag=True,
               help="Only the answers someone marked Not helpful (newest first), with the votes each way.")
 @click.option("--wrong-sources", "wrong_sources", is_flag=True,
@@ -260,7 +266,7 @@ def log_command(
     """Show what the question log says needs work: unanswered questions, down-voted answers, wrong sources.
 
     Without --unanswered, --down-voted or --wrong-sources, all three lists are shown. Feedback is only
-    recorded here; it never changes the bot's answers.
+    recorded here; it never changes the bot's answers. The log is only read: nothing in it is deleted.
     """
     from qa_bot.errors import ConfigError
     from qa_bot.log_report import print_reports

@@ -27,16 +27,28 @@ def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int
              "confidence": round(r["confidence"], 4), "answer_id": r["id"]} for r in rows]
 
 
+VOTER = "coalesce(f.user_hash, 'click:' || f.id)"
+"""Who cast a feedback row ``f``: the hashed user, or, for a click with no user, the click itself."""
+VOTES = (
+    "WITH votes AS (SELECT f.answer_id, f.kind FROM feedback f WHERE f.kind IN ('helpful', 'not_helpful') "
+    "  AND f.id = (SELECT max(g.id) FROM feedback g WHERE g.answer_id = f.answer_id "
+    "  AND g.kind IN ('helpful', 'not_helpful') AND coalesce(g.user_hash, 'click:' || g.id) = " + VOTER + ")) "
+)
+"""Each person's vote on an answer: their last click of Helpful or Not helpful (a change of mind replaces
+the first vote; clicking again adds nothing)."""
+
+
 def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """The answers someone found not helpful, newest first, with the votes each way and the quoted sources."""
+    """The answers someone finds not helpful, newest first, with the votes each way (one per person, their
+    last) and the quoted sources."""
     rows = questions.query(
-        "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, "
-        "  (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'not_helpful') AS not_helpful, "
-        "  (SELECT count(*) FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'helpful') AS helpful, "
+        VOTES + "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, "
+        "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') AS not_helpful, "
+        "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'helpful') AS helpful, "
         "  (SELECT group_concat(title, ' | ') FROM (SELECT title FROM quotes q WHERE q.answer_id = a.id "
         "   ORDER BY position)) AS sources "
         "FROM answers a WHERE a.asked_at >= ? AND EXISTS "
-        "  (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.kind = 'not_helpful') "
+        "  (SELECT 1 FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') "
         "ORDER BY a.asked_at DESC, a.id DESC LIMIT ?",
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"],
@@ -46,9 +58,12 @@ def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int
 
 def wrong_sources(questions: QuestionLog, since: datetime | None = None,
                   limit: int | None = None) -> list[dict[str, Any]]:
-    """The articles whose quotes were most often marked "wrong source" (clicks since ``since``), most first."""
+    """The articles whose quotes were most often marked "wrong source" (clicks since ``since``), most first;
+    one person marking one quote twice counts once."""
     rows = questions.query(
-        "SELECT q.doc_id, max(q.title) AS title, count(*) AS marked, count(DISTINCT f.answer_id) AS answers, "
+        "SELECT q.doc_id, max(q.title) AS title, "
+        "  count(DISTINCT f.answer_id || ':' || f.quote_position || ':' || " + VOTER + ") AS marked, "
+        "  count(DISTINCT f.answer_id) AS answers, "
         "  max(f.at) AS last_marked "
         "FROM feedback f JOIN quotes q ON q.answer_id = f.answer_id AND q.position = f.quote_position "
         "WHERE f.kind = 'wrong_source' AND f.at >= ? "

@@ -63,8 +63,9 @@ def answer_blocks(
 ) -> tuple[list[dict[str, Any]], str]:
     """(blocks, plain-text fallback) for ``answer`` to ``question``.
 
-    With ``answer_id`` (the answer was logged), an answer with quotes carries the feedback buttons: Wrong
-    source beside each quote, Helpful and Not helpful at the end.
+    With ``answer_id`` (the answer was logged), it carries the feedback buttons: Wrong source beside each
+    quote, Helpful and Not helpful at the end; an abstention carries Helpful and Not helpful too (the
+    articles may answer what the bot did not find).
     """
     asked = escape(_cut(question, 300))
     if not answer.quotes:
@@ -72,6 +73,8 @@ def answer_blocks(
         if answer.notice:
             message = f"{escape(answer.notice)}. Ask a question in plain words."
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
+        if answer_id is not None and not answer.notice:
+            blocks.append(_votes(answer_id))
         return blocks, _cut(message, TEXT_LIMIT)
     heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
     if answer.read_as:
@@ -117,9 +120,13 @@ def answer_blocks(
             }
         )
     if answer_id is not None:
-        blocks.append({"type": "actions", "elements": [_button(HELPFUL_ACTION, "Helpful", str(answer_id)),
-                                                       _button(NOT_HELPFUL_ACTION, "Not helpful", str(answer_id))]})
+        blocks.append(_votes(answer_id))
     return blocks, _cut("\n".join(fallback), TEXT_LIMIT)
+
+
+def _votes(answer_id: int) -> dict[str, Any]:
+    return {"type": "actions", "elements": [_button(HELPFUL_ACTION, "Helpful", str(answer_id)),
+                                            _button(NOT_HELPFUL_ACTION, "Not helpful", str(answer_id))]}
 
 
 def outside_sources_blocks(question: str, sources: list[str]) -> tuple[list[dict[str, Any]], str]:

@@ -26,7 +26,13 @@ def test_ask_answers_schenker_with_its_sources(tmp_path, bundled_index):
     result = run_cli(tmp_path, "ask", "Who is David Schenker?", "--index", str(bundled_index))
     assert result.returncode == 0, result.stderr
     assert "assistant secretary of state" in result.stdout
-    assert "Reuters: U.S. forces under fire" in result.stdout or "000_2f9257486780408a" in result.stdout
+    # One story shown once: one quote, naming the article it is from and the rewrite that tells it too.
+    assert "000_2f9257486780408a" in result.stdout and "also in Reuters: U.S. forces under fire" in result.stdout
+    folded = json.loads(run_cli(tmp_path, "ask", "--json", "Who is David Schenker?", "--index",
+                                str(bundled_index)).stdout)
+    [quote] = folded["quotes"]
+    assert {quote["doc_id"], *(copy["doc_id"] for copy in quote["also_in"])} == {
+        "000_2f9257486780408a.txt", "001_cd7baeb93980b5b0.txt"}
 
 
 def test_ask_json_one_object_per_question(tmp_path, bundled_index):

@@ -101,8 +101,9 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
         questions.close()
     shown = run_cli(tmp_path, "log", "--down-voted", "--json", "--log", "questions.sqlite", timeout=60)
     [row] = [json.loads(line) for line in shown.stdout.splitlines()]
+    # U77 clicked Helpful, then Not helpful: one person, one vote, the last.
     assert (row["question"], row["channel"], row["not_helpful"], row["helpful"]) == (
-        "Who is David Schenker?", "CFB", 1, 1)
+        "Who is David Schenker?", "CFB", 1, 0)
     wrong = run_cli(tmp_path, "log", "--wrong-sources", "--log", "questions.sqlite", timeout=60).stdout
     assert "doc-1" in wrong and "Reuters" in wrong
 
@@ -168,7 +169,7 @@ def test_sigkill_of_the_slack_bot_loses_no_acknowledged_question_or_click(tmp_pa
         clicks = []
         for n, post in enumerate(posts):
             found = buttons(post)
-            if not found:  # an abstention carries no buttons
+            if WRONG_SOURCE_ACTION not in found:  # an abstention has no quote to mark
                 continue
             clicks.append((NOT_HELPFUL_ACTION if n % 2 else HELPFUL_ACTION, found[HELPFUL_ACTION][0], f"k{n}"))
             clicks.append((WRONG_SOURCE_ACTION, found[WRONG_SOURCE_ACTION][-1], f"w{n}"))

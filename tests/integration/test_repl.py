@@ -109,3 +109,12 @@ def test_repl_picks_up_a_rebuilt_index_between_questions(tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.close()
+
+
+def test_a_question_leaning_on_the_one_before_is_read_with_it(tmp_path, bundled_index):
+    result = run_cli(tmp_path, "repl", "--index", str(bundled_index),
+                     input="Where did the defective drone crash?\nWhen did it crash?\n")
+    assert result.returncode == 0, result.stderr
+    first, said, follow_up = result.stdout.partition("read with the question before")
+    assert said and "Q: When did it crash?" in first  # said under the follow-up, not the first question
+    assert "(defective drone crash)" in follow_up.splitlines()[0] and "October 26" in follow_up

@@ -100,10 +100,26 @@ def test_mention_is_answered_in_its_thread_with_quote_and_source(bot, emulator):
     post = emulator.wait_for(lambda: posts_in(emulator, "C1"))[0]
     assert post["thread_ts"] == "1700000001.000100"
     assert "assistant secretary of state" in blocks_text(post)
-    assert "Reuters: U.S. forces under fire" in blocks_text(post) or "000_2f9257486780408a" in blocks_text(post)
+    # One story shown once: one quote, naming both bundled articles (one is a rewrite of the other).
+    assert "000_2f9257486780408a" in blocks_text(post) and "Reuters: U.S. forces under fire" in blocks_text(post)
+    assert json.dumps(post["blocks"]).count("secretary of state") == 1
     call = emulator.calls_to("chat.postMessage")[0]
     assert call["auth"] == f"Bearer {BOT_TOKEN}"
     assert emulator.calls_to("reactions.add")
+
+
+def test_a_follow_up_in_the_bots_thread_takes_its_subject_from_the_thread(bot, emulator):
+    bot.event(mention("Where did the defective drone crash?", channel="CFU", ts="1700000500.000100"))
+    emulator.wait_for(lambda: posts_in(emulator, "CFU"))
+    bot.event(mention("When did it crash?", channel="CFU", ts="1700000501.000100", thread_ts="1700000500.000100"))
+    bot.event(mention("When did it crash?", channel="CFU", ts="1700000502.000100"))  # the same, not in the thread
+    posts = emulator.wait_for(lambda: len(posts_in(emulator, "CFU")) == 3 and posts_in(emulator, "CFU"))
+    by_thread = {}
+    for post in posts:  # answered in the order bolt's workers took them
+        by_thread.setdefault(post["thread_ts"], []).append(post)
+    follow_up, [alone] = by_thread["1700000500.000100"][1], by_thread["1700000502.000100"]
+    assert "read with the question before" in blocks_text(follow_up) and "October 26" in blocks_text(follow_up)
+    assert "read with the question before" not in blocks_text(alone)
 
 
 def test_reply_in_an_existing_thread_goes_to_that_thread(bot, emulator):

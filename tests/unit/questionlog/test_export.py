@@ -44,6 +44,23 @@ def test_reports_list_what_needs_work_newest_or_most_first(tmp_path):
         assert wrong_sources(questions, since=NOW + timedelta(seconds=1)) == []
 
 
+def test_each_person_votes_once_with_their_last_click(tmp_path):
+    with filled(tmp_path / "q.sqlite") as questions:
+        changed = questions.record(answer("changed my mind?"), channel="C3", user="U1", asked_at=NOW)
+        assert changed
+        for key in ("x1", "x2", "x3"):  # Not helpful clicked three times, then Helpful: one vote, the last
+            questions.add_feedback(Click(changed, Feedback.NOT_HELPFUL, "U5", key), at=NOW)
+        questions.add_feedback(Click(changed, Feedback.HELPFUL, "U5", "x4"), at=NOW)
+        assert "changed my mind?" not in [r["question"] for r in down_voted(questions)]
+        questions.add_feedback(Click(changed, Feedback.NOT_HELPFUL, "U6", "y1"), at=NOW)
+        questions.add_feedback(Click(changed, Feedback.NOT_HELPFUL, "U6", "y2"), at=NOW)
+        voted = next(r for r in down_voted(questions) if r["question"] == "changed my mind?")
+        assert (voted["not_helpful"], voted["helpful"]) == (1, 1)
+        for key in ("z1", "z2"):  # one person marking one quote twice
+            questions.add_feedback(Click(changed, Feedback.WRONG_SOURCE, "U6", key, 0), at=NOW)
+        assert {r["doc_id"]: r["marked"] for r in wrong_sources(questions)}["doc-0"] == 2  # 1 before, +1
+
+
 def test_rows_are_written_as_json_lines_and_csv(tmp_path):
     with filled(tmp_path / "q.sqlite") as questions:
         rows = unanswered(questions)

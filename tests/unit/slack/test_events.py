@@ -157,6 +157,16 @@ def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_questio
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]
 
 
+def test_any_message_in_a_direct_message_thread_is_a_follow_up_read_with_its_thread():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_message(direct("Where did the defective drone crash?", ts="200.1"), client, bot=bot)
+    on_message(direct("When did it crash?", ts="200.2", thread_ts="200.1"), client, bot=bot)  # no mention needed
+    on_message(direct("When did it crash?", ts="200.3"), client, bot=bot)  # a new message, not in the thread
+    assert ask.threads == [(), ("Where did the defective drone crash?",), ()]
+    assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["200.1", "200.1", "200.3"]
+
+
 def test_sharing_a_private_follow_up_shares_it_as_it_was_read():
     from qa_bot.slack.listeners import on_share
 

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from qa_bot.questionlog import QuestionLog
+from qa_bot.questionlog.export import down_voted
 from qa_bot.slack.feedback import FAILED, THANKS, UNKNOWN, on_feedback
 from qa_bot.slack.format import HELPFUL_ACTION, NOT_HELPFUL_ACTION, SHARE_ACTION, WRONG_SOURCE_ACTION
 from qa_bot.slack.listeners import on_ask, on_mention, on_share
@@ -49,6 +50,15 @@ def test_a_logged_answer_carries_the_buttons_and_its_id(questions):
     assert questions.quote_count(1) == 1
     [(channel, user_hash)] = questions.query("SELECT channel, user_hash FROM answers")
     assert channel == "C1" and user_hash == questions.hash_user("U42")
+
+
+def test_an_abstention_carries_helpful_and_not_helpful_and_a_down_vote_lists_it(questions):
+    client = FakeClient()
+    post = mention(client, logged_bot(questions, FakeAsk(quotes=())))  # the articles do not answer
+    assert buttons(post) == {HELPFUL_ACTION: ["1"], NOT_HELPFUL_ACTION: ["1"]}  # no quote to mark as wrong
+    on_feedback(FakeAck(), *click(NOT_HELPFUL_ACTION, "1"), client, bot=logged_bot(questions))
+    [voted] = down_voted(questions)
+    assert (voted["question"], voted["sources"], voted["not_helpful"]) == ("who is David Schenker?", "", 1)
 
 
 def test_a_question_is_logged_when_it_arrives_and_stays_logged_when_answering_fails(questions):
