@@ -58,6 +58,13 @@ def test_a_good_file_gives_each_channel_its_keys_over_the_defaults(tmp_path):
         "mentions", True, None, 1.0, "now")
 
 
+def test_the_example_file_shipped_in_slack_validates_and_says_what_it_shows():
+    example = Path(__file__).resolve().parents[3] / "slack" / "channels.example.toml"
+    channels = read_channels_file(example)
+    assert channels.policy("C0123ABCD").mode == "questions" and channels.policy("C0123ABCD").as_of == "now"
+    assert channels.policy("C0456EFGH").private and channels.policy("C0000NONE") == channels.defaults
+
+
 def test_an_unknown_channel_takes_the_defaults(tmp_path):
     channels = read_channels_file(write(tmp_path, GOOD))
     assert channels.policy("C999") == channels.defaults
