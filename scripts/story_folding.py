@@ -37,7 +37,8 @@ SYNONYMS = {
 
 
 def sentences_of(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'])", text) if s.strip()]
+    """The sentences of ``text``, also split after a closing quotation mark ('... it's crazy." This was')."""
+    return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’']))\s+(?=[A-Z\"'“‘])", text) if s.strip()]
 
 
 def rewrite(text: str, rng: random.Random, heavy: bool) -> tuple[str, list[int]]:
@@ -87,15 +88,19 @@ def fact_of(doc_id: str, start: int) -> tuple[str, int] | None:
 
 
 def repeats(answer) -> int:
-    """Slots that tell a fact of an earlier slot again: another version's sentence made from the same one."""
-    seen: set[tuple[str, int]] = set()
+    """Slots that tell a fact of an earlier slot again: another version's sentence made from the same one.
+
+    Two slots from one article are never a repeat: quotes never share a sentence, so they tell two of its
+    sentences, even where this script's rough splitter reads them as one."""
+    seen: dict[tuple[str, int], set[str]] = {}
     count = 0
     for quote in answer.quotes:
         fact = fact_of(quote.doc_id, quote.start)
-        if fact is not None and fact in seen:
+        if fact is None:
+            continue
+        if seen.get(fact, set()) - {quote.doc_id}:
             count += 1
-        if fact is not None:
-            seen.add(fact)
+        seen.setdefault(fact, set()).add(quote.doc_id)
     return count
 
 
