@@ -51,8 +51,13 @@ def table(name: str, rows: list[dict[str, Any]]) -> Table | str:
         shown.add_column(heading, overflow="fold", no_wrap=key in {"asked_at", "last_marked"},
                          ratio=3 if wide else None)
     for row in rows:
-        shown.add_row(*(_cell(row[key], key) for key, _ in COLUMNS[name]))
+        shown.add_row(*(_cell(_question(row) if key == "question" else row[key], key) for key, _ in COLUMNS[name]))
     return shown
+
+
+def _question(row: dict[str, Any]) -> str:
+    """The question, and for a follow-up how it was read with its thread ("When did it crash? (read as: ...)")."""
+    return row["question"] + (f" (read as: {row['read_as']})" if row.get("read_as") else "")
 
 
 def _cell(value: object, key: str) -> str:

@@ -18,13 +18,14 @@ REPORTS = ("unanswered", "down_voted", "wrong_sources")
 
 
 def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """The questions the bot abstained on, newest first: question, asked_at, channel, as_of, confidence, id."""
+    """The questions left unanswered (abstained on, failed, or never answered), newest first: question,
+    asked_at, channel, as_of, confidence, read_as (a follow-up as read with its thread, else None), id."""
     rows = questions.query(
-        "SELECT id, question, asked_at, channel, as_of, confidence FROM answers "
+        "SELECT id, question, asked_at, channel, as_of, confidence, read_as FROM answers "
         "WHERE answered = 0 AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?",
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"], "as_of": r["as_of"],
-             "confidence": round(r["confidence"], 4), "answer_id": r["id"]} for r in rows]
+             "confidence": round(r["confidence"], 4), "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
 
 
 VOTER = "coalesce(f.user_hash, 'click:' || f.id)"
@@ -42,7 +43,7 @@ def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int
     """The answers someone finds not helpful, newest first, with the votes each way (one per person, their
     last) and the quoted sources."""
     rows = questions.query(
-        VOTES + "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, "
+        VOTES + "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, a.read_as, "
         "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') AS not_helpful, "
         "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'helpful') AS helpful, "
         "  (SELECT group_concat(title, ' | ') FROM (SELECT title FROM quotes q WHERE q.answer_id = a.id "
@@ -53,7 +54,7 @@ def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"],
              "not_helpful": r["not_helpful"], "helpful": r["helpful"], "confidence": round(r["confidence"], 4),
-             "sources": r["sources"] or "", "answer_id": r["id"]} for r in rows]
+             "sources": r["sources"] or "", "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
 
 
 def wrong_sources(questions: QuestionLog, since: datetime | None = None,

@@ -58,6 +58,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         CREATE INDEX feedback_by_answer ON feedback (answer_id, kind);
     """),
+    Migration(3, "how a follow-up was read with its thread", """
+        ALTER TABLE answers ADD COLUMN read_as TEXT;
+    """),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -148,8 +148,8 @@ class QuestionLog:
         """Log one question and its answer; the answer's id (for feedback), or None when the log failed.
 
         Args:
-            answer: what was answered: the question, its as-of moment, confidence and quotes (doc id,
-                title, offsets, score; never the quoted text).
+            answer: what was answered: the question (and how it was read with its thread, if it was), its
+                as-of moment, confidence and quotes (doc id, title, offsets, score; never the quoted text).
             channel: where it was asked: a Slack channel id, ``repl`` or ``cli``.
             user: who asked (a Slack user id), stored hashed; None when there is no user.
             asked_at: when (default: now).
@@ -171,9 +171,10 @@ class QuestionLog:
         try:
             with self._lock, self._transaction():
                 done = self._connection.execute(
-                    "UPDATE answers SET as_of = ?, answered = ?, confidence = ? WHERE id = ? "
+                    "UPDATE answers SET as_of = ?, answered = ?, confidence = ?, read_as = ? WHERE id = ? "
                     "AND NOT EXISTS (SELECT 1 FROM quotes WHERE answer_id = ?)",
-                    (answer.as_of, int(answer.answered), float(answer.confidence), answer_id, answer_id)).rowcount
+                    (answer.as_of, int(answer.answered), float(answer.confidence), answer.read_as, answer_id,
+                     answer_id)).rowcount
                 if done:
                     self._insert_quotes(answer_id, answer)
             return bool(done)
@@ -190,10 +191,11 @@ class QuestionLog:
                 self._prune_daily(moment)
                 with self._transaction():
                     cursor = self._connection.execute(
-                        "INSERT INTO answers (question, asked_at, as_of, channel, user_hash, answered, confidence) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO answers (question, asked_at, as_of, channel, user_hash, answered, confidence, "
+                        "read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (question, utc_iso(moment), answer and answer.as_of, channel, self.hash_user(user),
-                         int(bool(answer and answer.answered)), float(answer.confidence if answer else 0.0)))
+                         int(bool(answer and answer.answered)), float(answer.confidence if answer else 0.0),
+                         answer and answer.read_as))
                     answer_id = int(cursor.lastrowid or 0)
                     if answer is not None:
                         self._insert_quotes(answer_id, answer)

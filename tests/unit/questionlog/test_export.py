@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
+from rich.console import Console
+
+from qa_bot.log_report import table
 from qa_bot.questionlog import Click, Feedback, QuestionLog
 from qa_bot.questionlog.export import down_voted, unanswered, write_csv, write_json_lines, wrong_sources
 
@@ -59,6 +63,22 @@ def test_each_person_votes_once_with_their_last_click(tmp_path):
         for key in ("z1", "z2"):  # one person marking one quote twice
             questions.add_feedback(Click(changed, Feedback.WRONG_SOURCE, "U6", key, 0), at=NOW)
         assert {r["doc_id"]: r["marked"] for r in wrong_sources(questions)}["doc-0"] == 2  # 1 before, +1
+
+
+def test_a_follow_up_is_listed_with_how_it_was_read_with_its_thread(tmp_path):
+    with filled(tmp_path / "q.sqlite") as questions:
+        read = "When did it crash? (defective drone crash)"
+        questions.record(replace(answer("When did it crash?", quotes=0), read_as=read), channel="C9", asked_at=NOW)
+        pending = questions.begin("Who owned it?", channel="C9", asked_at=NOW)
+        assert pending and questions.finish(pending, replace(answer("Who owned it?", quotes=0),
+                                                             read_as="Who owned it? (boat fire)"))
+        rows = unanswered(questions)
+    assert [(r["question"], r["read_as"]) for r in rows[:2]] == [
+        ("Who owned it?", "Who owned it? (boat fire)"), ("When did it crash?", read)]
+    assert rows[2]["read_as"] is None  # a question that stood alone
+    console = Console(width=300, record=True)
+    console.print(table("unanswered", rows))
+    assert f"When did it crash? (read as: {read})" in console.export_text()
 
 
 def test_rows_are_written_as_json_lines_and_csv(tmp_path):
