@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure follow-up questions read with their thread against read alone (answer_hit@1 and @3).
 
-Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl]
+Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl] [--show] [--no-standalone]
 
 Each pair is a thread's first question and a follow-up that leans on it ("Where did the defective drone
 crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
@@ -34,6 +34,8 @@ def main() -> int:
     parser.add_argument("--pairs", type=Path, default=ROOT / "data/eval/followups/pairs.jsonl")
     parser.add_argument("--show", action="store_true",
                         help="print each follow-up's hit@1 alone and with the thread, and how the thread reads it")
+    parser.add_argument("--no-standalone", dest="standalone", action="store_false",
+                        help="skip the news set's standalone and unanswerable questions (minutes of answers)")
     parser.add_argument("--index-root", type=Path, default=ROOT / "index",
                         help="where the news set's index is built once and reused (as qa-bot eval does)")
     args = parser.parse_args()
@@ -59,7 +61,8 @@ def main() -> int:
     embedder = embedder_from_settings(settings)
     reranker = load_reranker(settings.reranker, settings.threads, settings.model_cache())
     pipelines = {}
-    for name, path in CORPORA.items():
+    needed = {pair["corpus"] for pair in pairs} | ({"wikinews"} if args.standalone else set())
+    for name, path in ((n, p) for n, p in CORPORA.items() if n in needed):
         if path.is_file():  # a corpus file: its index cached as qa-bot eval caches it
             corpus_settings, index = open_corpus_index(settings, path, args.index_root, embedder, Console(stderr=True))
         else:
@@ -85,7 +88,21 @@ def main() -> int:
         if args.show:  # hit@1 alone, then with the thread, and how the thread reads it
             marks = " ".join("hit " if hit else "miss" for hit in hits)
             print(f"{pair['id']}: {marks}  {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
-    # The other side: a question that stands alone, asked after another story's question, must not suffer.
+    print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
+    print("|---|---|---|---|---|")
+    for (batch, label), (n, one, three) in sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0])):
+        print(f"| {batch} | {n} | {label} | {one / n:.3f} | {three / n:.3f} |")
+    if args.standalone:
+        standalone_check(pipelines["wikinews"])
+    return 0
+
+
+def standalone_check(pipeline) -> None:
+    """The other side: a question that stands alone, asked after another story's question, must not suffer;
+    nor may a thread make up an answer to a question the articles do not answer."""
+    from qa_bot.eval.metrics import fold
+    from qa_bot.records import moment_of
+
     news = [json.loads(line) for line in NEWS_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     standalone = {"alone": 0, "after another story's question": 0}
     abstained = {"alone": 0, "after another story's question": 0}
@@ -100,16 +117,12 @@ def main() -> int:
         unanswerable += not answerable
         wanted = [fold(a) for a in item["answers"]]
         for label, thread in zip(standalone, ((), (before["question"],)), strict=True):
-            answer = pipelines["wikinews"].ask(item["question"], as_of=moment_of(item["as_of"]), thread=thread)
+            answer = pipeline.ask(item["question"], as_of=moment_of(item["as_of"]), thread=thread)
             if not answerable:  # the articles hold no answer: the thread must not make one up
                 abstained[label] += not answer.quotes
                 continue
             leaned += bool(thread) and answer.read_as is not None
             standalone[label] += bool(answer.quotes) and any(w in fold(answer.quotes[0].text) for w in wanted)
-    print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
-    print("|---|---|---|---|---|")
-    for (batch, label), (n, one, three) in sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0])):
-        print(f"| {batch} | {n} | {label} | {one / n:.3f} | {three / n:.3f} |")
     print()
     print(f"Standalone news questions ({asked}; {leaned} read with the other question):")
     print("| asked | answer_hit@1 |")
@@ -122,7 +135,6 @@ def main() -> int:
     print("|---|---|")
     for label, count in abstained.items():
         print(f"| {label} | {count / max(unanswerable, 1):.3f} |")
-    return 0
 
 
 if __name__ == "__main__":

@@ -44,3 +44,54 @@ def test_the_backend_benchmark_builds_and_searches_the_same_data_on_both_backend
     assert rows[0]["passages"] == rows[1]["passages"] > 0
     assert all(r["recall@10"] >= 0.9 and r["dense p50 ms"] >= 0 for r in rows)  # ties among the copies aside
     assert "| backend | articles |" in bench.table([{"articles": 6, **r, "backend": "x"} for r in rows])
+
+
+def test_the_follow_up_measurement_reads_pairs_alone_and_with_their_thread(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from ..helpers import cli_env
+
+    pairs = [json.loads(line) for line in (ROOT / "data/eval/followups/pairs.jsonl").read_text().splitlines()]
+    chosen = [p for p in pairs if p["id"] in {"fu-001", "fu-002", "fu-003"}]
+    assert [p["corpus"] for p in chosen] == ["bundled"] * 3
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(p) + "\n" for p in chosen))
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "followups.py"), "--pairs",
+                           str(tmp_path / "pairs.jsonl"), "--show", "--no-standalone"],
+                          cwd=tmp_path, env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "| all | 3 | alone |" in done.stdout and "| all | 3 | with the thread |" in done.stdout
+    assert "Standalone news questions" not in done.stdout  # --no-standalone: no news index, no news questions
+    shown = {line.split(":")[0]: line for line in done.stderr.splitlines() if line.startswith("fu-00")}
+    assert set(shown) == {"fu-001", "fu-002", "fu-003"}
+    # "When did it crash?" after "Where did the defective drone crash?": read with it, and answered.
+    assert shown["fu-002"].split()[2] == "hit" and "(defective drone crash)" in shown["fu-002"]
+
+
+def test_the_folding_measurement_shows_one_story_once_on_the_bundled_pair_and_rewrites(tmp_path):
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from ..conftest import load_script
+    from ..helpers import cli_env
+
+    folding = load_script("story_folding")
+    assert folding.sentences_of('He said, "It\'s crazy." This was his second. “Quoted” too.') == [
+        'He said, "It\'s crazy."', "This was his second.", "“Quoted” too."]
+    folding.FACTS.update({"a": [(10, 0), (20, 1)], "a-rw": [(12, 0), (30, 1)]})
+    quote = lambda doc, start: SimpleNamespace(doc_id=doc, start=start)  # noqa: E731
+    assert folding.repeats(SimpleNamespace(quotes=[quote("a", 0), quote("a", 5)])) == 0  # one article: two facts
+    assert folding.repeats(SimpleNamespace(quotes=[quote("a", 0), quote("a-rw", 0)])) == 1  # its rewrite: the same
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "story_folding.py"), "--articles", "3"],
+                          cwd=tmp_path, env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    cells = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith(("| bundled", "| news"))]
+    rows = {(row[0].lstrip("| "), row[1]): row for row in cells}
+    bundled_off, bundled_on = rows[("bundled pair", "off")], rows[("bundled pair", "on (default)")]
+    assert float(bundled_on[7]) < float(bundled_off[7])  # fewer slots: the rewrite's copies folded away
+    assert float(bundled_on[8].strip(" |")) > 0.5 > float(bundled_off[8].strip(" |"))  # named under "also in"
+    news_on = rows[("news + copies + rewrites", "on (default)")]
+    assert float(news_on[8].strip(" |")) == 1.0 and int(news_on[5]) == 0  # no repeated slot
