@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qa_bot.records import Document, moment_of
@@ -29,6 +30,8 @@ class IndexStatus:
     """The date of the newest dated article (ISO), None when no article is dated."""
     built_at: str
     """When the index was last built (the manifest's time)."""
+    loading: bool = False
+    """A rebuilt index was found and is being loaded in its place."""
 
 
 class DescribedIndex(Protocol):
@@ -38,6 +41,8 @@ class DescribedIndex(Protocol):
     def documents(self) -> Sequence[Document]: ...
 
     def describe(self) -> IndexInfo: ...
+
+    def is_stale(self) -> bool: ...
 
 
 class Refreshing(Protocol):
@@ -61,12 +66,22 @@ def index_status(index: DescribedIndex) -> IndexStatus:
     return IndexStatus(articles=info.documents, passages=info.passages, newest=newest, built_at=info.built_at)
 
 
-def live_status(pipeline: Refreshing) -> StatusSource:
+def live_status(pipeline: Refreshing, wait: float = 1.0) -> StatusSource:
     """The status of the index ``pipeline`` answers from, a rebuild loaded first: the App Home and ``/ask
-    status`` name the index that the next answer will come from, not the one of the last question."""
+    status`` name the index that the next answer will come from, not the one of the last question.
+
+    ``/ask status`` is answered inside Slack's 3 seconds, and a large index takes longer to load: the
+    rebuild is loaded beside it, and when that takes more than ``wait`` seconds the status is the index
+    in service, marked as about to be replaced (``loading``).
+    """
 
     def status() -> IndexStatus:
-        pipeline.refresh()
+        if pipeline.index.is_stale():
+            loader = threading.Thread(target=pipeline.refresh, name="qa-bot-reload", daemon=True)
+            loader.start()
+            loader.join(wait)
+            if loader.is_alive():
+                return replace(index_status(pipeline.index), loading=True)
         return index_status(pipeline.index)
 
     return status
@@ -91,7 +106,9 @@ def _index_lines(status: StatusSource | None) -> str:
         return "*The index:* not known to this bot."
     info = status()
     newest = f"newest article dated {info.newest}" if info.newest else "no article is dated"
-    return f"*The index:* {info.articles} articles, {info.passages} passages; {newest}; last built {info.built_at}."
+    loading = " A newer build was found and is loading; it answers in a moment." if info.loading else ""
+    return (f"*The index:* {info.articles} articles, {info.passages} passages; {newest}; last built "
+            f"{info.built_at}.{loading}")
 
 
 def _how_to_ask(policy: ChannelPolicy | None) -> str:

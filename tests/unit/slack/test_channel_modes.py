@@ -216,3 +216,30 @@ def test_index_status_reads_the_counts_and_the_newest_dated_article():
     info = SimpleNamespace(documents=3, passages=9, built_at="2024-05-01T10:00:00+00:00")
     index = SimpleNamespace(documents=docs, describe=lambda: info)
     assert index_status(index) == IndexStatus(3, 9, "2023-11-02T08:00:00+00:00", "2024-05-01T10:00:00+00:00")
+
+
+def test_a_rebuild_too_large_to_load_within_slacks_time_is_named_as_loading(channels):
+    import threading
+    from types import SimpleNamespace
+
+    from qa_bot.slack.status import live_status
+
+    release, loaded = threading.Event(), threading.Event()
+    old = SimpleNamespace(documents=[], describe=lambda: SimpleNamespace(documents=12, passages=80, built_at="old"),
+                          is_stale=lambda: True)
+
+    def refresh() -> bool:  # a large index: loads until released
+        assert release.wait(30)
+        pipeline.index = SimpleNamespace(documents=[], is_stale=lambda: False,
+                                         describe=lambda: SimpleNamespace(documents=13, passages=90, built_at="new"))
+        loaded.set()
+        return True
+
+    pipeline = SimpleNamespace(index=old, refresh=refresh)
+    status = live_status(pipeline, wait=0.05)
+    ack = FakeAck()
+    on_ask(ack, command(text="status", channel="CQ"), FakeClient(), bot=make_bot(FakeAsk(), channels, status=status))
+    assert "12 articles" in ack.calls[0]["text"] and "is loading" in ack.calls[0]["text"]  # acked, not kept waiting
+    release.set()
+    assert loaded.wait(30)
+    assert status() == IndexStatus(13, 90, None, "new")  # once loaded, the new one, and no longer "loading"
