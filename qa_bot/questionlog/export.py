@@ -28,12 +28,15 @@ def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int
              "confidence": round(r["confidence"], 4), "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
 
 
-VOTER = "coalesce(f.user_hash, 'click:' || f.id)"
-"""Who cast a feedback row ``f``: the hashed user, or, for a click with no user, the click itself."""
+def _voter(row: str) -> str:
+    """SQL for who cast the feedback row ``row``: the hashed user, or, for a click with no user, the click."""
+    return f"coalesce({row}.user_hash, 'click:' || {row}.id)"
+
+
 VOTES = (
     "WITH votes AS (SELECT f.answer_id, f.kind FROM feedback f WHERE f.kind IN ('helpful', 'not_helpful') "
     "  AND f.id = (SELECT max(g.id) FROM feedback g WHERE g.answer_id = f.answer_id "
-    "  AND g.kind IN ('helpful', 'not_helpful') AND coalesce(g.user_hash, 'click:' || g.id) = " + VOTER + ")) "
+    f"  AND g.kind IN ('helpful', 'not_helpful') AND {_voter('g')} = {_voter('f')})) "
 )
 """Each person's vote on an answer: their last click of Helpful or Not helpful (a change of mind replaces
 the first vote; clicking again adds nothing)."""
@@ -63,7 +66,7 @@ def wrong_sources(questions: QuestionLog, since: datetime | None = None,
     one person marking one quote twice counts once."""
     rows = questions.query(
         "SELECT q.doc_id, max(q.title) AS title, "
-        "  count(DISTINCT f.answer_id || ':' || f.quote_position || ':' || " + VOTER + ") AS marked, "
+        f"  count(DISTINCT f.answer_id || ':' || f.quote_position || ':' || {_voter('f')}) AS marked, "
         "  count(DISTINCT f.answer_id) AS answers, "
         "  max(f.at) AS last_marked "
         "FROM feedback f JOIN quotes q ON q.answer_id = f.answer_id AND q.position = f.quote_position "

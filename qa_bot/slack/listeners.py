@@ -123,7 +123,7 @@ def taking_mention(event: dict[str, Any], context: dict[str, Any], next_: Callab
 def taking_message(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
                    bot: BotContext) -> Any:
     """Listener middleware of ``message``: as :func:`taking_mention`, for the messages the bot answers unasked."""
-    context[TAKEN] = take_message(event, bot) if _answers_unasked(event, bot) else None
+    context[TAKEN] = _take_unasked(event, bot)
     return next_()
 
 
@@ -137,16 +137,16 @@ def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]
                bot: BotContext) -> None:
     """``message``: answer a direct message in its thread; in a channel, only in ``questions`` mode, a message
     ending in "?" (every other message waits for a mention)."""
-    _answer_message(taken_from(context, lambda: take_message(event, bot) if _answers_unasked(event, bot) else None),
-                    client, bot)
+    _answer_message(taken_from(context, lambda: _take_unasked(event, bot)), client, bot)
 
 
-def _answers_unasked(event: dict[str, Any], bot: BotContext) -> bool:
-    """True for a message the bot answers without a mention: a direct message, or a question (ending in "?")
-    in a channel whose mode is ``questions``."""
-    return event.get("channel_type") == "im" or (
+def _take_unasked(event: dict[str, Any], bot: BotContext) -> Taken | None:
+    """:func:`take_message` for a message the bot answers without a mention: a direct message, or a question
+    (ending in "?") in a channel whose mode is ``questions``; None for any other message."""
+    unasked = event.get("channel_type") == "im" or (
         bot.channels.for_channel(event.get("channel", "")).mode == "questions"
         and question_from_event_text(event.get("text") or "").endswith("?"))
+    return take_message(event, bot) if unasked else None
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
