@@ -10,8 +10,11 @@ import os
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
+from qa_bot.records import Answer
+from qa_bot.render import NO_ANSWER
 from qa_bot.slack.app import build_app
 from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.run import make_http_server
@@ -51,7 +54,7 @@ _ts = itertools.count(1)
 class ChannelBot:
     """The HTTP-mode bot in this process, answering with a fake, its channel settings read from ``path``."""
 
-    def __init__(self, emulator: SlackEmulator, tmp_path: Path, path: Path, ask: FakeAsk) -> None:
+    def __init__(self, emulator: SlackEmulator, tmp_path: Path, path: Path, ask: Callable[..., Answer]) -> None:
         channels = ChannelSettings(path, check_every=0.05)  # looked at often, so the test need not wait a second
         status = IndexStatus(articles=2, passages=5, newest="2023-10-30", built_at="2024-05-01T10:00:00+00:00")
         settings = settings_for(emulator, tmp_path / "index", slack_channels_file=path)
@@ -60,10 +63,10 @@ class ChannelBot:
         self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def say(self, channel: str, text: str, mention: bool = False) -> str:
+    def say(self, channel: str, text: str, mention: bool = False, ts: str | None = None) -> str:
         """A person's message in ``channel`` (delivered as Slack does: a message, and an app_mention if it
-        mentions the bot); its ts."""
-        ts = f"1700100{next(_ts):03d}.000100"
+        mentions the bot); its ts (``ts``, or a time in November 2023)."""
+        ts = ts or f"1700100{next(_ts):03d}.000100"
         words = f"<@{BOT_USER}> {text}" if mention else text
         event = {"type": "message", "channel_type": "channel", "user": "U42", "text": words, "channel": channel,
                  "ts": ts}
@@ -119,6 +122,30 @@ def test_channels_with_different_settings_behave_differently_in_one_run(emulator
         bot.close()
     assert len(posts_in(emulator, "C1")) == 1 and posts_in(emulator, "C2") == []
     assert len(ephemerals_in(emulator, "C2")) == 1 and len(posts_in(emulator, "C3")) == 1
+
+
+def test_a_channels_threshold_and_as_of_change_the_real_answer(emulator, tmp_path, bundled_pipeline):
+    """The real pipeline over the bundled articles: the Reuters rewrite is dated 2023, the other undated."""
+    path = tmp_path / "channels.toml"
+    write(path, '[channels.CMSG]\nas_of = "message"\n[channels.CNOW]\nas_of = "now"\n'
+                '[channels.CLOOSE]\nabstain_threshold = 0.0\n')
+    bot = ChannelBot(emulator, tmp_path, path, bundled_pipeline.ask)
+    in_2020 = "1600000000.000100"  # a message from September 2020 (a search of an old thread, say)
+    try:
+        for channel in ("CMSG", "CNOW"):
+            bot.say(channel, "Who is David Schenker?", mention=True, ts=in_2020)
+        for channel in ("CLOOSE", "CDEFAULT"):
+            bot.say(channel, "What is the capital of Peru?", mention=True)
+        posts = {c: emulator.wait_for(lambda c=c: posts_in(emulator, c))[0] for c in ("CMSG", "CNOW", "CLOOSE",
+                                                                                       "CDEFAULT")}
+    finally:
+        bot.close()
+    # As of the message's time, the 2023 rewrite is not out yet; as of now, the one quote names it too.
+    assert "secretary of state" in blocks_text(posts["CMSG"]) and "Reuters" not in blocks_text(posts["CMSG"])
+    assert "secretary of state" in blocks_text(posts["CNOW"]) and "Reuters" in blocks_text(posts["CNOW"])
+    # The global threshold abstains on a question the articles do not answer; a channel at 0 quotes anyway.
+    assert NO_ANSWER in blocks_text(posts["CDEFAULT"]) and NO_ANSWER not in blocks_text(posts["CLOOSE"])
+    assert "Iran" in blocks_text(posts["CLOOSE"])
 
 
 def test_an_edit_is_picked_up_while_running_and_a_bad_one_keeps_the_last_good_settings(emulator, tmp_path, caplog):
