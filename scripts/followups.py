@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Measure follow-up questions read with their thread against read alone (answer_hit@1 and @3).
 
-Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl] [--show] [--no-standalone]
+Usage: scripts/followups.py [--pairs data/eval/followups/pairs.jsonl] [--show] [--no-standalone] [--days-later N]
 
 Each pair is a thread's first question and a follow-up that leans on it ("Where did the defective drone
 crash?" then "When did it crash?"), with the follow-up's answers, over the bundled articles or the dated
-news set (asked as of the pair's date). The follow-up is asked alone, and with its thread (the
-pipeline's ``thread``: see :mod:`qa_bot.answer.followup`); a hit is an answer string in the first (or first three)
-quotes, compared as ``qa-bot eval`` compares (case and accents folded), reported for each batch of pairs
-(``batch``: see ``data/eval/followups/SOURCE.md``) and for all. The pipeline has the settings the bot has
-(QA_BOT_* variables: the model, the reranker, the answer settings).
+news set (asked as of the pair's date, or ``--days-later`` days after it, when more stories compete). The
+follow-up is asked alone, and with its thread (the pipeline's ``thread``: see :mod:`qa_bot.answer.followup`);
+a hit is an answer string in the first (or first three) quotes, compared as ``qa-bot eval`` compares (case
+and accents folded), reported for each batch of pairs (``batch``: see ``data/eval/followups/SOURCE.md``)
+and for all. The pipeline has the settings the bot has (QA_BOT_* variables: the model, the reranker, the
+answer settings).
 
 It also asks each answerable question of the news set alone and after the question before it from another
 story (as a REPL user or a thread might), so that reading with a thread never costs a question that stands
@@ -22,6 +23,7 @@ import argparse
 import json
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,9 @@ def main() -> int:
                         help="print each follow-up's hit@1 alone and with the thread, and how the thread reads it")
     parser.add_argument("--no-standalone", dest="standalone", action="store_false",
                         help="skip the news set's standalone and unanswerable questions (minutes of answers)")
+    parser.add_argument("--days-later", type=float, default=0.0, metavar="DAYS",
+                        help="ask each news pair this many days after its as-of, when later stories compete with "
+                             "its own (default 0: on the day its article came out)")
     parser.add_argument("--index-root", type=Path, default=ROOT / "index",
                         help="where the news set's index is built once and reused (as qa-bot eval does)")
     args = parser.parse_args()
@@ -74,7 +79,7 @@ def main() -> int:
     counts: dict[tuple[str, str], list[int]] = {}
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
-        as_of = moment_of(pair.get("as_of")) if pair.get("as_of") else None
+        as_of = moment_of(pair["as_of"]) + timedelta(days=args.days_later) if pair.get("as_of") else None
         wanted = [fold(a) for a in pair["answers"]]
         hits = []
         for label, thread in zip(readings, ((), (pair["first"],)), strict=True):
