@@ -43,7 +43,7 @@ def history_path() -> Path:
     return base / "qa-bot" / "history"
 
 
-def _setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 
     handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False, markup=False)
@@ -75,7 +75,7 @@ def main(verbose: bool) -> None:
     Settings come from QA_BOT_* environment variables (or a .env file); flags override them.
     """
     prepare_process()
-    _setup_logging(verbose)
+    setup_logging(verbose)
 
 
 def _open_pipeline(settings: Settings) -> QAPipeline:
@@ -285,7 +285,7 @@ def log_command(
     chosen = [name for name, wanted in (("unanswered", unanswered), ("down_voted", down_voted),
                                         ("wrong_sources", wrong_sources)) if wanted]
     # A report deletes nothing: the bot that writes the log may keep it longer than this process's setting.
-    with QuestionLog.open(path, retention_days=None) as questions:
+    with QuestionLog.open_to_read(path) as questions:
         print_reports(questions, chosen or None, "json" if as_json else "csv" if as_csv else "table", start, limit,
                       _console())
 

@@ -39,7 +39,7 @@ def friendly_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except click.exceptions.Exit:
+        except (click.exceptions.Exit, click.ClickException):  # a usage error: click prints it, exit 2
             raise
         except Exception as exc:  # the last line of defence: never a traceback for a person
             log.debug("unexpected error", exc_info=True)

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import ConfigError
@@ -238,6 +238,20 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         """
         return self.model_cache_dir or Path(os.path.abspath(self.index_dir)).parent / ".models"
 
+    @field_validator("question_log", "slack_channels_file", "model_cache_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``QA_BOT_QUESTION_LOG=`` (empty) turns the log off, as unset does; it never names the current folder."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("index_dir", "articles_dir", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        """An empty folder setting would mean the current folder, and a build there would replace it."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty; unset it for the default, or give a folder")
+        return value
+
     def build_options(self) -> BuildOptions:
         """The build options of these settings."""
         return BuildOptions.model_validate(self.model_dump(include=set(BuildOptions.model_fields)))
@@ -266,7 +280,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None  # the input may be a token
+        if where in Settings.model_fields:  # the variable a person set (or the flag that overrides it)
+            where = f"{where} (QA_BOT_{where.upper()})"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where}: {message}") from None  # the input may be a token
     tokens = (
         settings.slack_bot_token,
         settings.slack_app_token,

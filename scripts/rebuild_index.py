@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Rebuild the index after articles were added, changed or removed.
 
-Usage: scripts/rebuild_index.py [--articles PATH ...] [--index DIR] [--model NAME_OR_FOLDER]
+Usage: scripts/rebuild_index.py [-v] [--articles PATH ...] [--index DIR] [--model NAME_OR_FOLDER]
 
-The same as `qa-bot index build`: the old index keeps answering until the new one is complete.
+The same as `qa-bot index build` (its options, shown by --help): the old index keeps answering until the
+new one is complete. -v (or --verbose), anywhere, logs details to stderr as `qa-bot -v` does.
 """
 
 from __future__ import annotations
 
 import sys
 
-from qa_bot.cli import main
+from qa_bot.cli import index_build, prepare_process, setup_logging
+
+VERBOSE = ("-v", "--verbose")
 
 if __name__ == "__main__":
-    sys.exit(main(["index", "build", *sys.argv[1:]], prog_name="rebuild_index.py"))
+    prepare_process()
+    setup_logging(any(arg in VERBOSE for arg in sys.argv[1:]))
+    rest = [arg for arg in sys.argv[1:] if arg not in VERBOSE]
+    sys.exit(index_build.main(rest, prog_name="scripts/rebuild_index.py"))

@@ -49,6 +49,28 @@ def lock_path(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.lock"
 
 
+def unbuildable(folder: Path) -> str | None:
+    """Why an index may not be built at ``folder``, or None when it may: nothing there yet, an empty folder,
+    an index (the live link of its builds, or a plain index folder from before builds were linked).
+
+    A build replaces what is at ``folder`` with its live link, so anything else there (an article, a
+    folder of the user's, a device) would be moved aside or lost.
+    """
+    path = absolute(folder)
+    if path.is_symlink():
+        target = path.resolve()
+        if target.parent == builds_dir(path).resolve() or (target / "manifest.json").is_file():
+            return None
+        return f"{path} is a link to {target}, which is not a qa-bot index"
+    if not path.exists():
+        return None
+    if path.is_dir():
+        if (path / "manifest.json").is_file() or not any(path.iterdir()):
+            return None
+        return f"{path} is a folder that is not a qa-bot index (it has no manifest.json)"
+    return f"{path} is a file, not an index folder"
+
+
 @contextmanager
 def build_lock(folder: Path) -> Iterator[None]:
     """Hold the build lock of ``folder`` for the block.
@@ -57,8 +79,12 @@ def build_lock(folder: Path) -> Iterator[None]:
         IndexLockedError: another process holds it.
     """
     path = lock_path(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise IndexWriteError(f"cannot build an index at {absolute(folder)}: its lock file {path} cannot be "
+                              f"made ({exc.strerror or type(exc).__name__})") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -53,6 +53,9 @@ def read_manifest(live: Path, folder: Path) -> Manifest:
     """
     path = live / MANIFEST
     if not path.is_file():
+        if reason := builds.unbuildable(folder):  # an article or a folder of the user's: never suggest building over it
+            raise IndexNotFoundError(f"no index at {folder}: {reason}; build one in a new folder with "
+                                     "`qa-bot index build --articles PATH --index NEW_FOLDER`")
         raise IndexNotFoundError(
             f"no index at {folder}: build one with `qa-bot index build --articles PATH --index {folder}`"
         )

@@ -31,7 +31,7 @@ import qa_bot.index.milvus_store as milvus_store
 from qa_bot import __version__
 from qa_bot.config import BuildOptions
 from qa_bot.embed import Embedder
-from qa_bot.errors import BackendUnavailableError, ConfigError, IngestError, QABotError
+from qa_bot.errors import BackendUnavailableError, ConfigError, IndexWriteError, IngestError, QABotError
 from qa_bot.index.backend import LOCAL, Backend
 from qa_bot.index.checksums import digest_tree
 from qa_bot.index.manifest import FORMAT_VERSION, MANIFEST
@@ -87,6 +87,17 @@ class IndexWriter:
         self._locked = False
 
     def __enter__(self) -> IndexWriter:
+        """Take the build lock.
+
+        Raises:
+            IndexWriteError: something that is not an index is at the folder (it is left as it is), or the
+                lock file cannot be made.
+            IndexLockedError: another build holds the lock.
+        """
+        reason = builds.unbuildable(self.folder)
+        if reason:
+            raise IndexWriteError(f"{reason}; nothing was changed. Build into a new or empty folder, or one that "
+                                  "holds an index (--index or QA_BOT_INDEX_DIR)")
         self._held.enter_context(builds.build_lock(self.folder))
         self._locked = True
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -80,8 +81,16 @@ NO_LOG = NoQuestionLog()
 
 
 def default_log_path(index_dir: Path) -> Path:
-    """Where the Slack bot logs when no log is set: ``questions.sqlite`` beside the index folder."""
-    return Path(index_dir).resolve().parent / DEFAULT_NAME
+    """Where the Slack bot logs when no log is set: ``questions.sqlite`` beside the index folder
+    (``index/questions.sqlite`` for ``index/default``).
+
+    Earlier versions followed the index's live link, so once an index was built their log was in its builds
+    folder (``index/.default.builds/questions.sqlite``); while only that one exists, it stays the log, so no
+    question logged there is left behind.
+    """
+    beside = Path(os.path.abspath(index_dir)).parent / DEFAULT_NAME  # the link itself is not followed
+    earlier = Path(index_dir).resolve().parent / DEFAULT_NAME
+    return earlier if earlier.is_file() and not beside.exists() else beside
 
 
 def open_or_warn(path: Path | None, retention_days: int) -> QuestionRecorder:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.errors import QuestionLogError
-from qa_bot.questionlog.migrations import migrate
+from qa_bot.questionlog.migrations import LATEST, migrate, schema_version
 
 if TYPE_CHECKING:
     from qa_bot.records import Answer
@@ -125,6 +125,30 @@ class QuestionLog:
             connection.close()
             raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
         return questions
+
+    @classmethod
+    def open_to_read(cls, path: Path) -> QuestionLog:
+        """Open the log at ``path`` to read it, writing nothing, so a log the reader may not write opens too
+        (``qa-bot log`` run by another user than the bot, or on a copy). A log of an older schema is migrated
+        as :meth:`open` does (its reports need the new columns); a file that is not there is not made.
+
+        Raises:
+            QuestionLogError: as :meth:`open`; or the log is of an older schema and cannot be written.
+        """
+        try:
+            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                         timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if schema_version(connection) == LATEST:
+                return cls(connection, path, None)
+        except sqlite3.Error as exc:
+            connection.close()
+            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+        connection.close()
+        return cls.open(path, retention_days=None)
 
     def close(self) -> None:
         """Close the file; later writes fail (and are warned about once)."""
@@ -292,6 +316,9 @@ class QuestionLog:
             self._delete_old(moment)
 
     def _read_salt(self) -> str:
+        found = self._connection.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()
+        if found:  # no write at all, so a log opened only to read (or a read-only file) opens
+            return str(found[0])
         with self._transaction():
             self._connection.execute("INSERT OR IGNORE INTO meta VALUES ('user_salt', ?)", (secrets.token_hex(16),))
             return str(self._connection.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()[0])

@@ -95,3 +95,24 @@ def test_the_folding_measurement_shows_one_story_once_on_the_bundled_pair_and_re
     assert float(bundled_on[8].strip(" |")) > 0.5 > float(bundled_off[8].strip(" |"))  # named under "also in"
     news_on = rows[("news + copies + rewrites", "on (default)")]
     assert float(news_on[8].strip(" |")) == 1.0 and int(news_on[5]) == 0  # no repeated slot
+
+
+def test_the_rebuild_script_builds_rebuilds_and_says_what_it_takes(tmp_path):
+    import subprocess
+    import sys
+
+    from ..helpers import assert_one_line_error, cli_env
+
+    def rebuild(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / "rebuild_index.py"), *args], cwd=tmp_path,
+                              env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
+
+    shown = rebuild("--help")
+    assert shown.returncode == 0 and shown.stdout.startswith("Usage: scripts/rebuild_index.py [OPTIONS]")
+    assert "--articles" in shown.stdout and "index build" not in shown.stdout
+    index = tmp_path / "index"
+    first = rebuild("--articles", str(ROOT / "data" / "articles"), "--index", str(index))
+    assert first.returncode == 0 and "Indexed 2 documents" in first.stdout + first.stderr
+    again = rebuild("--index", str(index), "-v", "--articles", str(ROOT / "data" / "articles"))  # -v anywhere
+    assert again.returncode == 0 and "reused" in again.stdout + again.stderr and "embedded 0 texts" in again.stdout
+    assert_one_line_error(rebuild("--articles", str(tmp_path / "missing"), "--index", str(index)), "missing")

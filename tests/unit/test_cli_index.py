@@ -51,3 +51,17 @@ def test_articles_whose_date_cannot_be_read_are_kept_undated_and_counted_in_the_
     assert manifest["unreadable_dates"] == 1
     dates = [json.loads(line)["date"] for line in (tmp_path / "i" / "documents.jsonl").read_text().splitlines()]
     assert sorted(dates, key=lambda d: d or "") == [None, "2020-01-03"]  # kept undated, the other one as ISO
+
+
+def test_a_usage_error_raised_inside_a_command_is_a_usage_error_not_a_crash(tmp_path):
+    result = CliRunner().invoke(main, ["log", "--json", "--csv", "--log", str(tmp_path / "q.sqlite")])
+    assert result.exit_code == 2 and "Error: give --json or --csv, not both" in result.output
+    assert "unexpected" not in result.output
+
+
+def test_a_build_over_an_article_is_refused_in_one_line_and_the_article_kept(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Not an index.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "build", "--articles", str(tmp_path), "--index", str(article)])
+    assert result.exit_code == 1 and "is a file, not an index folder; nothing was changed" in result.output
+    assert article.read_text(encoding="utf-8") == "Not an index." and not article.is_symlink()

@@ -30,7 +30,17 @@ def test_options_are_read_from_the_environment_by_their_plain_names(monkeypatch)
 
 def test_a_bad_option_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("QA_BOT_DENSE_WEIGHT", "1.5")
-    with pytest.raises(ConfigError, match="invalid setting dense_weight"):
+    with pytest.raises(ConfigError, match=r"invalid setting dense_weight \(QA_BOT_DENSE_WEIGHT\)"):
+        load_settings()
+
+
+def test_an_empty_file_setting_is_unset_and_an_empty_folder_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("QA_BOT_QUESTION_LOG", "")
+    monkeypatch.setenv("QA_BOT_SLACK_CHANNELS_FILE", " ")
+    settings = load_settings()
+    assert settings.question_log is None and settings.slack_channels_file is None  # not the current folder
+    monkeypatch.setenv("QA_BOT_INDEX_DIR", "")
+    with pytest.raises(ConfigError, match=r"invalid setting index_dir \(QA_BOT_INDEX_DIR\): empty; unset it"):
         load_settings()
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from qa_bot.config import Settings
-from qa_bot.errors import IndexCorruptError, IndexLockedError
+from qa_bot.errors import IndexCorruptError, IndexLockedError, IndexWriteError
 from qa_bot.index import builds as store
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
+from qa_bot.questionlog import default_log_path
 from qa_bot.records import Document
 from qa_bot.slack.status import live_status
 
@@ -135,3 +136,42 @@ def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_buil
     os.symlink(os.path.relpath(live, small_index.parent), small_index)
 
 
+
+
+@pytest.mark.parametrize("what", ["file", "folder", "link"])
+def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as_it_was(tmp_path, fake_embedder,
+                                                                                         what):
+    article = tmp_path / "article.txt"
+    article.write_text("An article, not an index.", encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes", encoding="utf-8")
+    target = {"file": article, "folder": mine, "link": tmp_path / "link"}[what]
+    if what == "link":
+        target.symlink_to(mine)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(IndexWriteError, match="not .*index.*nothing was changed"):
+        build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # not even a lock file beside it
+    assert article.read_text(encoding="utf-8") == "An article, not an index."
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "my notes" and not target.resolve().name.startswith(".")
+
+
+def test_a_build_goes_into_an_empty_folder_a_new_one_or_over_its_own_index(tmp_path, fake_embedder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (empty, tmp_path / "new", tmp_path / "new"):
+        build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, folder)
+        assert folder.is_symlink() and [d.doc_id for d in load_index(folder).documents] == ["a"]
+
+
+def test_the_default_question_log_is_beside_the_index_folder_not_in_its_builds(small_index, tmp_path):
+    assert small_index.is_symlink()
+    assert default_log_path(small_index) == small_index.parent / "questions.sqlite"
+    assert default_log_path(tmp_path / "not-built-yet") == tmp_path / "questions.sqlite"
+    # A log an earlier version wrote inside the builds folder stays the log while it is the only one.
+    earlier = store.builds_dir(small_index) / "questions.sqlite"
+    earlier.write_bytes(b"")
+    assert default_log_path(small_index) == earlier
+    (small_index.parent / "questions.sqlite").write_bytes(b"")
+    assert default_log_path(small_index) == small_index.parent / "questions.sqlite"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from qa_bot.questionlog import NO_LOG, Click, Feedback, QuestionLog, QuestionLogError, Recorded, open_or_warn
+from qa_bot.questionlog.export import unanswered
 from qa_bot.questionlog.migrations import LATEST, MIGRATIONS, migrate, schema_version
 from qa_bot.records import Answer, Quote
 
@@ -158,6 +159,25 @@ def test_a_log_opened_without_a_retention_deletes_nothing(log_path):
         assert questions.prune(NOW + timedelta(days=1)) == 0
         questions.record(answer("later?"), channel="C1", asked_at=NOW + timedelta(days=2))
         assert questions.quote_count(old) == 2
+
+
+def test_a_log_opened_to_read_writes_nothing_and_an_older_one_is_migrated_first(log_path, tmp_path):
+    with QuestionLog.open(log_path, now=NOW) as questions:
+        questions.record(answer("When does the bridge reopen?", quotes=0), channel="C1", asked_at=NOW)
+    before = log_path.read_bytes()
+    with QuestionLog.open_to_read(log_path) as reader:
+        assert [row["question"] for row in unanswered(reader)] == ["When does the bridge reopen?"]
+        assert reader.record(answer("a write?"), channel="C1", asked_at=NOW) is None  # the file is read-only here
+    assert log_path.read_bytes() == before
+    older = tmp_path / "older.sqlite"
+    connection = sqlite3.connect(older, isolation_level=None)
+    migrate(connection, upto=2)
+    connection.close()
+    with QuestionLog.open_to_read(older) as reader:
+        assert schema_version(sqlite3.connect(older)) == LATEST and unanswered(reader) == []
+    with pytest.raises(QuestionLogError, match="cannot open the question log"):
+        QuestionLog.open_to_read(tmp_path / "missing.sqlite")
+    assert not (tmp_path / "missing.sqlite").exists()
 
 
 def test_threads_and_two_connections_write_at_once_and_nothing_is_lost(log_path):
