@@ -18,8 +18,11 @@ _DATE_LINE = re.compile(
     r"[ \t]*\n?",
     re.IGNORECASE | re.ASCII,
 )
-# ... or "Date: Nov. 13, 2023": any form with a year, alone on a short line.
-_LABELLED_DATE_LINE = re.compile(r"\A\s*date:[ \t]*(?=[^\n]*\b\d{4}\b)([^\n]{4,60}?)[ \t]*(?:\n|\Z)", re.I | re.A)
+# ... or "Date: Nov. 13, 2023": any form with a year, alone on a short line. Without the colon ("date Nov. 13,
+# 2023") only a line that reads as a date, or is all digits ("date 03/01/2020"), is one: "Date palms grew
+# in 2000 gardens" is the article's first sentence.
+_LABELLED_DATE_LINE = re.compile(r"\A\s*date(:?)[ \t]*(?=[^\n]*\b\d{4}\b)([^\n]{4,60}?)[ \t]*(?:\n|\Z)", re.I | re.A)
+_NUMERIC_DATE = re.compile(r"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
 _SOURCES_HEADING = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:sources?|references)[ \t]*:?[ \t]*$", re.I | re.M)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BARE_URL = re.compile(r"https?://[^\s)>\]]+")
@@ -79,16 +82,21 @@ def extract_metadata(text: str) -> TextMetadata:
     """Split ``text`` into its body and the metadata it carries.
 
     Recognises a leading ``date YYYY-MM-DD`` line (year first, maybe with a time; text may follow on
-    the same line) or a short ``Date: <any form with a year>`` line, a Markdown heading or short first
+    the same line) or a short ``Date: <any form with a year>`` line (without the colon, only when it reads
+    as a date or is all digits), a Markdown heading or short first
     line as the title, and links listed under a trailing "Sources" heading (the first one is the
     article's URL; its label is the title if none was found). The date is returned as ISO 8601; one
     that cannot be read is left out and returned as ``unreadable_date``.
     """
     date = unreadable = None
     body = text
-    date_match = _DATE_LINE.match(body) or _LABELLED_DATE_LINE.match(body)
-    if date_match:
-        raw = date_match.group(1).strip()
+    date_match = _DATE_LINE.match(body)
+    raw = date_match.group(1).strip() if date_match else None
+    if date_match is None and (labelled := _LABELLED_DATE_LINE.match(body)):
+        raw = labelled.group(2).strip()
+        if labelled.group(1) or normalize_date(raw) or _NUMERIC_DATE.fullmatch(raw):
+            date_match = labelled
+    if date_match and raw:
         date = normalize_date(raw)
         unreadable = None if date else raw
         body = body[date_match.end():]

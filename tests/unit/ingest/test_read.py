@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from qa_bot.ingest.metadata import extract_metadata
 from qa_bot.ingest.read import read_articles
 
@@ -27,6 +29,17 @@ def test_bundled_articles_read_with_metadata():
 def test_markdown_heading_and_date_line():
     meta = extract_metadata("date 2024-01-02\n# Big News\n\nSomething happened. Then more.\n")
     assert (meta.title, meta.date, meta.body) == ("Big News", "2024-01-02", "Something happened. Then more.")
+
+
+@pytest.mark.parametrize(("first_line", "date", "unreadable", "title"), [
+    ("date Nov. 13, 2023", "2023-11-13", None, "Big News"),  # no colon, but it reads as a date
+    ("date 03/01/2020", None, "03/01/2020", "Big News"),  # all digits: a date line, warned, never guessed
+    ("Date palms grew in 2000 gardens", None, None, None),  # the article's own words, kept in its body
+])
+def test_a_date_line_without_its_colon_is_one_only_when_it_looks_like_a_date(first_line, date, unreadable, title):
+    meta = extract_metadata(f"{first_line}\nBig News\n\nSomething happened.\n")
+    assert (meta.date, meta.unreadable_date, meta.title) == (date, unreadable, title)
+    assert meta.body.endswith("Something happened.") and (first_line in meta.body) == (title is None)
 
 
 def test_formats_and_bad_files_are_skipped_and_counted(tmp_path):
