@@ -95,7 +95,8 @@ def _content(text: str) -> list[str]:
 
 def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -> str | None:
     """``question`` as it reads after ``earlier`` questions of its thread (oldest first); None when it stands alone
-    (see :func:`leans_on_thread`; ``leans`` says it leans on them whatever its words, see :func:`told_in`).
+    (see :func:`leans_on_thread`; ``leans`` says it leans on them whatever its words, see :func:`told_in`), or
+    already holds every word the thread would lend (the same question asked again).
 
     The latest earlier question's content words (question words, articles and pronouns left out, each
     once) are added to it, so both the keyword and the dense search find what it
@@ -107,7 +108,10 @@ def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -
         return None
     skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES
     words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))
-    return f"{question.rstrip()} ({' '.join(words)})" if words else None
+    own = {w.lower() for w in _WORD.findall(question)}
+    if all(w.lower() in own for w in words):  # the question already says all the thread would lend: asked again
+        return None
+    return f"{question.rstrip()} ({' '.join(words)})"
 
 
 def _spans(quote: Quote) -> list[tuple[str, int, int]]:

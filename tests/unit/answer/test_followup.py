@@ -35,6 +35,8 @@ def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
         "When did it crash? (defective drone crash)"
     assert read_in_thread("When did it crash?", []) is None
     assert read_in_thread("Who is David Schenker?", ["Where did the drone crash?"]) is None  # stands alone
+    assert read_in_thread("Who is David Schenker?", ["Who is David Schenker?"], leans=True) is None  # asked again
+    assert read_in_thread("And what did David Schenker say?", ["Who is David Schenker?"]) is None  # nothing to lend
     assert read_in_thread("Why?", ["Who is the prime minister of Iraq?"]) == "Why? (prime minister Iraq)"
     drone = ["Where did the defective drone crash?"]
     assert read_in_thread("Is there a ceasefire in Gaza?", drone) is None  # "there" that only says it exists
