@@ -309,8 +309,11 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
 
     settings = _settings(index_dir=index_dir, model=model)
     summary = build_from_paths(settings, list(articles) or [settings.articles_dir], _console(stderr=True))
+    def many(count: int, thing: str) -> str:
+        return f"{count} {thing}{'' if count == 1 else 's'}"
+
     click.echo(
-        f"Indexed {summary.documents} documents into {summary.passages} passages "
+        f"Indexed {many(summary.documents, 'document')} into {many(summary.passages, 'passage')} "
         f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
         f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
         + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
@@ -382,7 +385,11 @@ def eval_command(
     """Measure answer quality on a corpus and question set (xquad_en format)."""
     from qa_bot.eval.run import run_eval
 
+    if as_json and as_markdown:
+        raise click.UsageError("give --json or --markdown, not both")
     settings = _settings(model=model)
+    if settings.model_cache_dir is None:  # the exported model beside the eval indexes, not in ./index
+        settings = settings.model_copy(update={"model_cache_dir": index_root / ".models"})
     run_eval(
         settings, corpus, questions, index_root, as_json, baselines, as_markdown, _console(), _console(stderr=True),
         sweep_dir, by_type,

@@ -97,7 +97,7 @@ def test_bad_files_are_skipped_and_counted_in_a_build(tmp_path):
     (folder / "empty.md").write_text("", encoding="utf-8")
     result = run_cli(tmp_path, "index", "build", "--articles", str(folder), "--index", str(tmp_path / "i"))
     assert result.returncode == 0, result.stderr
-    assert "Indexed 1 documents" in result.stdout and "(2 skipped)" in result.stdout
+    assert "Indexed 1 document into" in result.stdout and "(2 skipped)" in result.stdout
     assert "bad.txt" in result.stderr and "Traceback" not in result.stderr
     manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
     assert manifest["skipped"] == 2 and manifest["documents"] == 1

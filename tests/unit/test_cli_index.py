@@ -57,6 +57,9 @@ def test_a_usage_error_raised_inside_a_command_is_a_usage_error_not_a_crash(tmp_
     result = CliRunner().invoke(main, ["log", "--json", "--csv", "--log", str(tmp_path / "q.sqlite")])
     assert result.exit_code == 2 and "Error: give --json or --csv, not both" in result.output
     assert "unexpected" not in result.output
+    both = CliRunner().invoke(main, ["eval", "--json", "--markdown", "--corpus", str(tmp_path / "c.jsonl"),
+                                     "--questions", str(tmp_path / "q.jsonl")])
+    assert both.exit_code == 2 and "Error: give --json or --markdown, not both" in both.output
 
 
 def test_a_build_over_an_article_is_refused_in_one_line_and_the_article_kept(tmp_path):
