@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -22,6 +24,28 @@ from qa_bot.slack.context import Ask, BotContext, DuplicateFilter, SeenEvents, T
 from qa_bot.slack.listeners import register
 from qa_bot.slack.outbox import Outbox, OutboxProtocol, describe
 from qa_bot.slack.status import StatusSource
+
+
+class _NotTheClientsToken(logging.Filter):
+    """Drops bolt's warning that the token it read from SLACK_BOT_TOKEN is unused: the client was made with it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("qa_bot.slack.bolt")
+_BOLT_LOG.addFilter(_NotTheClientsToken())
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """``logger`` says nothing below CRITICAL for the block."""
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def bot_token(settings: Settings) -> str:
@@ -88,12 +112,15 @@ def build_app(
     secret = signing_secret(settings) if http or settings.slack_signing_secret else None  # HTTP mode needs it
     client = client or web_client(settings)
     try:
-        app = App(
-            client=client,
-            signing_secret=secret,
-            request_verification_enabled=http,
-            logger=logging.getLogger("qa_bot.slack.bolt"),
-        )
+        # Bolt's token check (auth.test) at start: a failure is our one error line below, not also the Web API
+        # client's line per retry; and the token bolt finds in SLACK_BOT_TOKEN is the client's own.
+        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
+            app = App(
+                client=client,
+                signing_secret=secret,
+                request_verification_enabled=http,
+                logger=_BOLT_LOG,
+            )
     except BoltError as exc:
         reason = str(exc).split(":")[-1].strip()
         raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc

@@ -382,3 +382,8 @@ def test_start_up_errors_are_one_line(tmp_path, bundled_index):
         assert_one_line_error(result, "SLACK_APP_TOKEN")
     finally:
         emu.close()
+    # Slack down: one line in all, not also the Web API client's line per retry, nor bolt's note on the token.
+    env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test"}
+    result = run_cli(tmp_path, "slack", "--index", str(bundled_index), env=env)
+    assert_one_line_error(result, "cannot reach Slack")
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [result.stderr.strip()]
