@@ -159,11 +159,11 @@ def _update_once(settings: Settings, links: list[str] | None) -> UpdateSummary:
 def update_command(every: str | None, articles_dir: Path | None, index_dir: Path | None) -> None:
     """Fetch every feed followed, save new and changed articles, and rebuild the index incrementally.
 
-    \b
     Fetching is polite: conditional GETs (ETag, Last-Modified), one request per host at a time with a pause
     between (QA_BOT_FEEDS_HOST_INTERVAL), robots.txt honoured, timeouts (QA_BOT_FEEDS_TIMEOUT) and a size
     cap (QA_BOT_FEEDS_MAX_PAGE_MB). A page that fails is retried by the next update. A bot answering from
     the index keeps answering during an update and reloads when it ends.
+
     Exit status: 0, or 1 when every feed failed.
     """
     interval = parse_every(every) if every is not None else None
