@@ -68,3 +68,10 @@ def test_a_build_over_an_article_is_refused_in_one_line_and_the_article_kept(tmp
     result = CliRunner().invoke(main, ["index", "build", "--articles", str(tmp_path), "--index", str(article)])
     assert result.exit_code == 1 and "is a file, not an index folder; nothing was changed" in result.output
     assert article.read_text(encoding="utf-8") == "Not an index." and not article.is_symlink()
+
+
+def test_feeds_list_of_a_folder_that_is_not_there_is_an_error_not_an_empty_list(tmp_path):
+    missing = CliRunner().invoke(main, ["feeds", "list", "--articles", str(tmp_path / "typo")])
+    assert missing.exit_code == 1 and "no articles folder at" in missing.output
+    empty = CliRunner().invoke(main, ["feeds", "list", "--articles", str(tmp_path)])
+    assert empty.exit_code == 0 and "No feeds followed" in empty.output
