@@ -45,7 +45,8 @@ def resolve_model(model: str, cache_dir: Path | None = None) -> tuple[str, str]:
     ``cache_dir`` is where a model shipped as pieces (all-mpnet-base-v2) is unpacked on first use.
 
     Raises:
-        ModelLoadError: all-mpnet-base-v2 is asked for without a cache folder, or cannot be unpacked.
+        ModelLoadError: all-mpnet-base-v2 is asked for without a cache folder, or cannot be unpacked; or a folder
+            is given that holds no model.
     """
     bundled = bundled_model_folder()
     if model.lower() in _BUNDLED_ALIASES and bundled is not None:
@@ -54,6 +55,9 @@ def resolve_model(model: str, cache_dir: Path | None = None) -> tuple[str, str]:
     if path.is_dir():
         if bundled is not None and path.resolve() == bundled.resolve():
             return str(bundled), f"sentence-transformers/{DEFAULT_MODEL}"
+        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+            raise ModelLoadError(f"{path} is not a sentence-transformers model folder (it has neither modules.json "
+                                 "nor config.json)")
         return str(path.resolve()), path.resolve().name
     if model.lower() in _MPNET_ALIASES:
         from qa_bot.embed.split_zip import MPNET, installed_parts, unpacked_folder

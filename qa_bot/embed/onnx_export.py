@@ -35,7 +35,12 @@ def quantized_file_name(config: str) -> str:
 
 
 def _mirror(model_dir: Path, target: Path) -> None:
-    for item in model_dir.rglob("*"):
+    """Link (or copy) the files of ``model_dir`` into ``target``, never what is under ``target`` itself (the
+    cache may lie inside the model's folder)."""
+    inside = target.absolute()
+    files = [item for item in model_dir.rglob("*")  # listed before anything is made
+             if inside != item.absolute() and inside not in item.absolute().parents]
+    for item in files:
         if item.is_file() and "onnx" not in item.relative_to(model_dir).parts:
             dest = target / item.relative_to(model_dir)
             dest.parent.mkdir(parents=True, exist_ok=True)

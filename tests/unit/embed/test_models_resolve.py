@@ -1,0 +1,30 @@
+"""Which model a setting names: a folder must hold a model, and an export never copies its own cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_bot.embed.models import resolve_model
+from qa_bot.embed.onnx_export import _mirror
+from qa_bot.errors import ModelLoadError
+
+
+def test_a_folder_without_a_model_is_refused_in_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="is not a sentence-transformers model folder"):
+        resolve_model(str(tmp_path))
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    assert resolve_model(str(tmp_path)) == (str(tmp_path.resolve()), tmp_path.name)
+
+
+def test_a_models_files_are_mirrored_but_not_the_cache_inside_its_folder(tmp_path):
+    model = tmp_path / "model"
+    (model / "1_Pooling").mkdir(parents=True)
+    (model / "config.json").write_text("{}", encoding="utf-8")
+    (model / "1_Pooling" / "config.json").write_text("{}", encoding="utf-8")
+    staging = model / ".models" / ".model-onnx.tmp-1"  # the cache beside an index kept in the model's folder
+    (staging / "old").mkdir(parents=True)
+    (staging / "old" / "file").write_text("x", encoding="utf-8")
+    _mirror(model, staging)
+    mirrored = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    assert mirrored == ["1_Pooling/config.json", "config.json", "old/file"]
