@@ -44,10 +44,9 @@ def history_path() -> Path:
 
 
 def setup_logging(verbose: bool) -> None:
-    from rich.logging import RichHandler
+    from qa_bot.cli_common import log_handler
 
-    handler = RichHandler(console=_console(stderr=True), show_time=False, show_path=False, markup=False)
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, handlers=[log_handler()], format="%(message)s")
     logging.getLogger("qa_bot").setLevel(logging.DEBUG if verbose else logging.INFO)
     from qa_bot.redact import install
 
@@ -99,17 +98,20 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
     """(question, its as-of date or None) per line: plain text, or ``{"question": ..., "as_of": ...}``."""
     import json
 
+    from qa_bot.cli_common import readable, replace_undecodable
     from qa_bot.errors import ConfigError
 
     stream = sys.stdin if source == "-" else None
     if stream is None:
-        try:
-            stream = open(source, encoding="utf-8")  # noqa: SIM115 - closed below
+        try:  # a byte that is not UTF-8 becomes U+FFFD: that question is asked as it reads, and the rest too
+            stream = open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise ConfigError(f"cannot read questions from {source}: {exc.strerror}") from exc
+    else:
+        replace_undecodable(stream)
     try:
         for number, line in enumerate(stream, start=1):
-            text = line.strip()
+            text = readable(line).strip()
             if not text.startswith("{"):
                 if text:
                     yield text, None
@@ -120,7 +122,7 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
             except (ValueError, KeyError, TypeError, AttributeError):
                 raise ConfigError(f"{source}:{number}: not a question (a line of text, or a JSON object "
                                   'with "question" and an optional "as_of")') from None
-            yield question, None if as_of is None else str(as_of)
+            yield readable(question), None if as_of is None else readable(str(as_of))
     finally:
         if stream is not sys.stdin:
             stream.close()
@@ -149,13 +151,16 @@ def ask(
     "latest") are read relative to it. With QA_BOT_QUESTION_LOG set, each question is logged (see qa-bot log).
     """
     from qa_bot.answer.in_time import as_of_moment
-    from qa_bot.errors import ConfigError
+    from qa_bot.cli_common import _fail, readable
 
     if not question and questions_file is None:
-        raise ConfigError('give a question (qa-bot ask "Who is ...?") or --questions FILE')
+        _fail('give a question (qa-bot ask "Who is ...?") or --questions FILE', 2)
+    asked = readable(" ".join(question)).strip()  # a byte of the command line that is not UTF-8 becomes U+FFFD
+    if question and not asked:
+        _fail('empty question: give one in words (qa-bot ask "Who is ...?")', 2)
     default = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    questions: list[tuple[str, str | None]] = [(" ".join(question), None)] if question else []
+    questions: list[tuple[str, str | None]] = [(asked, None)] if asked else []
     if questions_file is not None:
         questions = [*questions, *_read_questions(questions_file)]
     moments = [as_of_moment(when) if when else default for _, when in questions]  # bad dates fail before the load
@@ -171,7 +176,9 @@ def _answer_all(
     pipeline: QAPipeline, questions: list[tuple[str, str | None]], moments: list[Any], as_json: bool,
     logged: QuestionRecorder,
 ) -> None:
-    from qa_bot.render import answer_json, answer_markup
+    from rich.text import Text
+
+    from qa_bot.render import answer_json, answer_text
 
     console = _console()
     for number, ((text, _), moment) in enumerate(zip(questions, moments, strict=True)):
@@ -181,8 +188,8 @@ def _answer_all(
             click.echo(answer_json(answer))
             continue
         if len(questions) > 1:
-            console.print(("\n" if number else "") + f"[bold]Q: {text}[/bold]", markup=True, highlight=False)
-        console.print(answer_markup(answer))
+            console.print(Text(("\n" if number else "") + f"Q: {text}", "bold"))
+        console.print(answer_text(answer))
 
 
 @main.command()

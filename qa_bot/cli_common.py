@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -58,7 +59,53 @@ def _settings(**overrides: Any) -> Settings:
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:  # a file or a pipe: a line stays one line (a quote, a link), whatever COLUMNS says
+        console.soft_wrap = True
+    return console
+
+
+class _LineHandler(logging.Handler):
+    """One plain line per log event on stderr ("WARNING  message"), as rich's handler shows it but never wrapped
+    or padded to a width; written to stderr as it is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # what logging's own handlers do: a failed log line never stops the command
+            self.handleError(record)
+
+
+def log_handler() -> logging.Handler:
+    """Where log lines go: rich's handler in a terminal, one plain line per event when stderr is a file or a pipe."""
+    console = _console(stderr=True)
+    if console.is_terminal:
+        from rich.logging import RichHandler
+
+        return RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler = _LineHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-8s %(message)s"))
+    return handler
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` with each byte that was not UTF-8 replaced by U+FFFD.
+
+    Python reads such a byte from the command line or a pipe as a lone surrogate ("caf\\udce9"), which
+    no tokenizer, terminal or JSON encoder takes; a JSON ``"\\ud800"`` gives one too.
+    """
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def replace_undecodable(stream: TextIO) -> None:
+    """Read ``stream`` (stdin) from now on with bytes that are not UTF-8 replaced by U+FFFD, not failing on them."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
 
 
 index_option = click.option(

@@ -34,8 +34,13 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _cleaned(question: str) -> str:
-    """A question as the pipeline reads it: printable characters, whitespace folded, at most MAX_QUESTION_CHARS."""
-    return " ".join(printable(question).split())[:MAX_QUESTION_CHARS]
+    """A question as the pipeline reads it: printable characters, whitespace folded, at most MAX_QUESTION_CHARS,
+    cut after a whole word (a follow-up would otherwise borrow half a word of it: "... militias Sch")."""
+    folded = " ".join(printable(question).split())
+    if len(folded) <= MAX_QUESTION_CHARS:
+        return folded
+    head = folded[: MAX_QUESTION_CHARS + 1]  # one more: the limit falling on a space keeps the last word
+    return head.rsplit(" ", 1)[0] if " " in head else folded[:MAX_QUESTION_CHARS]  # one word longer: cut in it
 
 class QAPipeline:
     """Answers questions from one index with one embedding model, both loaded once.

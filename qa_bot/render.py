@@ -1,10 +1,15 @@
-"""Format answers for people in a terminal (rich markup) and for scripts (JSON)."""
+"""Format answers for people in a terminal (rich text) and for scripts (JSON).
+
+What people see is built as rich ``Text``, never as markup: a quote, a title, a link or a question is printed
+as it is, so "[/bold]" or ":fire:" in it is shown, not read as a style or an emoji code.
+"""
 
 from __future__ import annotations
 
 import json
 
-from rich.markup import escape
+from rich.style import Style
+from rich.text import Text
 
 from qa_bot.records import Answer, Quote, SourceRef, moment_of
 
@@ -62,11 +67,11 @@ def shown_date(iso: str) -> str:
     return f"{moment.strftime('%Y-%m-%d %H:%M')} {zone}"
 
 
-def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> str:
-    parts = [f"[bold]{escape(ref.title)}[/bold]", escape(date_line(ref, as_of))]
+def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> Text:
+    line = Text.assemble((ref.title, "bold"), " · ", date_line(ref, as_of))
     if ref.url:
-        parts.append(f"[link={escape(ref.url)}]{escape(ref.url)}[/link]")
-    return " · ".join(parts)
+        line.append(" · ").append(ref.url, Style(link=ref.url))
+    return line
 
 
 def quote_text(quote: Quote) -> str:
@@ -74,30 +79,35 @@ def quote_text(quote: Quote) -> str:
     return ("… " if quote.cut_before else "") + quote.text + (" …" if quote.cut_after else "")
 
 
-def answer_markup(answer: Answer) -> str:
-    """The answer as rich markup: each quote, then where it came from."""
+def answer_text(answer: Answer) -> Text:
+    """The answer as rich text for a terminal: each quote, then where it came from.
+
+    Every text of the answer (quotes, titles, links, the notice, the follow-up's reading) is shown as it is:
+    nothing in it is read as markup.
+    """
     if answer.notice and not answer.quotes:
-        return f"[yellow]{escape(answer.notice)}[/yellow]"
+        return Text(answer.notice, "yellow")
     if not answer.quotes:
-        return f"[yellow]{NO_ANSWER}[/yellow] [dim]{NO_ANSWER_HINT}[/dim]"
+        return Text.assemble((NO_ANSWER, "yellow"), " ", (NO_ANSWER_HINT, "dim"))
     blocks = []
     for number, quote in enumerate(answer.quotes, start=1):
-        lines = [
-            f"[cyan]{number}.[/cyan] “{escape(quote_text(quote))}”",
-            f"   [dim]—[/dim] {_source_line(quote, answer.as_of)} "
-            f"[dim](confidence: {confidence_words(quote.confidence)})[/dim]"
-            + (" [yellow](outside the dates asked for)[/yellow]" if quote.outside_window else ""),
-        ]
-        lines += [f"   [dim]also in[/dim] {_source_line(ref, answer.as_of)}" for ref in quote.also_in]
+        source = Text.assemble("   ", ("—", "dim"), " ", _source_line(quote, answer.as_of), " ",
+                               (f"(confidence: {confidence_words(quote.confidence)})", "dim"))
+        if quote.outside_window:
+            source.append(" ").append("(outside the dates asked for)", "yellow")
+        lines = [Text.assemble((f"{number}.", "cyan"), f" “{quote_text(quote)}”"), source]
+        lines += [Text.assemble("   ", ("also in", "dim"), " ", _source_line(ref, answer.as_of))
+                  for ref in quote.also_in]
         if quote.reported_by and quote.outlets > 1:
-            lines.append(f"   [dim]reported by {quote.outlets} outlets; also[/dim] "
-                         + "; ".join(_source_line(ref, answer.as_of) for ref in quote.reported_by))
-        blocks.append("\n".join(lines))
+            lines.append(Text.assemble("   ", (f"reported by {quote.outlets} outlets; also", "dim"), " ",
+                                       Text("; ").join(_source_line(ref, answer.as_of) for ref in quote.reported_by)))
+        blocks.append(Text("\n").join(lines))
     if answer.notice:
-        blocks.insert(0, f"[yellow]{escape(answer.notice)}[/yellow]")
+        blocks.insert(0, Text(answer.notice, "yellow"))
     if answer.read_as:
-        blocks.insert(0, f"[dim]read with the question before: {escape(answer.read_as)}[/dim]")
-    return "\n\n".join(blocks)
+        blocks.insert(0, Text(f"read with the question before: {answer.read_as}", "dim"))
+    return Text("\n\n").join(blocks)
+
 
 
 def answer_json(answer: Answer) -> str:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
+from qa_bot.cli_common import readable, replace_undecodable
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
-from qa_bot.render import answer_markup
+from qa_bot.render import answer_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,15 +25,17 @@ HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Sc
   :sources   list the articles in the index
   :asof DATE answer as of DATE (YYYY-MM-DD or an ISO time); [cyan]:asof now[/cyan] goes back to now
   :help      show this help
-  :quit      leave (Ctrl-D works too; Ctrl-C clears the line)"""
+  :quit      leave (Ctrl-D works too)
+  Ctrl-C     clears the line, or cancels the answer being worked out"""
 
 
-def _sources(pipeline: QAPipeline) -> str:
-    lines = [f"[bold]{len(pipeline.index.documents)} articles[/bold] in {pipeline.index.build_dir}:"]
+def _sources(pipeline: QAPipeline) -> Text:
+    """The articles of the index, one a line; their titles and links shown as they are, never read as markup."""
+    lines = [Text.assemble((f"{len(pipeline.index.documents)} articles", "bold"), f" in {pipeline.index.build_dir}:")]
     for doc in pipeline.index.documents:
         extra = " · ".join(x for x in (doc.date, doc.url) if x)
-        lines.append(f"  • {doc.title} [dim]({doc.doc_id}{' · ' + extra if extra else ''})[/dim]")
-    return "\n".join(lines)
+        lines.append(Text.assemble(f"  • {doc.title} ", (f"({doc.doc_id}{' · ' + extra if extra else ''})", "dim")))
+    return Text("\n").join(lines)
 
 
 @dataclass(slots=True)
@@ -50,7 +56,8 @@ def _as_of(argument: str, session: Session, console: Console) -> None:
 
     if not argument:
         when = session.as_of.isoformat(timespec="seconds") if session.as_of else "now"
-        console.print(f"Questions are asked as of {when}. [dim]:asof YYYY-MM-DD changes it; :asof now resets.[/dim]")
+        console.print(Text.assemble(f"Questions are asked as of {when}. ",
+                                    (":asof YYYY-MM-DD changes it; :asof now resets.", "dim")))
         return
     if argument.lower() == "now":
         session.as_of = None
@@ -58,19 +65,20 @@ def _as_of(argument: str, session: Session, console: Console) -> None:
         return
     try:
         session.as_of = as_of_moment(argument)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+    except ConfigError as exc:  # it quotes what was typed: shown as it is
+        console.print(Text(str(exc), "red"))
         return
     console.print(f"Questions are asked as of {session.as_of.isoformat(timespec='seconds')}: "
                   "no later article is quoted.")
 
 
 def handle(line: str, pipeline: QAPipeline, console: Console, session: Session | None = None) -> bool:
-    """Act on one line of input; False when the user asked to leave."""
-    from rich.markup import escape
+    """Act on one line of input; False when the user asked to leave.
 
+    Whatever the line holds is shown as typed (never read as markup); a byte that was not UTF-8 is U+FFFD.
+    """
     session = session if session is not None else Session()
-    text = line.strip()
+    text = " ".join(readable(line).split())
     if not text:
         return True
     if text.startswith(":"):
@@ -84,19 +92,19 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         elif command == "asof":
             _as_of(text[1:].split(maxsplit=1)[1] if len(text[1:].split()) > 1 else "", session, console)
         else:
-            console.print(f"[red]unknown command {escape(text)}[/red]; type :help")
+            console.print(Text.assemble((f"unknown command {text}", "red"), "; type :help"))
         return True
     if pipeline.refresh():
-        console.print(f"[dim]The index was rebuilt: now {len(pipeline.index.documents)} articles.[/dim]")
+        console.print(Text(f"The index was rebuilt: now {len(pipeline.index.documents)} articles.", "dim"))
     try:
         answer = pipeline.ask(text, as_of=session.as_of, thread=[session.previous] if session.previous else ())
     except BackendUnavailableError as exc:  # Milvus down for a moment: say so, and keep the session
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        console.print(Text.assemble(("error:", "red"), f" {exc}"))
         return True
     session.questions.record(answer, channel="repl")
     if answer.read_as is None:  # a standalone question sets the subject; its follow-ups keep it
         session.previous = text
-    console.print(answer_markup(answer))
+    console.print(answer_text(answer))
     return True
 
 
@@ -110,9 +118,11 @@ def run_repl(
     """
     session = Session(as_of, questions)
     if not sys.stdin.isatty():
+        replace_undecodable(sys.stdin)  # a line with a byte that is not UTF-8 is asked with U+FFFD in its place
         for line in sys.stdin:
-            if line.strip() and not line.lstrip().startswith(":"):
-                console.print(f"[bold]Q: {line.strip()}[/bold]", markup=True, highlight=False)
+            shown = readable(line).strip()
+            if shown and not shown.startswith(":"):
+                console.print(Text(f"Q: {shown}", "bold"))
             if not handle(line, pipeline, console, session):
                 break
             console.print()
@@ -131,14 +141,26 @@ def run_repl(
     prompt: PromptSession[str] = PromptSession(history=kept)
     documents = len(pipeline.index.documents)
     console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")
+    converse(lambda: prompt.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> ")), pipeline, console, session)
+    console.print("[dim]bye[/dim]")
+
+
+def converse(read: Callable[[], str], pipeline: QAPipeline, console: Console, session: Session) -> None:
+    """Answer the lines ``read`` returns until :quit or Ctrl-D (``read`` raises EOFError).
+
+    Ctrl-C (KeyboardInterrupt) at the prompt clears the line; while an answer is worked out, it cancels that
+    answer ("(cancelled)") and the prompt comes back: the session goes on.
+    """
     while True:
         try:
-            line = prompt.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> "))
+            line = read()
         except KeyboardInterrupt:
             continue
         except EOFError:
-            break
-        if not handle(line, pipeline, console, session):
-            break
+            return
+        try:
+            if not handle(line, pipeline, console, session):
+                return
+        except KeyboardInterrupt:
+            console.print(Text("(cancelled)", "dim"))
         console.print()
-    console.print("[dim]bye[/dim]")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from ..conftest import ARTICLES
-from ..helpers import assert_one_line_error, run_cli
+from ..helpers import assert_one_line_error, cli_env, run_cli
 
 
 def test_help_is_instant_and_imports_no_model_code():
@@ -114,3 +114,52 @@ def test_invalid_setting_is_one_line(tmp_path, bundled_index):
         env={**__import__("os").environ, "QA_BOT_MAX_QUOTES": "many"},
     )
     assert_one_line_error(result, "max_quotes")
+
+
+def test_an_empty_question_on_the_command_line_is_a_usage_error(tmp_path, bundled_index):
+    for question in ("", "  "):
+        result = run_cli(tmp_path, "ask", question, "--index", str(bundled_index))
+        assert result.returncode == 2 and result.stdout == ""
+        assert_one_line_error(result, "empty question")
+    assert run_cli(tmp_path, "ask", "--index", str(bundled_index)).returncode == 2  # none at all: the same
+
+
+def test_questions_with_brackets_are_asked_as_typed_and_the_batch_goes_on(tmp_path, bundled_index):
+    result = run_cli(tmp_path, "ask", "--questions", "-", "--index", str(bundled_index),
+                     input="What is [/bold] this?\nWho is David Schenker? [bold]\n")
+    assert result.returncode == 0, result.stderr
+    assert "Q: What is [/bold] this?" in result.stdout and "Q: Who is David Schenker? [bold]" in result.stdout
+    assert "assistant secretary of state" in result.stdout
+    alone = run_cli(tmp_path, "ask", "What is [/bold] this?", "--index", str(bundled_index))
+    assert alone.returncode == 0 and "The articles don't say" in alone.stdout, alone.stderr
+
+
+def test_bytes_that_are_not_utf8_are_asked_as_replacement_characters(tmp_path, bundled_index):
+    questions = tmp_path / "questions.txt"
+    questions.write_bytes(b"caf\xe9 ?\nWho is David Schenker?\n")
+    command = [sys.executable, "-m", "qa_bot.cli", "ask", "--json", "--index", str(bundled_index)]
+    env = {**cli_env(tmp_path), "PYTHONIOENCODING": "utf-8:strict"}  # as most UTF-8 locales read a pipe
+    for extra, stdin in (([b"caf\xe9 ?"], None), (["--questions", str(questions)], None),
+                         (["--questions", "-"], questions.read_bytes())):
+        result = subprocess.run([*command, *extra], cwd=tmp_path, env=env, input=stdin, capture_output=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stderr
+        asked = [json.loads(line)["question"] for line in result.stdout.decode("utf-8").splitlines()]
+        assert asked[0] == "caf\ufffd ?" and asked[1:] in ([], ["Who is David Schenker?"])
+
+
+def test_answers_and_log_lines_into_a_file_are_never_wrapped(tmp_path, bundled_index):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    log_path = blocked / "logs" / "of" / "the" / "questions" / "asked" / "questions.sqlite"
+    result = run_cli(tmp_path, "ask", "Who is David Schenker?", "--index", str(bundled_index),
+                     env={"COLUMNS": "40", "QA_BOT_QUESTION_LOG": str(log_path)})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("1. “David Schenker, a former US assistant secretary of state,")
+    assert lines[0].endswith("but the risks are escalating.”")
+    assert [line for line in lines if line.rstrip() != line] == []
+    assert any(line.endswith(" · https://www.reuters.com/world/us/us-forces-under-fire-middle-east-america-slides-"
+                             "toward-brink-2022-11-03/") for line in lines)
+    [warning] = result.stderr.splitlines()  # one line per log event, however long
+    assert warning.startswith("WARNING  cannot open the question log") and str(log_path) in warning

@@ -22,7 +22,7 @@ from qa_bot.ingest.read import MAX_TEXT_CHARS, read_articles
 from qa_bot.ingest.segment import split_sentences
 from qa_bot.pipeline import QAPipeline
 from qa_bot.records import Answer, Document
-from qa_bot.render import answer_json, answer_markup
+from qa_bot.render import answer_json, answer_text
 from qa_bot.slack.format import answer_blocks, question_from_event_text
 
 from ..conftest import FakeEmbedder
@@ -51,7 +51,7 @@ def check_answer(answer: Answer, documents: dict[str, Document]) -> None:
         assert quote.text.strip() and 0.0 <= quote.confidence <= 1.0
         for ref in quote.also_in:
             assert documents[ref.doc_id].text[ref.start: ref.end] == ref.text
-    answer_markup(answer)
+    answer_text(answer)
     json.loads(answer_json(answer))
     blocks, fallback = answer_blocks(answer, answer.question)
     for text in [fallback, *texts_in(blocks)]:

@@ -69,18 +69,18 @@ def test_an_empty_window_says_so_and_offers_the_best_answer_from_another_date_ma
 
 
 def test_undated_quotes_say_so(pipeline):
-    from qa_bot.render import answer_markup
+    from qa_bot.render import answer_text
 
     answer = pipeline.ask("Is the dam in the valley old?", as_of=as_of_moment("2023-12-31"))
     top = answer.quotes[0]
-    assert top.doc_id == "bg" and top.to_json()["undated"] is True and "undated" in answer_markup(answer)
+    assert top.doc_id == "bg" and top.to_json()["undated"] is True and "undated" in answer_text(answer)
 
 
 def test_each_quote_shows_its_age_relative_to_the_as_of_moment(pipeline):
-    from qa_bot.render import answer_markup
+    from qa_bot.render import answer_text
 
     answer = pipeline.ask("How many people did the flood kill?", as_of=as_of_moment("2023-11-16"))
-    assert "2023-11-13, 3 days earlier" in answer_markup(answer)
+    assert "2023-11-13, 3 days earlier" in answer_text(answer)
 
 
 def test_without_time_awareness_every_article_may_answer(pipeline):

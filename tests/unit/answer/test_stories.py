@@ -5,7 +5,7 @@ quoted on its own."""
 from __future__ import annotations
 
 from qa_bot.records import Answer, Document, Quote
-from qa_bot.render import answer_markup
+from qa_bot.render import answer_text
 
 from ..conftest import build
 from .test_quotes import ask
@@ -50,7 +50,7 @@ def test_an_independent_report_of_the_same_fact_is_shown_as_corroboration(tmp_pa
     copies = {quote.doc_id, *(r.doc_id for r in quote.also_in)}  # one story: the quote and its other versions
     assert copies | {r.doc_id for r in quote.reported_by} == {"wire", "rewrite", "radio"}
     assert not {"radio", "wire"} <= copies and quote.reported_by and quote.outlets == 3
-    shown = answer_markup(answer)
+    shown = answer_text(answer)
     assert "reported by 3 outlets" in shown and "Radio notes" in shown
     assert answer.to_json()["quotes"][0]["reported_by"] or answer.to_json()["quotes"][1]["reported_by"]
 
@@ -73,7 +73,7 @@ def test_outlets_are_counted_by_source_or_else_by_article():
                 reported_by=(ref.__class__("b", "B", None, None, 0, 1, "x", "Wire"),
                              ref.__class__("c", "C", None, None, 0, 1, "x", None)))
     assert two.outlets == 2  # Wire twice is one outlet; an article without a source counts alone
-    assert "reported by" not in answer_markup(Answer("q?", quotes=(base,)))
+    assert "reported by" not in answer_text(Answer("q?", quotes=(base,)))
 
 
 def test_other_numbers_in_any_sentence_of_a_quote_are_an_update_never_folded(tmp_path, fake_embedder):
@@ -94,4 +94,4 @@ def test_the_same_outlet_is_never_its_own_corroboration():
 
     same = SourceRef("b", "B", None, None, 0, 1, "x", "Wire")
     quote = Quote("x", "a", "A", None, None, 1.0, 0, 1, source="Wire", reported_by=(same,))
-    assert quote.outlets == 1 and "reported by" not in answer_markup(Answer("q?", quotes=(quote,)))
+    assert quote.outlets == 1 and "reported by" not in answer_text(Answer("q?", quotes=(quote,)))

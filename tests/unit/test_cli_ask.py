@@ -1,0 +1,71 @@
+"""`qa-bot ask` in process (fake embedder): output for a file or a pipe, questions as typed, usage errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from click.testing import CliRunner
+
+from qa_bot.cli import main
+from qa_bot.cli_common import log_handler
+from qa_bot.records import Document
+
+from .conftest import build
+
+SENTENCE = "The harbour of the old town reopened on Tuesday after the storm that closed it for three weeks."
+URL = "https://news.example.org/2024/05/01/the-harbour-of-the-old-town-reopened-after-the-storm.html"
+
+
+@pytest.fixture
+def index(tmp_path, fake_embedder, monkeypatch):
+    build([Document("h", SENTENCE, "Harbour [/red] reopens", URL, "2024-05-01")], fake_embedder, tmp_path / "i")
+    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", lambda settings: fake_embedder)
+    monkeypatch.setenv("QA_BOT_ABSTAIN_THRESHOLD", "0")  # the fake's confidence is not calibrated
+    return tmp_path / "i"
+
+
+def ask(*args: str):
+    return CliRunner().invoke(main, ["ask", *args])
+
+
+def test_ask_into_a_file_or_a_pipe_never_wraps_a_quote_or_a_link(index):
+    result = ask("--index", str(index), "When did the harbour reopen?")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"“{SENTENCE}”" in lines[0] and lines[1].rstrip() == lines[1] and f" · {URL} (confidence:" in lines[1]
+
+
+def test_a_log_event_is_one_line_when_stderr_is_not_a_terminal(capsys):
+    record = logging.LogRecord("qa_bot", logging.WARNING, __file__, 1, "skipped %s: %s", ("a.txt", "word " * 40), None)
+    log_handler().handle(record)
+    assert capsys.readouterr().err == f"WARNING  skipped a.txt: {'word ' * 40}\n"
+
+
+def test_questions_with_brackets_are_asked_and_shown_as_typed_and_the_batch_goes_on(index, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("What is [/bold] this?\nWhen did the harbour reopen?\n", encoding="utf-8")
+    result = ask("--index", str(index), "--questions", str(questions))
+    assert result.exit_code == 0, result.output
+    assert "Q: What is [/bold] this?" in result.output and "Q: When did the harbour reopen?" in result.output
+    assert "Harbour [/red] reopens · 2024-05-01" in result.output
+
+
+def test_bytes_that_are_not_utf8_are_asked_as_replacement_characters(index, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_bytes(b'caf\xe9 harbour?\n{"question": "harbour \\ud800?"}\nWhen did the harbour reopen?\n')
+    result = ask("--json", "--index", str(index), "--questions", str(questions))
+    assert result.exit_code == 0, result.output
+    asked = [json.loads(line)["question"] for line in result.output.splitlines()]
+    assert asked == ["caf\ufffd harbour?", "harbour \ufffd?", "When did the harbour reopen?"]
+    result = ask("--json", "--index", str(index), "caf\udce9 harbour?")  # as Python reads the byte from argv
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["question"] == "caf\ufffd harbour?"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_an_empty_question_on_the_command_line_is_a_usage_error(tmp_path, question):
+    result = ask("--index", str(tmp_path / "none"), question)  # refused before any index is looked for
+    assert result.exit_code == 2
+    assert result.output == 'error: empty question: give one in words (qa-bot ask "Who is ...?")\n'  # one line
