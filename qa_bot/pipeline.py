@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,19 +17,11 @@ from qa_bot.config import AnswerOptions, Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import QABotError
 from qa_bot.index import Index, backend_from, live_generation, load_index, require_index
+from qa_bot.printable import printable
 from qa_bot.records import Answer, Hit
 
 MAX_QUESTION_CHARS = 2_000
 log = logging.getLogger(__name__)
-
-
-def printable(text: str) -> str:
-    """``text`` without control characters and bidirectional overrides (which can disguise text)."""
-    return "".join(ch for ch in text if ch.isspace() or not (unicodedata.category(ch) == "Cc" or ch in _BIDI))
-
-
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
 
 
 def _cleaned(question: str) -> str:

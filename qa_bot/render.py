@@ -11,6 +11,7 @@ import json
 from rich.style import Style
 from rich.text import Text
 
+from qa_bot.printable import printable
 from qa_bot.records import Answer, Quote, SourceRef, moment_of
 
 NO_ANSWER = "The articles don't say."
@@ -68,15 +69,17 @@ def shown_date(iso: str) -> str:
 
 
 def _source_line(ref: Quote | SourceRef, as_of: str | None = None) -> Text:
-    line = Text.assemble((ref.title, "bold"), " · ", date_line(ref, as_of))
+    line = Text.assemble((printable(ref.title), "bold"), " · ", date_line(ref, as_of))
     if ref.url:
-        line.append(" · ").append(ref.url, Style(link=ref.url))
+        url = printable(ref.url)
+        line.append(" · ").append(url, Style(link=url))
     return line
 
 
 def quote_text(quote: Quote) -> str:
-    """The quote's text with an ellipsis where it was cut out of a longer sentence."""
-    return ("… " if quote.cut_before else "") + quote.text + (" …" if quote.cut_after else "")
+    """The quote's text as a terminal may show it (see :mod:`qa_bot.printable`), with an ellipsis where it was cut
+    out of a longer sentence."""
+    return ("… " if quote.cut_before else "") + printable(quote.text) + (" …" if quote.cut_after else "")
 
 
 def answer_text(answer: Answer) -> Text:
@@ -86,7 +89,7 @@ def answer_text(answer: Answer) -> Text:
     nothing in it is read as markup.
     """
     if answer.notice and not answer.quotes:
-        return Text(answer.notice, "yellow")
+        return Text(printable(answer.notice), "yellow")
     if not answer.quotes:
         return Text.assemble((NO_ANSWER, "yellow"), " ", (NO_ANSWER_HINT, "dim"))
     blocks = []
@@ -103,7 +106,7 @@ def answer_text(answer: Answer) -> Text:
                                        Text("; ").join(_source_line(ref, answer.as_of) for ref in quote.reported_by)))
         blocks.append(Text("\n").join(lines))
     if answer.notice:
-        blocks.insert(0, Text(answer.notice, "yellow"))
+        blocks.insert(0, Text(printable(answer.notice), "yellow"))
     if answer.read_as:
         blocks.insert(0, Text(f"read with the question before: {answer.read_as}", "dim"))
     return Text("\n\n").join(blocks)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from qa_bot.cli_common import readable, replace_undecodable
 from qa_bot.errors import BackendUnavailableError
+from qa_bot.printable import printable
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.render import answer_text
 
@@ -34,7 +35,8 @@ def _sources(pipeline: QAPipeline) -> Text:
     lines = [Text.assemble((f"{len(pipeline.index.documents)} articles", "bold"), f" in {pipeline.index.build_dir}:")]
     for doc in pipeline.index.documents:
         extra = " · ".join(x for x in (doc.date, doc.url) if x)
-        lines.append(Text.assemble(f"  • {doc.title} ", (f"({doc.doc_id}{' · ' + extra if extra else ''})", "dim")))
+        lines.append(Text.assemble(f"  • {printable(doc.title)} ",
+                                   (printable(f"({doc.doc_id}{' · ' + extra if extra else ''})"), "dim")))
     return Text("\n").join(lines)
 
 

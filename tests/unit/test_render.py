@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from rich.console import Console
 
 from qa_bot.records import Answer, Quote, SourceRef
@@ -33,3 +35,14 @@ def test_quotes_titles_links_and_notes_are_shown_as_they_are_never_read_as_marku
     assert f"Notice {HOSTILE}" in text and f"read with the question before: When? ({HOSTILE})" in text
     assert "🔥" not in text
     assert shown(answer_text(Answer("q", notice=f"only {HOSTILE}"))).strip() == f"only {HOSTILE}"
+
+
+def test_terminal_escapes_and_direction_overrides_in_an_article_never_reach_the_terminal():
+    link = "\x1b]8;;https://evil.example\x07click here\x1b]8;;\x07"  # a link of the article's choosing
+    quote = Quote(f"The mayor \x1b[31msaid\x1b[0m {link} \u202eenolb\u202c.", "a", "Title\x1b[2J",
+                  "https://ex.com/a\x1b]8;;x\x07", "2023-11-13", 0.9, 0, 10, confidence=0.95)
+    console = Console(file=io.StringIO(), width=300, force_terminal=True, highlight=False)
+    console.print(answer_text(Answer("q", quotes=(quote,), as_of="2023-11-15T23:59:59+00:00")))
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "evil.example" in written and "\x1b]8;;https://evil" not in written and "\x1b[2J" not in written
+    assert "\u202e" not in written and "]8;;https://evil.exampleclick here]8;;" in written  # the words stay
