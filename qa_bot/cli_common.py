@@ -19,10 +19,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("qa_bot")
 
 
+MAX_ERROR_CHARS = 600
+"""An error line longer than this (a library's message quoting a whole path or payload) keeps its start and end."""
+
+
 def _fail(message: str, code: int = 1) -> None:
     from qa_bot.redact import redact
 
-    click.secho(f"error: {redact(message)}", fg="red", err=True)
+    line = " ".join(redact(message).split())  # one line, whatever the message held
+    if len(line) > MAX_ERROR_CHARS:
+        line = f"{line[:MAX_ERROR_CHARS * 2 // 3]} … {line[-MAX_ERROR_CHARS // 3:]}"
+    click.secho(f"error: {line}", fg="red", err=True)
     sys.exit(code)
 
 
@@ -44,7 +51,7 @@ def friendly_errors(command: F) -> F:
             raise
         except Exception as exc:  # the last line of defence: never a traceback for a person
             log.debug("unexpected error", exc_info=True)
-            _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
+            _fail(f"unexpected {type(exc).__name__}: {exc} (run `qa-bot -v COMMAND ...` for details)")
 
     return wrapper  # type: ignore[return-value]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from qa_bot.pipeline import QAPipeline
 
+log = logging.getLogger(__name__)
 HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Schenker?[/cyan]
   :sources   list the articles in the index
   :asof DATE answer as of DATE (YYYY-MM-DD or an ISO time); [cyan]:asof now[/cyan] goes back to now
@@ -135,11 +137,14 @@ def run_repl(
 
     kept: FileHistory | InMemoryHistory = InMemoryHistory()
     if history is not None:
-        try:
+        try:  # opened once here: prompt_toolkit reads and writes it later, where a failure is a traceback
             history.parent.mkdir(parents=True, exist_ok=True)
+            with history.open("ab"), history.open("rb"):
+                pass
             kept = FileHistory(str(history))
-        except OSError:
-            pass
+        except OSError as exc:
+            log.warning("cannot keep the question history in %s (%s); this session's is kept in memory", history,
+                        exc.strerror or type(exc).__name__)
     prompt: PromptSession[str] = PromptSession(history=kept)
     documents = len(pipeline.index.documents)
     console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")

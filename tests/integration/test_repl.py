@@ -77,6 +77,21 @@ def test_repl_quit_command(tmp_path, bundled_index):
     assert child.exitstatus == 0  # and ends cleanly
 
 
+def test_a_history_file_that_cannot_be_used_is_one_warning_and_the_session_goes_on(tmp_path, bundled_index):
+    (tmp_path / "state" / "qa-bot" / "history").mkdir(parents=True)  # a folder where the history file goes
+    child = spawn_repl(tmp_path, bundled_index)
+    child.expect("cannot keep the question history in")
+    child.expect(PROMPT)
+    child.sendline("Who is David Schenker?")
+    child.expect("assistant secretary of state")
+    child.expect(PROMPT)
+    child.sendline(":quit")
+    child.expect(pexpect.EOF)
+    shown = child.before
+    child.close()
+    assert "Traceback" not in shown and "Press ENTER" not in shown and child.exitstatus == 0
+
+
 def test_repl_reads_lines_from_a_pipe(tmp_path, bundled_index):
     result = run_cli(tmp_path, "repl", "--index", str(bundled_index),
                      input="Who is David Schenker?\nWho won the 2018 FIFA World Cup?\n")

@@ -75,3 +75,20 @@ def test_feeds_list_of_a_folder_that_is_not_there_is_an_error_not_an_empty_list(
     assert missing.exit_code == 1 and "no articles folder at" in missing.output
     empty = CliRunner().invoke(main, ["feeds", "list", "--articles", str(tmp_path)])
     assert empty.exit_code == 0 and "No feeds followed" in empty.output
+
+
+def test_an_unexpected_error_is_one_line_of_bounded_length_that_says_how_to_see_more():
+    import click
+
+    from qa_bot.cli_common import MAX_ERROR_CHARS, friendly_errors
+
+    @click.command()
+    @friendly_errors
+    def failing() -> None:
+        raise OSError("start of it\n" + "/deep" * 2000 + "\nend of it")
+
+    result = CliRunner().invoke(failing, [])
+    [line] = result.output.splitlines()
+    assert result.exit_code == 1 and line.startswith("error: unexpected OSError: start of it /deep")
+    assert line.endswith("end of it (run `qa-bot -v COMMAND ...` for details)")
+    assert len(line) <= len("error: ") + MAX_ERROR_CHARS + 3
