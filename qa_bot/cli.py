@@ -85,12 +85,15 @@ def _open_pipeline(settings: Settings) -> QAPipeline:
 
 
 def _question_log(settings: Settings, default: Path | None = None) -> QuestionRecorder:
-    """The question log of ``settings`` (``QA_BOT_QUESTION_LOG``, else ``default``); none when neither is set.
+    """The question log of ``settings`` (``QA_BOT_QUESTION_LOG``, else ``default``); none when neither is set, or
+    the setting is off.
 
     A log that cannot be opened is warned about in one line and answering goes on without it.
     """
-    from qa_bot.questionlog import open_or_warn
+    from qa_bot.questionlog import NO_LOG, open_or_warn
 
+    if settings.question_log is False:  # QA_BOT_QUESTION_LOG=off
+        return NO_LOG
     return open_or_warn(settings.question_log or default, settings.question_log_retention_days)
 
 
@@ -156,7 +159,7 @@ def ask(
     if not question and questions_file is None:
         _fail('give a question (qa-bot ask "Who is ...?") or --questions FILE', 2)
     asked = readable(" ".join(question)).strip()  # a byte of the command line that is not UTF-8 becomes U+FFFD
-    if question and not asked:
+    if question and not asked and questions_file is None:
         _fail('empty question: give one in words (qa-bot ask "Who is ...?")', 2)
     default = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
@@ -178,6 +181,7 @@ def _answer_all(
 ) -> None:
     from rich.text import Text
 
+    from qa_bot.printable import printable
     from qa_bot.render import answer_json, answer_text
 
     console = _console()
@@ -188,7 +192,7 @@ def _answer_all(
             click.echo(answer_json(answer))
             continue
         if len(questions) > 1:
-            console.print(Text(("\n" if number else "") + f"Q: {text}", "bold"))
+            console.print(Text(("\n" if number else "") + f"Q: {printable(text)}", "bold"))
         console.print(answer_text(answer))
 
 
@@ -283,7 +287,7 @@ def log_command(
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     settings = _settings(index_dir=index_dir)
-    path = log_path or settings.question_log or default_log_path(settings.index_dir)
+    path = log_path or settings.question_log or default_log_path(settings.index_dir)  # off: the default one
     if not path.is_file():
         raise ConfigError(f"no question log at {path} (give --log PATH, or set QA_BOT_QUESTION_LOG)")
     start = moment_of(since) if since else None

@@ -172,10 +172,11 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         description="redis://host:6379/0 (Redis or Valkey): the Slack duplicate filter and outbox shared by "
         "bot replicas; unset, each bot keeps them in its own memory.",
     )
-    question_log: Path | None = Field(
+    question_log: Path | Literal[False] | None = Field(
         None,
         description="SQLite file of the question log (questions, answers, feedback): set, ask and the REPL log "
-        "too; the Slack bot logs by default to questions.sqlite beside the index folder.",
+        "too; the Slack bot logs by default to questions.sqlite beside the index folder. off (or empty): no "
+        "log at all, the Slack bot's neither.",
     )
     question_log_retention_days: int = Field(
         90, ge=1, le=3650, description="Days a question and its feedback are kept in the question log."
@@ -238,11 +239,18 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         """
         return self.model_cache_dir or Path(os.path.abspath(self.index_dir)).parent / ".models"
 
-    @field_validator("question_log", "slack_channels_file", "model_cache_dir", mode="before")
+    @field_validator("slack_channels_file", "model_cache_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """``QA_BOT_QUESTION_LOG=`` (empty) turns the log off, as unset does; it never names the current folder."""
+        """An empty file or folder setting is unset: it never names the current folder."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("question_log", mode="before")
+    @classmethod
+    def _log_off(cls, value: object) -> object:
+        """``QA_BOT_QUESTION_LOG=off`` (or empty, or none) turns every log off, the Slack bot's default one too."""
+        return False if isinstance(value, str) and value.strip().lower() in {"", "off", "none", "false", "0"} \
+            else value
 
     @field_validator("index_dir", "articles_dir", mode="before")
     @classmethod

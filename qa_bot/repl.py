@@ -82,7 +82,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
     Whatever the line holds is shown as typed (never read as markup); a byte that was not UTF-8 is U+FFFD.
     """
     session = session if session is not None else Session()
-    text = " ".join(readable(line).split())
+    text = " ".join(printable(readable(line)).split())  # as the pipeline reads it; a terminal's escapes go
     if not text:
         return True
     if text.startswith(":"):
@@ -124,7 +124,7 @@ def run_repl(
     if not sys.stdin.isatty():
         replace_undecodable(sys.stdin)  # a line with a byte that is not UTF-8 is asked with U+FFFD in its place
         for line in sys.stdin:
-            shown = readable(line).strip()
+            shown = " ".join(printable(readable(line)).split())
             if shown and not shown.startswith(":"):
                 console.print(Text(f"Q: {shown}", "bold"))
             if not handle(line, pipeline, console, session):

@@ -35,11 +35,18 @@ def quantized_file_name(config: str) -> str:
 
 
 def _mirror(model_dir: Path, target: Path) -> None:
-    """Link (or copy) the files of ``model_dir`` into ``target``, never what is under ``target`` itself (the
-    cache may lie inside the model's folder)."""
-    inside = target.absolute()
-    files = [item for item in model_dir.rglob("*")  # listed before anything is made
-             if inside != item.absolute() and inside not in item.absolute().parents]
+    """Link (or copy) the files of ``model_dir`` into ``target``, never what is under ``target`` itself, nor the
+    rest of the cache when it lies inside the model's folder."""
+    # The export's cache (``target``'s folder) may lie inside the model's folder (an index kept there): then
+    # none of it is the model's. Paths are compared with the links in their folders followed.
+    cache, model = target.parent.resolve(), model_dir.resolve()
+    inside = cache if model in cache.parents else target.resolve()
+
+    def within(item: Path) -> bool:
+        real = item.parent.resolve() / item.name
+        return real == inside or inside in real.parents
+
+    files = [item for item in model_dir.rglob("*") if not within(item)]  # listed before anything is made
     for item in files:
         if item.is_file() and "onnx" not in item.relative_to(model_dir).parts:
             dest = target / item.relative_to(model_dir)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -50,25 +51,38 @@ def lock_path(folder: Path) -> Path:
 
 
 def unbuildable(folder: Path) -> str | None:
-    """Why an index may not be built at ``folder``, or None when it may: nothing there yet, an empty folder,
-    an index (the live link of its builds, or a plain index folder from before builds were linked).
+    """Why an index may not be built at ``folder``, or None when it may: nothing there yet, an empty folder, or
+    an index (the live link of its builds, or a plain index folder from before builds were linked, or a
+    restored copy).
 
-    A build replaces what is at ``folder`` with its live link, so anything else there (an article, a
-    folder of the user's, a device) would be moved aside or lost.
+    A build replaces what is at ``folder`` with its live link, so anything else there (an article, a folder
+    of the user's, a link to another index, a device) would be moved aside, replaced or lost.
     """
     path = absolute(folder)
-    if path.is_symlink():
-        target = path.resolve()
-        if target.parent == builds_dir(path).resolve() or (target / "manifest.json").is_file():
+    try:
+        if path.is_symlink():
+            target = path.resolve()
+            if target.parent == builds_dir(path).resolve():
+                return None
+            return f"{path} is a link to {target}, not one of its own builds; build into {target} itself"
+        if not path.exists():
             return None
-        return f"{path} is a link to {target}, which is not a qa-bot index"
-    if not path.exists():
-        return None
-    if path.is_dir():
-        if (path / "manifest.json").is_file() or not any(path.iterdir()):
-            return None
-        return f"{path} is a folder that is not a qa-bot index (it has no manifest.json)"
+        if path.is_dir():
+            if _is_index(path) or not any(path.iterdir()):
+                return None
+            return f"{path} is a folder that is not a qa-bot index (it has no qa-bot manifest.json)"
+    except (OSError, RuntimeError) as exc:  # a link loop, a folder that cannot be listed
+        return f"{path} cannot be read ({exc})"
     return f"{path} is a file, not an index folder"
+
+
+def _is_index(folder: Path) -> bool:
+    """True when ``folder`` holds a qa-bot manifest (a web app's ``manifest.json`` is not one)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "format" in manifest and "model" in manifest
 
 
 @contextmanager

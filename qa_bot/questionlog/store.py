@@ -128,25 +128,37 @@ class QuestionLog:
 
     @classmethod
     def open_to_read(cls, path: Path) -> QuestionLog:
-        """Open the log at ``path`` to read it, writing nothing, so a log the reader may not write opens too
-        (``qa-bot log`` run by another user than the bot, or on a copy). A log of an older schema is migrated
-        as :meth:`open` does (its reports need the new columns); a file that is not there is not made.
+        """Open the log at ``path`` to read it, changing nothing in it, so a log the reader may not write opens
+        too (``qa-bot log`` run by another user than the bot, or on a copy). When no bot has it open and its
+        folder may not be written, SQLite cannot make the shared-memory file WAL readers need, and the file is
+        read as immutable (nothing writes it then). A log of an older schema is migrated as :meth:`open` does
+        (its reports need the new columns); a file that is not there is not made.
 
         Raises:
-            QuestionLogError: as :meth:`open`; or the log is of an older schema and cannot be written.
+            QuestionLogError: the file is missing, not a database, not a question log (no schema: another
+                program's database, or an empty file), of a newer schema, or of an older one that cannot be
+                written.
         """
-        try:
-            connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                         timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if schema_version(connection) == LATEST:
-                return cls(connection, path, None)
-        except sqlite3.Error as exc:
+        uri = path.resolve().as_uri()
+        version = None
+        for mode in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                connection = sqlite3.connect(uri + mode, uri=True, isolation_level=None,
+                                             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                version = schema_version(connection)
+                break
+            except sqlite3.OperationalError as exc:
+                error: sqlite3.Error = exc
+            except sqlite3.Error as exc:
+                raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+        if version is None:
+            raise QuestionLogError(f"cannot open the question log {path}: {error}") from error
+        if version == 0:
             connection.close()
-            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+            raise QuestionLogError(f"{path} is not a qa-bot question log (it has no schema_version table)")
+        if version == LATEST:
+            return cls(connection, path, None)
         connection.close()
         return cls.open(path, retention_days=None)
 

@@ -34,11 +34,21 @@ def test_a_bad_option_is_one_clear_error(monkeypatch):
         load_settings()
 
 
-def test_an_empty_file_setting_is_unset_and_an_empty_folder_setting_is_refused(monkeypatch):
+def test_an_empty_file_setting_is_unset_and_an_empty_folder_setting_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_BOT_QUESTION_LOG", "")
     monkeypatch.setenv("QA_BOT_SLACK_CHANNELS_FILE", " ")
     settings = load_settings()
-    assert settings.question_log is None and settings.slack_channels_file is None  # not the current folder
+    assert settings.question_log is False and settings.slack_channels_file is None  # not the current folder
+    from qa_bot.cli import _question_log
+    from qa_bot.questionlog import NO_LOG
+
+    for off in ("", "off", "OFF", "none"):  # no log at all, not even the one the Slack bot keeps by default
+        monkeypatch.setenv("QA_BOT_QUESTION_LOG", off)
+        assert _question_log(load_settings(), default=tmp_path / "questions.sqlite") is NO_LOG
+    assert not (tmp_path / "questions.sqlite").exists()
+    monkeypatch.delenv("QA_BOT_QUESTION_LOG")
+    _question_log(load_settings(), default=tmp_path / "questions.sqlite").close()  # unset: the default log
+    assert (tmp_path / "questions.sqlite").is_file()
     monkeypatch.setenv("QA_BOT_INDEX_DIR", "")
     with pytest.raises(ConfigError, match=r"invalid setting index_dir \(QA_BOT_INDEX_DIR\): empty; unset it"):
         load_settings()

@@ -28,3 +28,15 @@ def test_a_models_files_are_mirrored_but_not_the_cache_inside_its_folder(tmp_pat
     _mirror(model, staging)
     mirrored = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
     assert mirrored == ["1_Pooling/config.json", "config.json", "old/file"]
+
+
+def test_the_cache_inside_the_models_folder_is_left_out_when_reached_through_a_link(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}", encoding="utf-8")
+    (model / ".models" / "older-export").mkdir(parents=True)
+    (model / ".models" / "older-export" / "model.onnx").write_text("x", encoding="utf-8")
+    (tmp_path / "cache").symlink_to(model / ".models")  # QA_BOT_MODEL_CACHE_DIR given as a link
+    staging = tmp_path / "cache" / ".model-onnx.tmp-1"
+    _mirror(model.resolve(), staging)
+    assert sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()) == ["config.json"]

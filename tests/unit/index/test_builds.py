@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.config import Settings
-from qa_bot.errors import IndexCorruptError, IndexLockedError, IndexWriteError
+from qa_bot.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexWriteError
 from qa_bot.index import builds as store
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
@@ -138,7 +138,7 @@ def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_buil
 
 
 
-@pytest.mark.parametrize("what", ["file", "folder", "link"])
+@pytest.mark.parametrize("what", ["file", "folder", "web app", "link", "link to an index", "link loop"])
 def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as_it_was(tmp_path, fake_embedder,
                                                                                          what):
     article = tmp_path / "article.txt"
@@ -146,15 +146,26 @@ def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("my notes", encoding="utf-8")
-    target = {"file": article, "folder": mine, "link": tmp_path / "link"}[what]
+    if what == "web app":  # a manifest.json of another kind
+        (mine / "manifest.json").write_text('{"name": "My app", "start_url": "/"}', encoding="utf-8")
+    if what == "link to an index":  # a build here would re-point the link, leaving that index as it was
+        build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, tmp_path / "other")
+    target = {"file": article, "link loop": tmp_path / "loop"}.get(what, tmp_path / "link" if "link" in what else mine)
     if what == "link":
         target.symlink_to(mine)
+    elif what == "link to an index":
+        target.symlink_to(tmp_path / "other")
+    elif what == "link loop":
+        target.symlink_to(target)
     before = sorted(p.name for p in tmp_path.iterdir())
-    with pytest.raises(IndexWriteError, match="not .*index.*nothing was changed"):
+    with pytest.raises(IndexWriteError, match="nothing was changed"):
         build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, target)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # not even a lock file beside it
     assert article.read_text(encoding="utf-8") == "An article, not an index."
-    assert (mine / "notes.txt").read_text(encoding="utf-8") == "my notes" and not target.resolve().name.startswith(".")
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "my notes"
+    if what == "link loop":  # a reader is told there is no index there, in one line
+        with pytest.raises(IndexNotFoundError, match="cannot be read"):
+            load_index(target)
 
 
 def test_a_build_goes_into_an_empty_folder_a_new_one_or_over_its_own_index(tmp_path, fake_embedder):

@@ -178,6 +178,14 @@ def test_a_log_opened_to_read_writes_nothing_and_an_older_one_is_migrated_first(
     with pytest.raises(QuestionLogError, match="cannot open the question log"):
         QuestionLog.open_to_read(tmp_path / "missing.sqlite")
     assert not (tmp_path / "missing.sqlite").exists()
+    other = tmp_path / "other.db"  # another program's database: refused, and left as it was
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE mine (x)")
+    connection.commit()
+    connection.close()
+    with pytest.raises(QuestionLogError, match="is not a qa-bot question log"):
+        QuestionLog.open_to_read(other)
+    assert [row[0] for row in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["mine"]
 
 
 def test_threads_and_two_connections_write_at_once_and_nothing_is_lost(log_path):
