@@ -25,6 +25,14 @@ def answer(question: str = "When does the bridge reopen?", quotes: int = 2) -> A
     return Answer(question=question, quotes=made, confidence=0.9 if quotes else 0.1, as_of="2024-05-01T12:00:00+00:00")
 
 
+def _execute(path, sql: str) -> None:
+    """Run one statement on the database at ``path`` and commit it, as another program would."""
+    connection = sqlite3.connect(path)
+    connection.execute(sql)
+    connection.commit()
+    connection.close()
+
+
 @pytest.fixture
 def log_path(tmp_path):
     return tmp_path / "questions.sqlite"
@@ -59,10 +67,7 @@ def test_a_version_1_log_is_migrated_to_the_latest_keeping_its_questions(log_pat
 def test_a_newer_schema_or_a_file_that_is_no_database_is_refused_in_one_error(log_path, tmp_path):
     with QuestionLog.open(log_path, now=NOW):
         pass
-    connection = sqlite3.connect(log_path)
-    connection.execute("INSERT INTO schema_version VALUES (99, 'from the future', 'x')")
-    connection.commit()
-    connection.close()
+    _execute(log_path, "INSERT INTO schema_version VALUES (99, 'from the future', 'x')")
     with pytest.raises(QuestionLogError, match="newer"):
         QuestionLog.open(log_path)
     junk = tmp_path / "junk.sqlite"
@@ -179,10 +184,7 @@ def test_a_log_opened_to_read_writes_nothing_and_an_older_one_is_migrated_first(
         QuestionLog.open_to_read(tmp_path / "missing.sqlite")
     assert not (tmp_path / "missing.sqlite").exists()
     other = tmp_path / "other.db"  # another program's database: refused, and left as it was
-    connection = sqlite3.connect(other)
-    connection.execute("CREATE TABLE mine (x)")
-    connection.commit()
-    connection.close()
+    _execute(other, "CREATE TABLE mine (x)")
     with pytest.raises(QuestionLogError, match="is not a qa-bot question log"):
         QuestionLog.open_to_read(other)
     assert [row[0] for row in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["mine"]
