@@ -17,7 +17,7 @@ from qa_bot.errors import (
     IndexMismatchError,
     IndexNotFoundError,
 )
-from qa_bot.eval.metrics import TABLE_HEADER, Report, iter_rows, read_questions, score
+from qa_bot.eval.metrics import TABLE_HEADER, EvalQuestion, Report, iter_rows, read_questions, score
 from qa_bot.eval.question_types import BY_TYPE_HEADER, by_type_rows, score_by_type
 from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predict_interleaved
 from qa_bot.index import Index, backend_from, load_index
@@ -89,6 +89,9 @@ def run_eval(
     with err.status("Loading the model…"):
         embedder = embedder_from_settings(settings)
     settings, index = open_corpus_index(settings, corpus, index_root, embedder, err)
+    if unmatched := _not_in_corpus(questions, [d.doc_id for d in index.documents]):
+        err.print(f"warning: none of the {unmatched} articles the questions name (doc_id) is in {corpus}: do "
+                  "--corpus and --questions belong together? doc_hit will read 0", markup=False, soft_wrap=True)
     with err.status("Loading the reranker…"):
         reranker = load_reranker(settings.reranker, settings.threads, settings.model_cache())
     pipeline = QAPipeline(settings, index, embedder, reranker)
@@ -131,6 +134,16 @@ def run_eval(
     for name, kinds in typed.items():
         print_table(out, f"{name}: by question type", BY_TYPE_HEADER, by_type_rows(kinds))
     return reports
+
+
+def _not_in_corpus(questions: list[EvalQuestion], held: list[str]) -> int:
+    """How many articles the questions name when the corpus holds none of them (as ``doc_hit`` matches ids:
+    the question's id inside the article's); 0 when it holds any, or the questions name none."""
+    wanted = {q.doc_id for q in questions if q.doc_id}
+    if not wanted or wanted & set(held):
+        return 0
+    sample = sorted(wanted)[:50]  # enough to tell a wrong pairing from ids written differently
+    return 0 if any(w in d for w in sample for d in held) else len(wanted)
 
 
 def _print_markdown(out: Console, title: str | None, header: list[str], rows: list[list[str]]) -> None:

@@ -104,6 +104,23 @@ def test_eval_sweep_writes_a_table_and_a_plot(tmp_path):
     assert (tmp_path / "out" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_eval_warns_when_the_corpus_holds_none_of_the_questions_articles(tmp_path):
+    corpus, questions = tmp_path / "corpus.jsonl", tmp_path / "questions.jsonl"
+    corpus.write_text(json.dumps({"doc_id": "bridge", "title": "Bridge", "text": "The bridge cost 40 million."}) + "\n",
+                      encoding="utf-8")
+    asked = {"id": "1", "question": "How many homes lost power?", "answers": ["3,000"], "doc_id": "storm"}
+    questions.write_text(json.dumps(asked) + "\n", encoding="utf-8")
+    result = run_cli(tmp_path, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json",
+                     "--index-root", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: none of the 1 articles the questions name (doc_id) is in" in result.stderr
+    asked["doc_id"] = "bridge"
+    questions.write_text(json.dumps(asked) + "\n", encoding="utf-8")
+    matched = run_cli(tmp_path, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json",
+                      "--index-root", str(tmp_path / "idx"))
+    assert matched.returncode == 0 and "warning: none of" not in matched.stderr
+
+
 def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):
     answer = bundled_pipeline.ask("Who is David Schenker?")
     threshold = bundled_pipeline.settings.abstain_threshold
