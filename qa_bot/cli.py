@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa_bot import __version__
-from qa_bot.cli_common import _console, _settings, as_of_option, friendly_errors, index_option, k_option, model_option
+from qa_bot.cli_common import (
+    _console,
+    _fail,
+    _settings,
+    as_of_option,
+    friendly_errors,
+    index_option,
+    k_option,
+    log_handler,
+    model_option,
+    readable,
+    replace_undecodable,
+)
 
 if TYPE_CHECKING:
     from qa_bot.config import Settings
@@ -44,8 +56,6 @@ def history_path() -> Path:
 
 
 def setup_logging(verbose: bool) -> None:
-    from qa_bot.cli_common import log_handler
-
     logging.basicConfig(level=logging.WARNING, handlers=[log_handler()], format="%(message)s")
     logging.getLogger("qa_bot").setLevel(logging.DEBUG if verbose else logging.INFO)
     from qa_bot.redact import install
@@ -101,7 +111,6 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
     """(question, its as-of date or None) per line: plain text, or ``{"question": ..., "as_of": ...}``."""
     import json
 
-    from qa_bot.cli_common import readable, replace_undecodable
     from qa_bot.errors import ConfigError
 
     stream = sys.stdin if source == "-" else None
@@ -154,7 +163,6 @@ def ask(
     "latest") are read relative to it. With QA_BOT_QUESTION_LOG set, each question is logged (see qa-bot log).
     """
     from qa_bot.answer.in_time import as_of_moment
-    from qa_bot.cli_common import _fail, readable
 
     if not question and questions_file is None:
         _fail('give a question (qa-bot ask "Who is ...?") or --questions FILE', 2)

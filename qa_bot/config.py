@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import ConfigError
 
+OFF = frozenset({"", "off", "none", "false", "0"})
+"""The words that turn an optional part off (``QA_BOT_RERANKER=off``, ``QA_BOT_QUESTION_LOG=off``)."""
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -249,8 +252,7 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     @classmethod
     def _log_off(cls, value: object) -> object:
         """``QA_BOT_QUESTION_LOG=off`` (or empty, or none) turns every log off, the Slack bot's default one too."""
-        return False if isinstance(value, str) and value.strip().lower() in {"", "off", "none", "false", "0"} \
-            else value
+        return False if isinstance(value, str) and value.strip().lower() in OFF else value
 
     @field_validator("index_dir", "articles_dir", mode="before")
     @classmethod

@@ -42,6 +42,12 @@ def _sources(pipeline: QAPipeline) -> Text:
     return Text("\n").join(lines)
 
 
+def _typed(line: str) -> str:
+    """A line as typed, read as the pipeline reads a question: whitespace folded, a terminal's escapes left out, a
+    byte that was not UTF-8 as U+FFFD."""
+    return " ".join(printable(readable(line)).split())
+
+
 @dataclass(slots=True)
 class Session:
     """What a REPL session remembers between questions."""
@@ -82,7 +88,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
     Whatever the line holds is shown as typed (never read as markup); a byte that was not UTF-8 is U+FFFD.
     """
     session = session if session is not None else Session()
-    text = " ".join(printable(readable(line)).split())  # as the pipeline reads it; a terminal's escapes go
+    text = _typed(line)
     if not text:
         return True
     if text.startswith(":"):
@@ -124,7 +130,7 @@ def run_repl(
     if not sys.stdin.isatty():
         replace_undecodable(sys.stdin)  # a line with a byte that is not UTF-8 is asked with U+FFFD in its place
         for line in sys.stdin:
-            shown = " ".join(printable(readable(line)).split())
+            shown = _typed(line)
             if shown and not shown.startswith(":"):
                 console.print(Text(f"Q: {shown}", "bold"))
             if not handle(line, pipeline, console, session):

@@ -15,12 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
+from qa_bot.config import OFF
 from qa_bot.embed.onnx_runtime import onnx_feed
 from qa_bot.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 BUNDLED_RERANKER = Path(__file__).resolve().parent.parent / "models" / "reranker"
-OFF = frozenset({"", "off", "none", "false", "0"})
 
 
 class Reranker(Protocol):
