@@ -345,13 +345,19 @@ def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str |
 @index_option
 @friendly_errors
 def index_info(index_dir: Path | None) -> None:
-    """Show what an index holds and how it was built."""
+    """Show what an index holds and how it was built, from its manifest.
+
+    Exits 1, after the manifest, when a file it lists is missing or of another size (`qa-bot index verify`
+    also checks every checksum, and that the index loads).
+    """
     import json
 
     from qa_bot.index import describe_index
 
     settings = _settings(index_dir=index_dir)
-    click.echo(json.dumps(describe_index(settings.index_dir).to_json(), indent=2))
+    info = describe_index(settings.index_dir)
+    click.echo(json.dumps(info.to_json(), indent=2))
+    info.require_files()
 
 
 @index_group.command("verify")

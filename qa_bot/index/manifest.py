@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import qa_bot.index.builds as builds
 from qa_bot.embed import Embedder
 from qa_bot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from qa_bot.index.checksums import find_damage
 
 FORMAT_VERSION = 3
 """3: stores named by kind (``vector_store``, ``keyword_store``), a content hash per document."""
@@ -33,6 +34,17 @@ class IndexInfo:
     files: int
     format: object
     _manifest: Manifest = field(repr=False)
+    damage: tuple[str, ...] = ()
+    """What is wrong with the build's files by presence and size (filled by :func:`describe_index` only)."""
+
+    def require_files(self) -> None:
+        """Refuse a build whose :attr:`damage` names anything, with how to rebuild it.
+
+        Raises:
+            IndexCorruptError
+        """
+        if self.damage:
+            raise damaged(self.index_dir, self.damage)
 
     def to_json(self) -> Manifest:
         """The whole manifest, as ``qa-bot index info`` prints it, after the index and the build it was read from."""
@@ -42,6 +54,12 @@ class IndexInfo:
 def rebuild_hint(folder: Path) -> str:
     """The sentence that tells a person how to rebuild the index ``folder``."""
     return f"rebuild it with `qa-bot index build --articles PATH --index {folder}`"
+
+
+def damaged(folder: Path, problems: list[str] | tuple[str, ...]) -> IndexCorruptError:
+    """The error for the index ``folder`` whose files have ``problems`` (the first named, the rest counted)."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return IndexCorruptError(f"index at {folder} is damaged: {problems[0]}{more}; {rebuild_hint(folder)}")
 
 
 def read_manifest(live: Path, folder: Path) -> Manifest:
@@ -140,10 +158,14 @@ def require_index(folder: Path) -> None:
 
 
 def describe_index(folder: Path) -> IndexInfo:
-    """What the live build of the index ``folder`` holds, from its manifest alone (nothing else is read).
+    """What the live build of the index ``folder`` holds, from its manifest, and whether its files are all
+    there at their recorded sizes (nothing is read or hashed: ``qa-bot index verify`` does that).
 
     Raises:
         IndexNotFoundError, IndexCorruptError
     """
     live = builds.live_dir(folder)
-    return describe(read_manifest(live, folder), folder, live)
+    manifest = read_manifest(live, folder)
+    recorded = manifest.get("files")
+    damage = find_damage(live, recorded, hash_limit=-1) if isinstance(recorded, dict) else ["no checksums"]
+    return replace(describe(manifest, folder, live), damage=tuple(damage))

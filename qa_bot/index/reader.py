@@ -25,6 +25,7 @@ from qa_bot.index.manifest import (
     Manifest,
     check_compatible,
     check_format,
+    damaged,
     describe,
     read_manifest,
     rebuild_hint,
@@ -297,8 +298,7 @@ def load_index(
     recorded = manifest.get("files")
     problems = find_damage(live, recorded, hash_limit) if isinstance(recorded, dict) else ["no checksums"]
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise IndexCorruptError(f"index at {folder} is damaged: {problems[0]}{more}; {rebuild_hint(folder)}")
+        raise damaged(folder, problems)
     try:
         documents, hashes = layout.read_documents(live)
         passage_store, passage_keywords = _passage_stores(live, manifest, backend, folder)

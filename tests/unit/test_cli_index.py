@@ -21,6 +21,18 @@ def test_index_info_prints_the_whole_manifest_with_its_folders(tmp_path, fake_em
     assert "documents.jsonl" in info["files"]
 
 
+def test_index_info_of_a_damaged_index_prints_its_manifest_then_fails_naming_the_file(tmp_path, fake_embedder):
+    build(DOCS, fake_embedder, tmp_path / "i")
+    (tmp_path / "i" / "sentences.npy").unlink()
+    with (tmp_path / "i" / "documents.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    result = CliRunner().invoke(main, ["index", "info", "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["documents"] == 3
+    assert "is damaged: documents.jsonl has" in result.stderr and "(and 1 more)" in result.stderr
+    assert "rebuild it with" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_index_verify_names_the_search_and_the_files_it_checked(tmp_path, fake_embedder):
     build(DOCS, fake_embedder, tmp_path / "i")
     result = CliRunner().invoke(main, ["index", "verify", "--index", str(tmp_path / "i")])
