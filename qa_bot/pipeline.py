@@ -54,8 +54,12 @@ class QAPipeline:
         """The generation of a rebuild that failed to load: not tried again until the next rebuild."""
         self._reload_lock = threading.Lock()
 
-    def refresh(self) -> bool:
-        """Load the live index if a rebuild has replaced the one in use; True when it did."""
+    def refresh(self, *, announce: bool = True) -> bool:
+        """Load the live index if a rebuild has replaced the one in use; True when it did.
+
+        The reload is logged at info level, or at debug when the caller tells people itself (``announce``
+        false: the REPL says it in its own words).
+        """
         if not self.index.is_stale() or live_generation(self.index.index_dir) == self._refused:
             return False  # the fast path, taken by every question: no rebuild, or one already refused
         with self._reload_lock:
@@ -70,7 +74,8 @@ class QAPipeline:
                 self._refused = seen
                 return False
             self.index = index
-            log.info("now answering from the rebuilt index %s (%d articles)", index.build_dir, len(index.documents))
+            log.log(logging.INFO if announce else logging.DEBUG, "now answering from the rebuilt index %s "
+                    "(%d articles)", index.build_dir, len(index.documents))
             return True
 
     @classmethod

@@ -104,7 +104,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         else:
             console.print(Text.assemble((f"unknown command {text}", "red"), "; type :help"))
         return True
-    if pipeline.refresh():
+    if pipeline.refresh(announce=False):
         console.print(Text(f"The index was rebuilt: now {len(pipeline.index.documents)} articles.", "dim"))
     try:
         answer = pipeline.ask(text, as_of=session.as_of, thread=[session.previous] if session.previous else ())

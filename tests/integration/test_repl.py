@@ -123,7 +123,9 @@ def test_repl_picks_up_a_rebuilt_index_between_questions(tmp_path):
         assert rebuilt.returncode == 0, rebuilt.stderr
         child.sendline("When does the Riverside library open its reading room?")
         child.expect("The index was rebuilt: now 3 articles")
+        said = child.before
         child.expect("on 3 March")
+        assert "rebuilt index" not in said + child.before  # said once, not again as a log line
         child.expect(PROMPT)
         child.sendline(":quit")
         child.expect(pexpect.EOF)
