@@ -16,7 +16,14 @@ from qa_bot.embed.protocol import Embedder, ProgressCallback
 if TYPE_CHECKING:
     from qa_bot.config import Settings
 
-__all__ = ["Embedder", "ProgressCallback", "embedder_from_settings"]
+__all__ = ["Embedder", "ProgressCallback", "embedder_from_settings", "model_identity"]
+
+
+def model_identity(model: str) -> str:
+    """The identity an index records for the configured ``model``, found without loading anything."""
+    from qa_bot.embed.models import model_identity as identity
+
+    return identity(model)
 
 def embedder_from_settings(settings: Settings) -> Embedder:
     """The embedder the settings ask for: model, backend, batch size and export cache.

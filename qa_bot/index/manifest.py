@@ -109,11 +109,15 @@ def check_compatible(manifest: Manifest, embedder: Embedder, folder: Path) -> No
             f"configured backend is {embedder.backend}: {rebuild} or set QA_BOT_EMBED_BACKEND={manifest.get('backend')}"
         )
     if manifest.get("model") != embedder.model_id or manifest.get("dimension") != embedder.dimension:
-        raise IndexMismatchError(
-            f"index at {folder} was built with model {manifest.get('model')} ({manifest.get('dimension')} dims), "
-            f"but the configured model is {embedder.model_id} ({embedder.dimension} dims): {rebuild} "
-            "or set QA_BOT_MODEL to the index's model"
-        )
+        raise _other_model(manifest, folder, f"{embedder.model_id} ({embedder.dimension} dims)",
+                           f" ({manifest.get('dimension')} dims)")
+
+
+def _other_model(manifest: Manifest, folder: Path, configured: str, dims: str = "") -> IndexMismatchError:
+    return IndexMismatchError(
+        f"index at {folder} was built with model {manifest.get('model')}{dims}, but the configured model is "
+        f"{configured}: {rebuild_hint(folder)} or set QA_BOT_MODEL to the index's model"
+    )
 
 
 def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
@@ -148,13 +152,17 @@ def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
     )
 
 
-def require_index(folder: Path) -> None:
-    """Refuse at once, before anything slow, an index ``folder`` that is missing, unreadable or of another format.
+def require_index(folder: Path, model_id: str | None = None) -> None:
+    """Refuse at once, before anything slow, an index ``folder`` that is missing, unreadable, of another format,
+    or (given ``model_id``, see :func:`qa_bot.embed.model_identity`) built with another model.
 
     Raises:
         IndexNotFoundError, IndexCorruptError, IndexMismatchError
     """
-    check_format(read_manifest(builds.live_dir(folder), folder), folder)
+    manifest = read_manifest(builds.live_dir(folder), folder)
+    check_format(manifest, folder)
+    if model_id is not None and manifest.get("model") != model_id:
+        raise _other_model(manifest, folder, model_id)
 
 
 def describe_index(folder: Path) -> IndexInfo:

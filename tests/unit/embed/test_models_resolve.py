@@ -40,3 +40,30 @@ def test_the_cache_inside_the_models_folder_is_left_out_when_reached_through_a_l
     staging = tmp_path / "cache" / ".model-onnx.tmp-1"
     _mirror(model.resolve(), staging)
     assert sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()) == ["config.json"]
+
+
+def test_the_identity_found_without_loading_is_the_one_resolving_records(tmp_path):
+    from qa_bot.embed.models import E5_ID, model_identity
+
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    for model in (str(tmp_path), "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", "some/hub-model"):
+        assert model_identity(model) == resolve_model(model)[1], model
+    assert model_identity("multilingual-e5-small") == E5_ID
+
+
+def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, monkeypatch):
+    from qa_bot.config import Settings
+    from qa_bot.errors import IndexMismatchError
+    from qa_bot.pipeline import QAPipeline
+
+    from ..conftest import DOCS, build
+
+    build(DOCS, fake_embedder, tmp_path / "i")
+
+    def load(settings):
+        raise AssertionError("the model was loaded (and exported) before the index's model was checked")
+
+    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", load)
+    with pytest.raises(IndexMismatchError, match=rf"built with model {fake_embedder.model_id}, but the configured "
+                                                 r"model is sentence-transformers/all-MiniLM-L6-v2: rebuild it"):
+        QAPipeline.open(Settings(index_dir=tmp_path / "i", model="all-MiniLM-L6-v2"))
