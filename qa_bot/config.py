@@ -120,6 +120,15 @@ class AnswerOptions(BaseModel):
     )
 
 
+def beside_index(index_dir: Path, name: str) -> Path:
+    """``name`` in the folder that holds the index folder ``index_dir`` (``index/.models`` for ``index/default``).
+
+    The index folder is a link to its live build once built; the link is not followed, so the path is the same
+    before the first build and after it, and every build shares what is kept there.
+    """
+    return Path(os.path.abspath(index_dir)).parent / name
+
+
 class Settings(BaseSettings, BuildOptions, AnswerOptions):
     """Every setting of qa-bot, read once by an entry point; CLI flags override these.
 
@@ -235,12 +244,9 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     )
 
     def model_cache(self) -> Path:
-        """Where exported models are kept: ``model_cache_dir``, or ``.models`` beside the index folder.
-
-        The index folder is a link to its live build once built: it is not followed, so the cache is the
-        same before the first build and after it, and every build and rebuild shares it.
-        """
-        return self.model_cache_dir or Path(os.path.abspath(self.index_dir)).parent / ".models"
+        """Where exported models are kept: ``model_cache_dir``, or ``.models`` beside the index folder, which
+        every build and rebuild shares."""
+        return self.model_cache_dir or beside_index(self.index_dir, ".models")
 
     @field_validator("slack_channels_file", "model_cache_dir", mode="before")
     @classmethod

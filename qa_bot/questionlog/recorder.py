@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from qa_bot.config import beside_index
 from qa_bot.questionlog.store import Click, QuestionLog, QuestionLogError, Recorded
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def default_log_path(index_dir: Path) -> Path:
     folder (``index/.default.builds/questions.sqlite``); while only that one exists, it stays the log, so no
     question logged there is left behind.
     """
-    beside = Path(os.path.abspath(index_dir)).parent / DEFAULT_NAME  # the link itself is not followed
+    beside = beside_index(index_dir, DEFAULT_NAME)
     earlier = Path(index_dir).resolve().parent / DEFAULT_NAME
     return earlier if earlier.is_file() and not beside.exists() else beside
 
