@@ -29,7 +29,7 @@ from qa_bot.slack.format import (
     question_from_event_text,
     shared_answer_id,
 )
-from qa_bot.slack.outbox import describe
+from qa_bot.slack.outbox import describe, respond_instead
 from qa_bot.slack.status import home_view, status_blocks
 
 log = logging.getLogger(__name__)
@@ -208,8 +208,11 @@ def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, context: dict[s
     if taken is None:
         return
     answer = _safe_ask(bot, taken.question, taken.channel, taken.policy)
+    # Where the bot may not post (a channel it is not in, a DM between others) the answer goes to the command's
+    # response_url, which Slack takes from anywhere the command was typed.
     _post_answer(bot, client.chat_postEphemeral, taken.channel, taken.question, answer, taken.policy,
-                 share_button=True, user=taken.asker, asker=taken.asker, pending=taken.pending)
+                 share_button=True, user=taken.asker, asker=taken.asker, pending=taken.pending,
+                 on_refusal=respond_instead(command.get("response_url")))
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:

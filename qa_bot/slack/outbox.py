@@ -34,6 +34,49 @@ def passing(exc: Exception) -> bool:
     return isinstance(exc, OSError)  # URLError, a reset or refused connection, a timeout
 
 
+Refusal = Callable[[Exception, dict[str, Any]], bool]
+"""Given a post Slack refused for good (the error, the post's arguments), delivers it another way; True if it did."""
+
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found", "user_not_in_channel"})
+"""Slack's refusals of a post in a conversation the bot is not in (a channel it was not invited to, a DM of others)."""
+
+
+def delivered_instead(on_refusal: Refusal | None, exc: Exception, kwargs: dict[str, Any]) -> bool:
+    """True when ``on_refusal`` delivered, another way, a post that failed with ``exc`` for good."""
+    if on_refusal is None or passing(exc):
+        return False
+    try:
+        return on_refusal(exc, kwargs)
+    except Exception as other:  # the other way failed too: the post is given up on as before
+        log.warning("could not post in %s another way either: %s", kwargs.get("channel"), describe(other))
+        return False
+
+
+def respond_instead(response_url: str | None) -> Refusal | None:
+    """A :data:`Refusal` that sends an ephemeral post to a slash command's ``response_url`` when the bot may not
+    post where the command was typed: Slack takes it there without the bot being a member (within 30 minutes)."""
+    if not response_url:
+        return None
+
+    def respond(exc: Exception, kwargs: dict[str, Any]) -> bool:
+        if describe(exc) not in NOT_A_MEMBER:
+            return False
+        from slack_sdk.webhook import WebhookClient
+
+        reply = WebhookClient(response_url).send(
+            text=kwargs.get("text"), blocks=kwargs.get("blocks"), response_type="ephemeral", replace_original=False,
+            unfurl_links=False,
+        )
+        if reply.status_code != 200:
+            log.warning("the command's response_url refused the answer in %s: %s", kwargs.get("channel"),
+                        reply.status_code)
+            return False
+        log.info("answered in %s through the command's response_url (%s)", kwargs.get("channel"), describe(exc))
+        return True
+
+    return respond
+
+
 def describe(exc: Exception) -> str:
     """Slack's error code, or the exception's name: safe to log (never the request or its token)."""
     if isinstance(exc, SlackApiError):
@@ -46,8 +89,9 @@ class OutboxProtocol(Protocol):
 
     patience: float
 
-    def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
-        """Post with ``call(**kwargs)`` now; True when it went through. A passing failure is kept and tried again."""
+    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
+        """Post with ``call(**kwargs)`` now; True when it went through. A passing failure is kept and tried again;
+        a refusal for good is given to ``on_refusal``, which may deliver it another way."""
         ...
 
     @property
@@ -107,21 +151,25 @@ class Outbox:
         self.delivered = 0
         self.given_up = 0
 
-    def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
-        """Post now; True when it went through. A passing failure is kept and tried again later."""
+    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
+        """Post now; True when it went through (or ``on_refusal`` delivered a post Slack refused for good). A
+        passing failure is kept and tried again later."""
         with self._lock:
             self._in_flight += 1
         try:
-            return self._post_now(call, kwargs)
+            return self._post_now(call, kwargs, on_refusal)
         finally:
             with self._lock:
                 self._in_flight -= 1
                 self._lock.notify_all()
 
-    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any]) -> bool:
+    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any], on_refusal: Refusal | None = None) -> bool:
         try:
             call(**kwargs)
         except Exception as exc:  # the bot keeps serving whatever one post does
+            if delivered_instead(on_refusal, exc, kwargs):
+                self.delivered += 1
+                return True
             if not passing(exc) or self.patience <= 0:
                 self.given_up += 1
                 log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))

@@ -31,7 +31,7 @@ from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 from slack_sdk import WebClient
 
-from qa_bot.slack.outbox import FIRST_PAUSE, LONGEST_PAUSE, Outbox, describe, passing
+from qa_bot.slack.outbox import FIRST_PAUSE, LONGEST_PAUSE, Outbox, Refusal, delivered_instead, describe, passing
 from qa_bot.slack.redis_connect import Trouble
 
 log = logging.getLogger(__name__)
@@ -185,10 +185,11 @@ class RedisOutbox:
 
     # -- what listeners and ``serve`` use (``OutboxProtocol``) --
 
-    def post(self, call: Callable[..., Any], **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
         """Post with ``call`` (a Web API client method) now; True when it went through.
 
-        A passing failure is added to the shared stream, for this or another replica to try again later.
+        A passing failure is added to the shared stream, for this or another replica to try again later; a
+        refusal for good is given to ``on_refusal`` (here, at once), which may deliver it another way.
 
         Raises:
             TypeError: ``call`` is not a Web API client method.
@@ -200,6 +201,9 @@ class RedisOutbox:
             try:
                 call(**kwargs)
             except Exception as exc:  # the bot keeps serving whatever one post does
+                if delivered_instead(on_refusal, exc, kwargs):
+                    self._count(delivered=1)
+                    return True
                 if not passing(exc) or self.patience <= 0:
                     self._count(given_up=1)
                     log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))

@@ -232,6 +232,20 @@ def test_slash_command_answers_privately_with_a_share_button(bot, emulator):
     assert "assistant secretary of state" in blocks_text(shared) and "thread_ts" not in shared
 
 
+def test_slash_command_where_the_bot_is_not_a_member_is_answered_through_its_response_url(bot, emulator):
+    # Slack refuses the bot's ephemeral post in a channel it was not invited to, or a DM between two people.
+    emulator.fail("chat.postEphemeral", 1, 200, {"ok": False, "error": "not_in_channel"})
+    form = urllib.parse.urlencode({"command": "/ask", "text": "Who is David Schenker?", "channel_id": "CNOTIN",
+                                   "user_id": "U42", "team_id": "T1", "response_url": emulator.api_url + "respond",
+                                   "trigger_id": "1.2"})
+    status, _ = bot.post(form, content_type="application/x-www-form-urlencoded")
+    assert status == 200
+    sent = emulator.wait_for(lambda: emulator.calls_to("respond"))[0]["params"]
+    assert sent["response_type"] == "ephemeral" and sent["replace_original"] is False
+    assert "assistant secretary of state" in blocks_text(sent)
+    assert len(emulator.calls_to("chat.postEphemeral")) == 1  # tried once where it was typed, then the other way
+
+
 def test_hostile_article_is_quoted_as_text(tmp_path, emulator, real_embedder):
     from qa_bot.build import build_from_paths
     from qa_bot.pipeline import QAPipeline

@@ -127,6 +127,24 @@ def test_a_post_refused_for_good_is_dropped_at_once(outbox):
     assert box.given_up == 1 and box.waiting == 0 and len(slack.calls) == 1
 
 
+def test_a_post_refused_for_good_may_be_delivered_another_way_and_a_passing_failure_is_not(outbox):
+    given: list[tuple[str, str]] = []
+
+    def instead(exc: Exception, kwargs: dict[str, Any]) -> bool:
+        given.append((exc.response["error"], kwargs["text"]))
+        return kwargs["text"] != "answer 2"  # the other way fails for this one
+
+    slack = Slack("not_in_channel", "not_in_channel", 503)
+    box = outbox(slack)
+    assert box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 1")
+    assert not box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 2")
+    assert given == [("not_in_channel", "answer 1"), ("not_in_channel", "answer 2")]
+    assert box.delivered == 1 and box.given_up == 1
+    assert not box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 3")  # kept for later
+    until(lambda: box.delivered == 2)
+    assert len(given) == 2 and box.given_up == 1
+
+
 def test_a_post_refused_for_good_on_a_later_try_is_dropped(outbox):
     slack = Slack(503, "not_in_channel")
     box = outbox(slack)
