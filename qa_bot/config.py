@@ -19,6 +19,7 @@ OFF = frozenset({"", "off", "none", "false", "0"})
 """The words that turn an optional part off (``QA_BOT_RERANKER=off``, ``QA_BOT_QUESTION_LOG=off``)."""
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+SLACK_API_URL = "https://slack.com/api/"
 
 
 class BuildOptions(BaseModel):
@@ -232,7 +233,7 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "QA_BOT_SLACK_SIGNING_SECRET", "slack_signing_secret"),
     )
-    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (a proxy, or tests).")
+    slack_api_url: str = Field(SLACK_API_URL, description="Slack Web API base URL (a proxy, or tests).")
     slack_channels: str = Field("", description="Comma-separated channel ids the bot answers in; empty: all.")
     slack_allow_bots: bool = Field(False, description="Answer messages from other bots too.")
     slack_channels_file: Path | None = Field(
@@ -248,11 +249,26 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         every build and rebuild shares."""
         return self.model_cache_dir or beside_index(self.index_dir, ".models")
 
-    @field_validator("slack_channels_file", "model_cache_dir", mode="before")
+    @field_validator("slack_channels_file", "model_cache_dir", "slack_bot_token", "slack_app_token",
+                     "slack_signing_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """An empty file or folder setting is unset: it never names the current folder."""
+        """An empty file or folder setting is unset: it never names the current folder. An empty token or secret
+        (``SLACK_SIGNING_SECRET=`` in an env file) is unset too, and refused as missing where it is needed."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        """The Web API base URL is an http(s) URL with a host (empty: Slack's own)."""
+        from urllib.parse import urlsplit
+
+        if not value.strip():
+            return SLACK_API_URL
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an http(s) URL: {value!r} (Slack's is {SLACK_API_URL})")
+        return value.strip()
 
     @field_validator("question_log", mode="before")
     @classmethod

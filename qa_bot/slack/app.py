@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,7 +39,7 @@ _BOLT_LOG.addFilter(_NotTheClientsToken())
 
 
 @contextmanager
-def _quiet(logger: logging.Logger) -> Iterator[None]:
+def quiet(logger: logging.Logger) -> Iterator[None]:
     """``logger`` says nothing below CRITICAL for the block."""
     level = logger.level
     logger.setLevel(logging.CRITICAL)
@@ -48,6 +49,21 @@ def _quiet(logger: logging.Logger) -> Iterator[None]:
         logger.setLevel(level)
 
 
+def slack_error(exc: Exception) -> str:
+    """Slack's error code in ``exc`` (``invalid_auth``), from its response or its message, else "refused"."""
+    code = getattr(getattr(exc, "response", None), "get", lambda key: None)("error")
+    found = re.search(r"""['"]error['"]: ?['"]([a-z_]+)['"]""", str(exc))
+    return str(code or (found.group(1) if found else "refused"))
+
+
+def unreachable(exc: Exception) -> str:
+    """Why Slack could not be reached, in a few words (``Connection refused``), never a request or a token."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) if isinstance(reason, str) else describe(exc)
+
+
 def bot_token(settings: Settings) -> str:
     """The bot token (xoxb-...) of ``settings``.
 
@@ -55,7 +71,7 @@ def bot_token(settings: Settings) -> str:
         ConfigError: it is not set.
     """
     if settings.slack_bot_token is None:
-        raise ConfigError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-...) of your Slack app")
+        raise ConfigError("SLACK_BOT_TOKEN is empty or not set: give the bot token (xoxb-...) of your Slack app")
     return settings.slack_bot_token.get_secret_value()
 
 
@@ -66,7 +82,7 @@ def signing_secret(settings: Settings) -> str:
         ConfigError: it is not set.
     """
     if settings.slack_signing_secret is None:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify Slack's requests")
+        raise ConfigError("SLACK_SIGNING_SECRET is empty or not set: HTTP mode needs it to verify Slack's requests")
     return settings.slack_signing_secret.get_secret_value()
 
 
@@ -114,7 +130,7 @@ def build_app(
     try:
         # Bolt's token check (auth.test) at start: a failure is our one error line below, not also the Web API
         # client's line per retry; and the token bolt finds in SLACK_BOT_TOKEN is the client's own.
-        with _quiet(logging.getLogger("slack_sdk.web.base_client")):
+        with quiet(logging.getLogger("slack_sdk.web.base_client")):
             app = App(
                 client=client,
                 signing_secret=secret,
@@ -122,10 +138,9 @@ def build_app(
                 logger=_BOLT_LOG,
             )
     except BoltError as exc:
-        reason = str(exc).split(":")[-1].strip()
-        raise ConfigError(f"Slack refused the bot token ({reason}): check SLACK_BOT_TOKEN") from exc
+        raise ConfigError(f"Slack refused the bot token ({slack_error(exc)}): check SLACK_BOT_TOKEN") from exc
     except (SlackClientError, OSError) as exc:
-        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({describe(exc)})") from exc
+        raise ConfigError(f"cannot reach Slack at {settings.slack_api_url} ({unreachable(exc)})") from exc
     register(app, BotContext(settings, ask, outbox or Outbox(settings.slack_retry_for), seen or SeenEvents(),
                              questions=questions, channels=channels, status=status, threads=threads or Threads()))
     return app

@@ -20,7 +20,7 @@ from slack_bolt import App
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
-from qa_bot.slack.app import bot_token, build_app, signing_secret, web_client
+from qa_bot.slack.app import bot_token, build_app, quiet, signing_secret, slack_error, unreachable, web_client
 from qa_bot.slack.channels import read_channels_file
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
@@ -52,7 +52,7 @@ def check_settings(settings: Settings, http: bool) -> None:
     """
     if not http and settings.slack_app_token is None:
         raise ConfigError(
-            "SLACK_APP_TOKEN is not set: give the app-level token (xapp-...) for Socket Mode, or use --http"
+            "SLACK_APP_TOKEN is empty or not set: give the app-level token (xapp-...) for Socket Mode, or use --http"
         )
     bot_token(settings)
     if http:
@@ -122,9 +122,19 @@ def _serve_http(app: App, host: str, port: int, console: Printer) -> None:
 
 
 def _serve_socket_mode(app: App, app_token: str, console: Printer) -> None:
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
     handler = socket_mode_handler(app, app_token)
+    try:
+        with quiet(app.logger):  # the failure is the one line below, not also the client's own ERROR lines
+            handler.connect()
+    except SlackApiError as exc:
+        raise ConfigError(f"Slack refused the app token ({slack_error(exc)}): check SLACK_APP_TOKEN (xapp-..., "
+                          "with the connections:write scope)") from exc
+    except (SlackClientError, OSError) as exc:
+        raise ConfigError(f"cannot open Slack's Socket Mode connection ({unreachable(exc)})") from exc
     console.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
-    handler.start()
+    threading.Event().wait()  # the connection's own threads answer; this one waits for Ctrl-C or SIGTERM
 
 
 def _stop_as_on_ctrl_c(signum: int, frame: object) -> None:
@@ -154,16 +164,28 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def make_http_server(app: App, host: str, port: int) -> WSGIServer:
-    """A threaded WSGI server serving ``app`` on bolt's path ``/slack/events`` (port 0: any free port)."""
+    """A threaded WSGI server serving ``app`` on bolt's path ``/slack/events`` (port 0: any free port), and
+    ``GET /health`` (200 ``ok`` while it serves) for a load balancer. A request bolt cannot read (a body that
+    is not the JSON or form it claims) is answered 400 with one log line, not a traceback."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     handler = SlackRequestHandler(app)
 
+    def reply(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+        start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != "/slack/events":
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        return handler(environ, start_response)  # type: ignore[no-any-return]
+        path = environ.get("PATH_INFO")
+        if path == "/health" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return reply(start_response, "200 OK", b"ok")
+        if path != "/slack/events":
+            return reply(start_response, "404 Not Found", b"not found")
+        try:
+            return handler(environ, start_response)  # type: ignore[no-any-return]
+        except ValueError as exc:  # bolt parses the body before it checks the signature
+            log.warning("a request to /slack/events could not be read (%s); answered 400", type(exc).__name__)
+            return reply(start_response, "400 Bad Request", b"bad request")
 
     return make_server(host, port, wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
 

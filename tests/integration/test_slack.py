@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import logging
 import threading
 import time
 import urllib.parse
@@ -171,6 +172,25 @@ def test_bad_signatures_are_refused_without_api_calls(bot, emulator, how):
     assert status == 401
     time.sleep(0.3)  # a wrongly accepted event would be answered by now (answers take ~20 ms)
     assert len(emulator.calls) == before
+
+
+def test_a_body_that_is_not_what_it_claims_is_400_in_one_log_line_and_health_answers(bot, emulator, caplog):
+    def request(method: str, path: str, body: bytes = b"") -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", bot.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    before = len(emulator.calls)
+    with caplog.at_level(logging.WARNING):
+        assert request("POST", "/slack/events", b"not json") == (400, "bad request")
+    assert [r.getMessage() for r in caplog.records] == [
+        "a request to /slack/events could not be read (JSONDecodeError); answered 400"]
+    assert not any(r.exc_info for r in caplog.records) and len(emulator.calls) == before
+    assert request("GET", "/health") == (200, "ok") and request("GET", "/")[0] == 404
 
 
 def test_url_verification_returns_the_challenge(bot):
@@ -394,6 +414,19 @@ def test_start_up_errors_are_one_line(tmp_path, bundled_index):
         assert "xoxb-wrong-secret-value" not in result.stderr + result.stdout
         result = run_cli(tmp_path, "slack", "--index", str(bundled_index))
         assert_one_line_error(result, "SLACK_APP_TOKEN")
+        result = run_cli(tmp_path, "slack", "--http", "--index", str(bundled_index),
+                         env={**env, "SLACK_SIGNING_SECRET": ""})  # an empty line in an env file
+        assert_one_line_error(result, "SLACK_SIGNING_SECRET is empty or not set")
+    finally:
+        emu.close()
+    emu = SlackEmulator()  # the bot token is taken, the app token is not: nothing said of serving before the error
+    emu.fail("apps.connections.open", 1, 200, {"ok": False, "error": "invalid_auth"})
+    try:
+        env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-revoked"}
+        result = run_cli(tmp_path, "slack", "--index", str(bundled_index), env=env)
+        assert_one_line_error(result, "Slack refused the app token (invalid_auth): check SLACK_APP_TOKEN")
+        assert "answers Slack" not in result.stdout + result.stderr
+        assert [line for line in result.stderr.splitlines() if line.strip()] == [result.stderr.strip()]
     finally:
         emu.close()
     # Slack down: one line in all, not also the Web API client's line per retry, nor bolt's note on the token.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_bot.config import Settings
+from qa_bot.config import Settings, load_settings
 from qa_bot.errors import ConfigError
 from qa_bot.slack.run import check_settings
 
@@ -18,15 +18,23 @@ def settings(**missing: None) -> Settings:
 @pytest.mark.parametrize(
     ("http", "missing", "named"),
     [
-        (False, "slack_app_token", "SLACK_APP_TOKEN is not set"),
-        (False, "slack_bot_token", "SLACK_BOT_TOKEN is not set"),
-        (True, "slack_bot_token", "SLACK_BOT_TOKEN is not set"),
-        (True, "slack_signing_secret", "SLACK_SIGNING_SECRET is not set"),
+        (False, "slack_app_token", "SLACK_APP_TOKEN is empty or not set"),
+        (False, "slack_bot_token", "SLACK_BOT_TOKEN is empty or not set"),
+        (True, "slack_bot_token", "SLACK_BOT_TOKEN is empty or not set"),
+        (True, "slack_signing_secret", "SLACK_SIGNING_SECRET is empty or not set"),
     ],
 )
-def test_a_missing_token_is_named(http, missing, named):
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_a_missing_or_empty_token_is_named(http, missing, named, value):
     with pytest.raises(ConfigError, match=named):
-        check_settings(settings(**{missing: None}), http=http)
+        check_settings(settings(**{missing: value}), http=http)
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://x/api/", "https://"])
+def test_a_web_api_url_that_is_not_http_is_refused_and_an_empty_one_is_slacks(url):
+    with pytest.raises(ConfigError, match=r"slack_api_url \(QA_BOT_SLACK_API_URL\): not an http\(s\) URL"):
+        load_settings(slack_api_url=url)
+    assert Settings(_env_file=None, slack_api_url="").slack_api_url == "https://slack.com/api/"
 
 
 def test_each_mode_needs_only_its_own_tokens():
