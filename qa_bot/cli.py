@@ -285,7 +285,8 @@ def log_command(
     """Show what the question log says needs work: unanswered questions, down-voted answers, wrong sources.
 
     Without --unanswered, --down-voted or --wrong-sources, all three lists are shown. Feedback is only
-    recorded here; it never changes the bot's answers. The log is only read: nothing in it is deleted.
+    recorded here; it never changes the bot's answers. Nothing in the log is deleted, whatever the retention;
+    a log of an older schema is first brought up to date (as the bot would), one of this schema is only read.
     """
     from qa_bot.errors import ConfigError
     from qa_bot.log_report import print_reports

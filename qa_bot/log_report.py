@@ -9,8 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from qa_bot.printable import printable
 from qa_bot.questionlog import QuestionLog
-from qa_bot.questionlog.export import REPORTS, report, write_csv, write_json_lines
+from qa_bot.questionlog.export import REPORTS, columns, report, write_csv, write_json_lines
 
 TITLES = {"unanswered": "Unanswered questions", "down_voted": "Down-voted answers",
           "wrong_sources": "Sources most often marked wrong"}
@@ -38,7 +39,10 @@ def print_reports(
             console.print(table(name, rows))
         return
     rows = [{"list": name, **row} for name, found in reports.items() for row in found]
-    (write_json_lines if style == "json" else write_csv)(rows, sys.stdout)
+    if style == "json":
+        write_json_lines(rows, sys.stdout)
+    else:  # the same columns whichever lists have rows, and a header even when none has
+        write_csv(rows, sys.stdout, columns(chosen))
 
 
 def table(name: str, rows: list[dict[str, Any]]) -> Table | str:
@@ -67,4 +71,4 @@ def _cell(value: object, key: str) -> str:
         return ""
     if key in {"asked_at", "last_marked"}:  # 2024-05-01T09:30:12+00:00, shown to the minute
         return escape(str(value)[:16].replace("T", " "))
-    return escape(str(value))
+    return escape(printable(str(value)))  # people's text: no terminal escapes nor bidi overrides reach the screen

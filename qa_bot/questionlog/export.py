@@ -15,6 +15,18 @@ from typing import IO, Any
 from qa_bot.questionlog.store import QuestionLog, utc_iso
 
 REPORTS = ("unanswered", "down_voted", "wrong_sources")
+FIELDS = {
+    "unanswered": ("question", "asked_at", "channel", "as_of", "confidence", "read_as", "answer_id"),
+    "down_voted": ("question", "asked_at", "channel", "not_helpful", "helpful", "confidence", "sources", "read_as",
+                   "answer_id"),
+    "wrong_sources": ("doc_id", "title", "marked", "answers", "last_marked"),
+}
+"""Each report's fields, in order: every row has them all, and a CSV of the reports has all their columns."""
+
+
+def columns(names: Iterable[str]) -> list[str]:
+    """The CSV columns of the reports ``names``: ``list`` (the report a row is from), then their fields."""
+    return list(dict.fromkeys(["list", *(field for name in names for field in FIELDS[name])]))
 
 
 def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -44,7 +56,7 @@ the first vote; clicking again adds nothing)."""
 
 def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """The answers someone finds not helpful, newest first, with the votes each way (one per person, their
-    last) and the quoted sources."""
+    last) and the quoted sources (each article's title once, in the order quoted)."""
     rows = questions.query(
         VOTES + "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, a.read_as, "
         "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') AS not_helpful, "
@@ -57,7 +69,8 @@ def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"],
              "not_helpful": r["not_helpful"], "helpful": r["helpful"], "confidence": round(r["confidence"], 4),
-             "sources": r["sources"] or "", "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
+             "sources": " | ".join(dict.fromkeys(r["sources"].split(" | "))) if r["sources"] else "",
+             "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
 
 
 def wrong_sources(questions: QuestionLog, since: datetime | None = None,
@@ -99,16 +112,16 @@ def cell(value: Any) -> Any:
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
-    """CSV with a header row: the union of the rows' keys, in the order they first appear.
+def write_csv(rows: list[dict[str, Any]], out: IO[str], fields: list[str] | None = None) -> None:
+    """CSV with a header row, even with no rows: ``fields`` (see :func:`columns`), or else the union of the rows'
+    keys in the order they first appear.
 
     Questions are people's text: a cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``)
     is written with a leading ``'``, so opening the export never runs anything.
     """
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    if fields is None:
+        fields = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows({key: cell(value) for key, value in row.items()} for row in rows)
 

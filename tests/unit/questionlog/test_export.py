@@ -105,3 +105,32 @@ def test_a_question_that_looks_like_a_formula_is_written_to_csv_as_text():
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [r["question"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'-2+3?", "Who is David Schenker?"]
     assert [r["votes"] for r in rows] == ["-1", "0", "1"]  # numbers stay numbers
+
+
+def test_qa_bot_log_shows_peoples_text_without_terminal_escapes_and_csv_keeps_its_columns(tmp_path):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    hostile = "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \u202eesrever?"
+    with filled(tmp_path / "q.sqlite") as questions:
+        repeated = replace(answer("same article twice?"), quotes=tuple(
+            replace(q, doc_id="doc-0", title="Article 0", start=q.start + 100 * n)
+            for n, q in enumerate(answer().quotes)))
+        disliked = questions.record(repeated, channel="C9", user="U1", asked_at=NOW)
+        questions.record(answer(hostile, quotes=0), channel="C9", asked_at=NOW)
+        assert disliked
+        questions.add_feedback(Click(disliked, Feedback.NOT_HELPFUL, "U2", "z"), at=NOW)
+    shown = CliRunner().invoke(main, ["log", "--log", str(tmp_path / "q.sqlite")])
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output and "\u202e" not in shown.output and "esrever?" in shown.output
+    assert "Article 0 | Article 0" not in shown.output  # an article quoted twice is one source
+    json_out = CliRunner().invoke(main, ["log", "--unanswered", "--json", "--log", str(tmp_path / "q.sqlite")])
+    assert json.loads(json_out.output.splitlines()[0])["question"] == hostile  # the export keeps the text exactly
+    with QuestionLog.open(tmp_path / "empty.sqlite"):
+        pass
+    for args, header in ((["--unanswered"], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id"),
+                         ([], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id,not_helpful,helpful,"
+                              "sources,doc_id,title,marked,answers,last_marked")):
+        empty = CliRunner().invoke(main, ["log", "--csv", *args, "--log", str(tmp_path / "empty.sqlite")])
+        assert empty.exit_code == 0 and empty.output == header + "\n"  # the header, even with no rows
