@@ -70,10 +70,13 @@ def answer_blocks(
     asked = escape(_cut(question, 300))
     if not answer.quotes:
         message = f"{NO_ANSWER} Nothing in the indexed articles answers _{asked}_. Try rephrasing it."
-        if answer.notice:
-            message = f"{escape(answer.notice)}. Ask a question in plain words."
+        if answer.window:  # nothing from the dates asked for, nor from any other: the articles were searched
+            message = f"{escape(answer.notice)} Try rephrasing it, or ask without the dates."
+        elif answer.notice:  # nothing was left to search (only punctuation, mentions or emoji)
+            said = answer.notice.rstrip(".")
+            message = f"{escape(said[:1].upper() + said[1:])}. Ask a question in plain words."
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
-        if answer_id is not None and not answer.notice:
+        if answer_id is not None and (answer.window or not answer.notice):
             blocks.append(_votes(answer_id))
         return blocks, _cut(message, TEXT_LIMIT)
     heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")

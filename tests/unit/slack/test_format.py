@@ -17,3 +17,18 @@ def test_independent_reports_are_named_as_corroboration_and_escaped():
     shown = json.dumps(blocks)
     assert "reported by 2 outlets" in shown and "Daily copy" in shown
     assert "<!channel>" not in shown and "&lt;!channel&gt; Radio &amp; more" in shown
+
+
+def test_an_abstention_says_what_to_try_and_carries_votes_unless_nothing_was_asked():
+    window = Answer("What did the Pentagon say last week?", confidence=0.1, window="last week",
+                    notice="No articles from last week answer this, nor any from another date up to 2023-11-14.")
+    blocks, text = answer_blocks(window, window.question, answer_id=7)
+    assert text == ("No articles from last week answer this, nor any from another date up to 2023-11-14. "
+                    "Try rephrasing it, or ask without the dates.")
+    assert any(b["type"] == "actions" for b in blocks)  # Helpful / Not helpful: the articles were searched
+    empty = Answer("?!", notice="empty question")
+    blocks, text = answer_blocks(empty, "?!", answer_id=8)
+    assert text == "Empty question. Ask a question in plain words." and len(blocks) == 1
+    plain = Answer("Who won?", confidence=0.1)
+    blocks, text = answer_blocks(plain, "Who won?", answer_id=9)
+    assert "Try rephrasing it." in text and any(b["type"] == "actions" for b in blocks)
