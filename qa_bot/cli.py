@@ -244,7 +244,8 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     channels their own answer mode, privacy, sources, threshold and as-of, re-read when it changes;
     /ask status and the bot's Home tab show them. Questions, answers and feedback are logged to
     QA_BOT_QUESTION_LOG, by default questions.sqlite beside the index folder, and kept
-    QA_BOT_QUESTION_LOG_RETENTION_DAYS (90) days (see qa-bot log).
+    QA_BOT_QUESTION_LOG_RETENTION_DAYS (90) days (see qa-bot log). Ctrl-C or SIGTERM stops it once the
+    answers waiting for Slack are delivered (or logged as lost), with exit code 0.
     """
     from qa_bot.questionlog import default_log_path
     from qa_bot.slack.run import check_settings, serve
@@ -257,6 +258,8 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
         pipeline = _open_pipeline(settings)
         serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
               questions=logged, status=live_status(pipeline))  # the index in service now
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, after the waiting answers were delivered or named: exit 0,
+        click.echo("stopped", err=True)  # as a service manager expects of a clean stop
     finally:
         logged.close()
 

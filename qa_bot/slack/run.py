@@ -106,7 +106,8 @@ def serve(
 
 def _deliver_before_stopping(outbox: OutboxProtocol, console: Printer) -> None:
     if outbox.settle():  # posts inside the client's own retries first join the waiting ones
-        console.print(f"Delivering {outbox.waiting} waiting answers before stopping…")
+        waiting = outbox.waiting
+        console.print(f"Delivering {waiting} waiting answer{'' if waiting == 1 else 's'} before stopping…")
     outbox.drain()  # in memory: nothing to do if nothing waits; shared: hands the rest to the other replicas
     if outbox.in_flight:
         log.error("stopping: %d answers were still being posted and may be lost", outbox.in_flight)

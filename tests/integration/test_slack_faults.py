@@ -132,7 +132,7 @@ def test_serve_stops_on_sigterm_after_delivering_the_waiting_answer(emulator, tm
         returned.set()
     helper.join(timeout=30)
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
-    assert printed[1:] == ["Delivering 1 waiting answers before stopping…"], printed
+    assert printed[1:] == ["Delivering 1 waiting answer before stopping…"], printed
     delivered = emulator.delivered("chat.postMessage")
     assert len(delivered) == 1 and delivered[0]["params"]["thread_ts"] == "1700009101.000100"
     assert "assistant secretary of state" in json.dumps(delivered[0]["params"]["blocks"])
@@ -154,8 +154,8 @@ def test_stopping_during_an_outage_delivers_the_waiting_answers_or_names_them(tm
         code = bot.stop(signal.SIGTERM)
     finally:
         slack.close()
-    assert code != 0 and "Traceback" not in bot.output
-    assert "Delivering 1 waiting answers before stopping" in bot.output, bot.output
+    assert code == 0 and "Traceback" not in bot.output and bot.output.rstrip().endswith("stopped")  # a clean stop
+    assert "Delivering 1 waiting answer before stopping" in bot.output, bot.output
     delivered = slack.delivered("chat.postMessage")
     assert len(delivered) == 1 and delivered[0]["params"]["thread_ts"] == "1700009001.000100"
 
