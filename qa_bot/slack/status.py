@@ -87,14 +87,18 @@ def live_status(pipeline: Refreshing, wait: float = 1.0) -> StatusSource:
     return status
 
 
-def policy_words(policy: ChannelPolicy, threshold: float, allowlisted: bool = True) -> str:
-    """One line for people saying what ``policy`` does (``threshold``: the global one, when it sets none)."""
-    if not allowlisted:
+def policy_words(policy: ChannelPolicy, threshold: float, allowlisted: bool = True, direct: bool = False) -> str:
+    """One line for people saying what ``policy`` does (``threshold``: the global one, when it sets none) in a
+    channel, or in a direct message (``direct``: every message is answered there, in its thread)."""
+    if direct:
+        mode, where = "every message", "in the thread"
+    elif not allowlisted:
         return "off: this channel is not in QA_BOT_SLACK_CHANNELS"
-    if policy.mode == "off":
+    elif policy.mode == "off":
         return "off: the bot does not answer here (ask in a direct message)"
-    mode = "mentions of the bot" if policy.mode == "mentions" else 'mentions, and every message ending in "?"'
-    where = "privately (only the asker sees it, with a button to share it)" if policy.private else "in the thread"
+    else:
+        mode = "mentions of the bot" if policy.mode == "mentions" else 'mentions, and every message ending in "?"'
+        where = "privately (only the asker sees it, with a button to share it)" if policy.private else "in the thread"
     sources = f"only from {', '.join(policy.sources)}" if policy.sources else "from every source"
     shown = policy.abstain_threshold if policy.abstain_threshold is not None else threshold
     moment = "as of each message's time" if policy.as_of == "message" else "as of now"
@@ -129,6 +133,17 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
 
 
+def _sections(lines: list[str]) -> list[dict[str, Any]]:
+    """``lines`` in as few sections as Slack's size limit allows, each cut between lines, never inside one."""
+    packed: list[str] = []
+    for line in lines:
+        if packed and len(packed[-1]) + 1 + len(line) <= SECTION_LIMIT:
+            packed[-1] += "\n" + line
+        else:
+            packed.append(line)
+    return [_section(text) for text in packed]
+
+
 def status_blocks(
     status: StatusSource | None, channels: ChannelSettings, channel: str, threshold: float, allowlisted: bool
 ) -> tuple[list[dict[str, Any]], str]:
@@ -136,7 +151,8 @@ def status_blocks(
     policy = channels.for_channel(channel)
     here = f"<#{channel}>" if _CHANNEL_ID.match(channel) else "this conversation"
     named = f" ({escape(policy.name)})" if policy.name else ""
-    settings = (f"*Here* ({here}{named}): {escape(policy_words(policy, threshold, allowlisted))}.\n"
+    words = policy_words(policy, threshold, allowlisted, direct=channel.startswith("D"))  # D…: a direct message
+    settings = (f"*Here* ({here}{named}): {escape(words)}.\n"
                 f"_Settings from {escape(_origin(channels, channel))}._")
     texts = [_index_lines(status), _how_to_ask(policy), settings]
     return [_section(t) for t in texts], "\n".join(texts)[:TEXT_LIMIT]
@@ -158,6 +174,6 @@ def home_view(
         listed.append(f"• <#{channel_id}>{named}: {escape(words)}")
     if len(current.channels) > HOME_CHANNELS:
         listed.append(f"• and {len(current.channels) - HOME_CHANNELS} more channels")
-    texts = [_index_lines(status), _how_to_ask(None), defaults, *(["\n".join(listed)] if listed else []),
-             f"_Settings from {escape(_origin(channels, None))}._"]
-    return {"type": "home", "blocks": [_section(t) for t in texts]}
+    blocks = [_section(_index_lines(status)), _section(_how_to_ask(None)), _section(defaults), *_sections(listed),
+              _section(f"_Settings from {escape(_origin(channels, None))}._")]
+    return {"type": "home", "blocks": blocks}

@@ -243,3 +243,27 @@ def test_a_rebuild_too_large_to_load_within_slacks_time_is_named_as_loading(chan
     release.set()
     assert loaded.wait(30)
     assert status() == IndexStatus(13, 90, None, "new")  # once loaded, the new one, and no longer "loading"
+
+
+def test_ask_status_in_a_direct_message_says_every_message_is_answered_even_when_channels_are_off(tmp_path):
+    path = tmp_path / "channels.toml"
+    path.write_text('[defaults]\nmode = "off"\n\n[channels.CNEWS]\nmode = "mentions"\n', encoding="utf-8")
+    ack = FakeAck()
+    on_ask(ack, command(text="status", channel="D0DM"), FakeClient(), bot=make_bot(FakeAsk(), ChannelSettings(path)))
+    text = ack.calls[0]["text"]
+    assert "answers every message · in the thread" in text and "off:" not in text and "this conversation" in text
+
+
+def test_the_app_home_lists_many_channels_whole_in_several_sections(tmp_path):
+    path = tmp_path / "channels.toml"
+    path.write_text("".join(f'[channels.C{n:04d}]\nname = "desk-{n} & <team>"\nsources = ["Reuters", "AP"]\n\n'
+                            for n in range(40)), encoding="utf-8")
+    client = FakeClient()
+    on_home_opened({"type": "app_home_opened", "user": "U42", "tab": "home"}, client,
+                   bot=make_bot(FakeAsk(), ChannelSettings(path), status=lambda: STATUS))
+    blocks = client.to("views_publish")[0]["view"]["blocks"]
+    texts = [b["text"]["text"] for b in blocks]
+    lines = [line for text in texts for line in text.splitlines() if line.startswith("• ")]
+    assert len(lines) == 31 and lines[-1] == "• and 10 more channels"  # 30 shown whole, then the count
+    assert all(line.endswith("as of each message's time") for line in lines[:-1])
+    assert all(len(text) <= 3000 for text in texts) and len(blocks) <= 100
