@@ -256,12 +256,27 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     logged = _question_log(settings, default=default_log_path(settings.index_dir))
     try:
         pipeline = _open_pipeline(settings)
+        _warn_unmatched_sources(settings, pipeline)
         serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
               questions=logged, status=live_status(pipeline))  # the index in service now
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, after the waiting answers were delivered or named: exit 0,
         click.echo("stopped", err=True)  # as a service manager expects of a clean stop
     finally:
         logged.close()
+
+
+def _warn_unmatched_sources(settings: Settings, pipeline: QAPipeline) -> None:
+    """A warning line for each source of the channels file that no article of the index is from."""
+    from qa_bot.slack.channels import read_channels_file, unmatched_sources
+
+    if settings.slack_channels_file is None:
+        return
+    index = pipeline.index
+    for table, source in unmatched_sources(read_channels_file(settings.slack_channels_file),
+                                           lambda sources: bool(index.source_passages(sources).any())):
+        log.warning("channels file %s: [%s] source %r is no article's source in the index (an outlet such as "
+                    "Reuters or reuters.com, or a doc id prefix): that channel quotes nothing from it",
+                    settings.slack_channels_file, table, source)
 
 
 @main.command("log")

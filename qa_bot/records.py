@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def moment_of(iso: str | None) -> datetime | None:
@@ -20,9 +21,28 @@ def moment_of(iso: str | None) -> datetime | None:
 
 def from_sources(outlet: str | None, doc_id: str, sources: Sequence[str]) -> bool:
     """True when an article (its ``outlet``, the ``source`` metadata, and its ``doc_id``) is from one of
-    ``sources``: its outlet is one of them (ignoring case), or its doc id starts with one."""
-    outlet, doc_id = (outlet or "").casefold(), doc_id.casefold()
-    return any(outlet == s.casefold() or doc_id.startswith(s.casefold()) for s in sources)
+    ``sources``: its outlet is one of them by :func:`outlet_names` (ignoring case; ``Reuters`` is the outlet
+    ``reuters.com`` of an article read with its link, and ``www.reuters.com`` of one read from a feed is
+    ``Reuters``), or its doc id starts with one."""
+    names, doc_id = outlet_names(outlet or ""), doc_id.casefold()
+    return any(not names.isdisjoint(outlet_names(s)) or doc_id.startswith(s.casefold()) for s in sources)
+
+
+@lru_cache(maxsize=4096)
+def outlet_names(outlet: str) -> frozenset[str]:
+    """The names an outlet goes by, in lower case: as written, without spaces, and for a web host (an article's
+    outlet when only its link is known) its site (``edition.cnn.com``: ``cnn.com``) and the site's name
+    (``cnn``)."""
+    written = outlet.strip().casefold()
+    if not written:
+        return frozenset()
+    names = {written, "".join(written.split())}
+    if "." in written and " " not in written and "/" not in written:
+        from courlan import extract_domain
+
+        site = extract_domain(f"https://{written}") or written.removeprefix("www.")
+        names |= {site, site.split(".")[0]}
+    return frozenset(names)
 
 
 @dataclass(frozen=True, slots=True)

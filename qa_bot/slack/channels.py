@@ -69,6 +69,13 @@ class ChannelsFile(BaseModel):
         return self.defaults.model_copy(update={"name": None, **{k: getattr(own, k) for k in own.model_fields_set}})
 
 
+def unmatched_sources(file: ChannelsFile, holds: Callable[[Sequence[str]], bool]) -> list[tuple[str, str]]:
+    """(table, source) for each source of ``file`` that ``holds`` says no article is from: a typo, or an outlet
+    the index does not have, which would leave its channel with nothing to quote."""
+    tables = [("defaults", file.defaults), *((f"channels.{c}", p) for c, p in sorted(file.channels.items()))]
+    return [(table, source) for table, policy in tables for source in policy.sources or () if not holds([source])]
+
+
 def read_channels_file(path: Path) -> ChannelsFile:
     """Read and validate the channels file at ``path``.
 

@@ -128,7 +128,8 @@ def test_a_channels_threshold_and_as_of_change_the_real_answer(emulator, tmp_pat
     """The real pipeline over the bundled articles: the Reuters rewrite is dated 2023, the other undated."""
     path = tmp_path / "channels.toml"
     write(path, '[channels.CMSG]\nas_of = "message"\n[channels.CNOW]\nas_of = "now"\n'
-                '[channels.CLOOSE]\nabstain_threshold = 0.0\n')
+                '[channels.CLOOSE]\nabstain_threshold = 0.0\n'
+                '[channels.CWIRE]\nas_of = "now"\nsources = ["Reuters"]\n')  # the article's outlet is reuters.com
     bot = ChannelBot(emulator, tmp_path, path, bundled_pipeline.ask)
     in_2020 = "1600000000.000100"  # a message from September 2020 (a search of an old thread, say)
     try:
@@ -136,8 +137,9 @@ def test_a_channels_threshold_and_as_of_change_the_real_answer(emulator, tmp_pat
             bot.say(channel, "Who is David Schenker?", mention=True, ts=in_2020)
         for channel in ("CLOOSE", "CDEFAULT"):
             bot.say(channel, "What is the capital of Peru?", mention=True)
+        bot.say("CWIRE", "Who is David Schenker?", mention=True)
         posts = {c: emulator.wait_for(lambda c=c: posts_in(emulator, c))[0] for c in ("CMSG", "CNOW", "CLOOSE",
-                                                                                       "CDEFAULT")}
+                                                                                       "CDEFAULT", "CWIRE")}
     finally:
         bot.close()
     # As of the message's time, the 2023 rewrite is not out yet; as of now, the one quote names it too.
@@ -146,6 +148,9 @@ def test_a_channels_threshold_and_as_of_change_the_real_answer(emulator, tmp_pat
     # The global threshold abstains on a question the articles do not answer; a channel at 0 quotes anyway.
     assert NO_ANSWER in blocks_text(posts["CDEFAULT"]) and NO_ANSWER not in blocks_text(posts["CLOOSE"])
     assert "Iran" in blocks_text(posts["CLOOSE"])
+    # A channel limited to "Reuters" quotes the article whose outlet, read from its link, is reuters.com.
+    wire = blocks_text(posts["CWIRE"])
+    assert "secretary of state" in wire and "Reuters: U.S. forces" in wire and "000_2f92" not in wire
 
 
 def test_an_edit_is_picked_up_while_running_and_a_bad_one_keeps_the_last_good_settings(emulator, tmp_path, caplog):

@@ -169,3 +169,43 @@ def test_limit_to_sources_keeps_only_allowed_outlets_and_doc_id_prefixes():
     assert limited.confidence == 0.8  # the best quote was dropped: the best kept one's
     assert limit_to_sources(answer, None) is answer
     assert limit_to_sources(answer, ["Le Monde"]).quotes == ()
+
+
+def test_an_outlet_is_found_by_its_name_or_its_site_whichever_the_article_and_the_file_give():
+    from qa_bot.records import from_sources
+
+    assert from_sources("reuters.com", "001_x.txt", ["Reuters"])  # a text file's outlet is its link's host
+    assert from_sources("Reuters", "feed-1", ["reuters.com"]) and from_sources("Reuters", "feed-1", ["REUTERS"])
+    assert from_sources("www.theguardian.com", "g-1", ["The Guardian"])
+    assert from_sources("edition.cnn.com", "c-1", ["CNN"]) and from_sources("www.bbc.co.uk", "b-1", ["BBC"])
+    assert from_sources(None, "ap-2024-1", ["ap-"])  # a doc id prefix
+    assert not from_sources("apnews.com", "x-1", ["AP"]) and not from_sources("reuters.com", "x-1", ["Reuter"])
+    assert not from_sources(None, "x-1", ["Reuters"]) and not from_sources("", "x-1", [" "])
+
+
+def test_sources_no_article_is_from_are_named_with_their_table():
+    from qa_bot.slack.channels import ChannelsFile, unmatched_sources
+
+    file = ChannelsFile.model_validate({"defaults": {"sources": ["Reuters"]},
+                                        "channels": {"C1": {"sources": ["Reutres", "BBC"]}, "C2": {}}})
+    held = {"Reuters", "BBC"}
+    assert unmatched_sources(file, lambda sources: sources[0] in held) == [("channels.C1", "Reutres")]
+
+
+def test_qa_bot_slack_warns_of_a_source_the_index_has_no_article_from(tmp_path, fake_embedder, caplog):
+    from qa_bot.cli import _warn_unmatched_sources
+    from qa_bot.config import Settings
+    from qa_bot.pipeline import QAPipeline
+    from qa_bot.records import Document
+
+    from ..conftest import build
+
+    build([Document("r-1", "The bridge reopened on Tuesday.", "Bridge", "https://www.reuters.com/a", None,
+                    "reuters.com")], fake_embedder, tmp_path / "i")
+    path = tmp_path / "channels.toml"
+    path.write_text('[channels.C1]\nsources = ["Reuters"]\n[channels.C2]\nsources = ["Reutres"]\n', encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=tmp_path / "i", slack_channels_file=path)
+    with caplog.at_level(logging.WARNING):
+        _warn_unmatched_sources(settings, QAPipeline.open(settings, fake_embedder))
+    [warned] = [r.getMessage() for r in caplog.records]
+    assert f"channels file {path}: [channels.C2] source 'Reutres' is no article's source in the index" in warned
