@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 WORKING_REACTION = "hourglass_flowing_sand"
 APOLOGY = "Sorry, something went wrong while answering this question. Please try again in a moment."
+MENTION_HINT = ("Ask me a question about the news in the same message, for example: Who is David Schenker? "
+                "(`/ask status` says what I know.)")
 ASK_HINT = "Ask a question after /ask, for example: /ask Who is David Schenker? (/ask status: what I know)"
 NOT_HERE = "I don't answer questions in this channel; ask me in a direct message. (/ask status says more.)"
 STATUS_WORD = "status"
@@ -243,9 +245,12 @@ def take_message(event: dict[str, Any], bot: BotContext) -> Taken | None:
         return None
     question = question_from_event_text(event["text"])
     # One Slack message can arrive as several events (a mention is also a message): answer it once.
-    if not question or not bot.seen.first_time(f"msg:{channel}:{ts}"):
+    if not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return None
     asker = event.get("user")
+    if not question:  # a bare mention (or a direct message of mentions only): say how to ask, log nothing
+        return Taken("", channel, policy, None, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
+                     direct=direct)
     pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is acknowledged
     return Taken(question, channel, policy, pending, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
                  follow_up=bool(event.get("thread_ts")), direct=direct)
@@ -255,6 +260,12 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
     if taken is None:
         return
     channel, ts, thread, policy, asker = taken.channel, taken.ts or "", taken.thread, taken.policy, taken.asker
+    if not taken.question:
+        private = policy.private and not taken.direct and asker
+        call = client.chat_postEphemeral if private else client.chat_postMessage
+        to_asker = {"user": asker} if private else {}
+        bot.outbox.post(call, channel=channel, text=MENTION_HINT, thread_ts=thread, **to_asker)
+        return
     _react(client, "reactions_add", channel, ts)
     earlier = bot.threads.earlier(channel, thread) if taken.follow_up and thread else []  # a follow-up in a thread
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)

@@ -42,12 +42,6 @@ def test_a_mention_inside_a_thread_is_answered_in_that_thread():
     assert client.to("chat_postMessage")[0]["thread_ts"] == "1699999999.000001"
 
 
-def test_a_mention_without_a_question_is_not_answered():
-    ask, client = FakeAsk(), FakeClient()
-    on_mention(mention(text=""), client, bot=make_bot(ask))
-    assert ask.questions == [] and client.calls == []
-
-
 def test_a_direct_message_is_answered_once():
     client = FakeClient()
     bot = make_bot()
@@ -101,6 +95,21 @@ def test_bots_edits_and_empty_messages_are_ignored(event):
     on_message(event, client, bot=bot)
     on_mention({**event, "type": "app_mention"}, client, bot=bot)
     assert ask.questions == [] and client.calls == []
+
+
+def test_a_bare_mention_gets_how_to_ask_once_in_its_thread_and_nothing_is_asked():
+    from qa_bot.slack.listeners import MENTION_HINT
+
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    bare = mention("", ts="1700000005.000100")
+    on_mention(bare, client, bot=bot)
+    on_mention(bare, client, bot=bot)  # delivered again: said once
+    on_message(direct("<@U77>", ts="1700000006.000100"), client, bot=bot)  # a DM naming someone, nothing more
+    posts = client.to("chat_postMessage")
+    assert [(p["channel"], p["thread_ts"], p["text"]) for p in posts] == [
+        ("C1", "1700000005.000100", MENTION_HINT), ("D1", "1700000006.000100", MENTION_HINT)]
+    assert ask.questions == [] and not client.to("reactions_add")
 
 
 def test_other_bots_are_answered_when_the_settings_say_so_but_never_edits():
