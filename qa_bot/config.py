@@ -257,6 +257,18 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
         (``SLACK_SIGNING_SECRET=`` in an env file) is unset too, and refused as missing where it is needed."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("slack_channels")
+    @classmethod
+    def _channel_ids(cls, value: str) -> str:
+        """Channel ids (``C0123ABCD``, as in the channel's link), not names: a name would match no channel."""
+        import re
+
+        wrong = [c.strip() for c in value.split(",") if c.strip() and not re.fullmatch(r"[CDG][A-Z0-9]+", c.strip())]
+        if wrong:
+            raise ValueError(f"not a channel id: {wrong[0]!r} (give ids such as C0123ABCD, from the channel's link "
+                             "or its details, not names)")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _web_url(cls, value: str) -> str:

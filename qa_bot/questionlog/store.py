@@ -105,6 +105,9 @@ class QuestionLog:
         Raises:
             QuestionLogError: the file cannot be created or opened, is not a database, or is of a newer schema.
         """
+        if path.is_dir():
+            raise QuestionLogError(f"cannot open the question log {path}: it is a folder (give a file's path, such "
+                                   f"as {path / 'questions.sqlite'})")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,

@@ -69,7 +69,7 @@ def answer_blocks(
     """
     asked = escape(_cut(question, 300))
     if not answer.quotes:
-        message = f"{NO_ANSWER} Nothing in the indexed articles answers _{asked}_. Try rephrasing it."
+        message = f"{NO_ANSWER} Nothing in the indexed articles answers “{asked}”. Try rephrasing it."
         if answer.window:  # nothing from the dates asked for, nor from any other: the articles were searched
             message = f"{escape(answer.notice)} Try rephrasing it, or ask without the dates."
         elif answer.notice:  # nothing was left to search (only punctuation, mentions or emoji)
@@ -79,7 +79,7 @@ def answer_blocks(
         if answer_id is not None and (answer.window or not answer.notice):
             blocks.append(_votes(answer_id))
         return blocks, _cut(message, TEXT_LIMIT)
-    heading = f"Answering _{asked}_" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
+    heading = f"Answering “{asked}”" + (f"\n:warning: {escape(answer.notice)}" if answer.notice else "")
     if answer.read_as:
         heading += f"\n_read with the question before:_ {escape(_cut(answer.read_as, 300))}"
     blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]}]
@@ -135,7 +135,7 @@ def _votes(answer_id: int) -> dict[str, Any]:
 def outside_sources_blocks(question: str, sources: list[str]) -> tuple[list[dict[str, Any]], str]:
     """(blocks, fallback) saying that only other sources than this channel's ``sources`` answer ``question``."""
     allowed, asked = escape(_cut(", ".join(sources), 500)), escape(_cut(question, 300))
-    message = (f"{NO_ANSWER} The sources this channel allows ({allowed}) do not answer _{asked}_. "
+    message = (f"{NO_ANSWER} The sources this channel allows ({allowed}) do not answer “{asked}”. "
                "Other sources may: ask in a direct message.")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": message}}], _cut(message, TEXT_LIMIT)
 

@@ -182,7 +182,7 @@ def take_command(ack: Ack, command: dict[str, Any], bot: BotContext) -> Taken | 
         ack(text=NOT_HERE, response_type="ephemeral")
         return None
     pending = bot.questions.begin(question, channel=channel, user=user)  # logged before it is acknowledged
-    ack(text=f"Looking for _{escape(question)}_ in the articles…", response_type="ephemeral")
+    ack(text=f"Looking for “{escape(question)}” in the articles…", response_type="ephemeral")
     return Taken(question, channel, policy, pending, asker=user, direct=direct)
 
 

@@ -163,7 +163,7 @@ def home_view(
 ) -> dict[str, Any]:
     """The App Home tab: the index, how to ask, the defaults and each configured channel's settings."""
     current = channels.current()
-    defaults = f"*Every other channel:* {escape(policy_words(current.defaults, threshold, not allowlist))}."
+    defaults = f"*Every other channel:* {escape(policy_words(current.defaults, threshold))}."
     if allowlist:
         defaults += " Only the channels in QA_BOT_SLACK_CHANNELS are answered."
     listed = []

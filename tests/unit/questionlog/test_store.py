@@ -231,3 +231,8 @@ def test_a_log_that_cannot_be_written_warns_once_and_answers_go_on(log_path, tmp
         assert open_or_warn(tmp_path / "a-folder.sqlite", 90) is NO_LOG
     assert len(caplog.records) == 1 and "a-folder.sqlite" in caplog.records[0].getMessage()
     assert open_or_warn(None, 90) is NO_LOG and NO_LOG.record(answer(), channel="cli") is None
+
+
+def test_a_folder_given_as_the_log_is_named_as_a_folder(tmp_path):
+    with pytest.raises(QuestionLogError, match=r"it is a folder \(give a file's path, such as .*questions\.sqlite\)"):
+        QuestionLog.open(tmp_path)

@@ -267,3 +267,12 @@ def test_the_app_home_lists_many_channels_whole_in_several_sections(tmp_path):
     assert len(lines) == 31 and lines[-1] == "• and 10 more channels"  # 30 shown whole, then the count
     assert all(line.endswith("as of each message's time") for line in lines[:-1])
     assert all(len(text) <= 3000 for text in texts) and len(blocks) <= 100
+
+
+def test_the_app_home_says_what_the_defaults_do_in_the_allowlisted_channels_without_a_table(channels):
+    client = FakeClient()
+    on_home_opened({"type": "app_home_opened", "user": "U42", "tab": "home"}, client,
+                   bot=make_bot(FakeAsk(), channels, status=lambda: STATUS, slack_channels="CQ,CPLAIN"))
+    text = str(client.to("views_publish")[0]["view"]["blocks"])
+    assert "*Every other channel:* answers mentions of the bot" in text
+    assert "Only the channels in QA_BOT_SLACK_CHANNELS are answered." in text

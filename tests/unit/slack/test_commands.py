@@ -32,7 +32,7 @@ def test_ask_acks_at_once_then_answers_privately_with_a_share_button():
     on_ask(ack, command(text="Who is &lt;b&gt;David&lt;/b&gt; Schenker?"), client, bot=make_bot(ask))
     [acked] = ack.calls
     assert acked["response_type"] == "ephemeral" and "Looking for" in acked["text"]
-    assert "_Who is &lt;b&gt;David&lt;/b&gt; Schenker?_" in acked["text"]  # shown back as text, escaped once
+    assert "“Who is &lt;b&gt;David&lt;/b&gt; Schenker?”" in acked["text"]  # shown back as text, escaped once
     [private] = client.to("chat_postEphemeral")
     assert private["channel"] == "C7" and private["user"] == "U42" and SENTENCE in shown(private)
     assert "thread_ts" not in private and client.to("chat_postMessage") == []

@@ -40,3 +40,9 @@ def test_a_web_api_url_that_is_not_http_is_refused_and_an_empty_one_is_slacks(ur
 def test_each_mode_needs_only_its_own_tokens():
     check_settings(settings(slack_app_token=None), http=True)
     check_settings(settings(slack_signing_secret=None), http=False)
+
+
+def test_the_channel_allowlist_takes_ids_not_names():
+    assert Settings(_env_file=None, slack_channels="C0123ABCD, G0456").slack_channel_allowlist == {"C0123ABCD", "G0456"}
+    with pytest.raises(ConfigError, match=r"QA_BOT_SLACK_CHANNELS\): not a channel id: '#newsroom'"):
+        load_settings(slack_channels="C0123ABCD,#newsroom")
