@@ -7,17 +7,19 @@ with ``QA_BOT_STATE_URL``, those it cannot deliver stay in the shared outbox for
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 
-from qa_bot.config import Settings
+from qa_bot.config import SLACK_API_URL, Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.app import bot_token, build_app, quiet, signing_secret, slack_error, unreachable, web_client
@@ -57,9 +59,27 @@ def check_settings(settings: Settings, http: bool) -> None:
     bot_token(settings)
     if http:
         signing_secret(settings)
+    check_slack_settings(settings)
     if settings.slack_channels_file is not None:
         read_channels_file(settings.slack_channels_file)
     check_state_url(settings)
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Refuse a Web API URL that is not http(s) and an allowlist entry that is not a channel id. Checked here,
+    not when settings are read, so that a Slack typo in a shared environment stops only the Slack bot.
+
+    Raises:
+        ConfigError: naming the variable and the value.
+    """
+    parts = urlsplit(settings.slack_api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"QA_BOT_SLACK_API_URL is not an http(s) URL: {settings.slack_api_url!r} (Slack's is "
+                          f"{SLACK_API_URL})")
+    wrong = sorted(c for c in settings.slack_channel_allowlist if not re.fullmatch(r"[CDG][A-Z0-9]+", c))
+    if wrong:
+        raise ConfigError(f"QA_BOT_SLACK_CHANNELS holds {wrong[0]!r}, not a channel id: give ids such as C0123ABCD "
+                          "(from the channel's link or its details), not names")
 
 
 def serve(
@@ -184,7 +204,7 @@ def make_http_server(app: App, host: str, port: int) -> WSGIServer:
             return reply(start_response, "404 Not Found", b"not found")
         try:
             return handler(environ, start_response)  # type: ignore[no-any-return]
-        except ValueError as exc:  # bolt parses the body before it checks the signature
+        except Exception as exc:  # bolt reads the body before it checks the signature: not JSON, not an object
             log.warning("a request to /slack/events could not be read (%s); answered 400", type(exc).__name__)
             return reply(start_response, "400 Bad Request", b"bad request")
 

@@ -187,8 +187,10 @@ def test_a_body_that_is_not_what_it_claims_is_400_in_one_log_line_and_health_ans
     before = len(emulator.calls)
     with caplog.at_level(logging.WARNING):
         assert request("POST", "/slack/events", b"not json") == (400, "bad request")
+        assert request("POST", "/slack/events", b"[1]") == (400, "bad request")  # JSON, but not an object
     assert [r.getMessage() for r in caplog.records] == [
-        "a request to /slack/events could not be read (JSONDecodeError); answered 400"]
+        "a request to /slack/events could not be read (JSONDecodeError); answered 400",
+        "a request to /slack/events could not be read (AttributeError); answered 400"]
     assert not any(r.exc_info for r in caplog.records) and len(emulator.calls) == before
     assert request("GET", "/health") == (200, "ok") and request("GET", "/")[0] == 404
 
