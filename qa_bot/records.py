@@ -21,28 +21,57 @@ def moment_of(iso: str | None) -> datetime | None:
 
 def from_sources(outlet: str | None, doc_id: str, sources: Sequence[str]) -> bool:
     """True when an article (its ``outlet``, the ``source`` metadata, and its ``doc_id``) is from one of
-    ``sources``: its outlet is one of them by :func:`outlet_names` (ignoring case; ``Reuters`` is the outlet
-    ``reuters.com`` of an article read with its link, and ``www.reuters.com`` of one read from a feed is
-    ``Reuters``), or its doc id starts with one."""
-    names, doc_id = outlet_names(outlet or ""), doc_id.casefold()
-    return any(not names.isdisjoint(outlet_names(s)) or doc_id.startswith(s.casefold()) for s in sources)
+    ``sources``: its outlet is one of them (see :func:`same_outlet`), or its doc id starts with one."""
+    doc_id = doc_id.casefold()
+    return outlet_in(outlet, tuple(sources)) or any(doc_id.startswith(s.casefold()) for s in sources)
 
 
-@lru_cache(maxsize=4096)
-def outlet_names(outlet: str) -> frozenset[str]:
-    """The names an outlet goes by, in lower case: as written, without spaces, and for a web host (an article's
-    outlet when only its link is known) its site (``edition.cnn.com``: ``cnn.com``) and the site's name
-    (``cnn``)."""
-    written = outlet.strip().casefold()
-    if not written:
-        return frozenset()
-    names = {written, "".join(written.split())}
-    if "." in written and " " not in written and "/" not in written:
-        from courlan import extract_domain
+def outlet_in(outlet: str | None, sources: tuple[str, ...]) -> bool:
+    """True when ``outlet`` is one of ``sources`` by :func:`same_outlet`."""
+    return bool(outlet) and any(same_outlet(outlet or "", source) for source in sources)
 
-        site = extract_domain(f"https://{written}") or written.removeprefix("www.")
-        names |= {site, site.split(".")[0]}
-    return frozenset(names)
+
+@lru_cache(maxsize=65_536)
+def same_outlet(outlet: str, source: str) -> bool:
+    """True when the outlet of an article and a source a person wrote name the same outlet, in any case.
+
+    Each is a name ("Reuters", "The Guardian") or a web host (``reuters.com``: the outlet of an article known
+    by its link). Two hosts are the same outlet when one is the other or a part of it (``edition.cnn.com`` is
+    ``cnn.com``; ``bbc.co.uk`` is not ``bbc.com``, ``alice.substack.com`` not ``bob.substack.com``). A name
+    and a host are when the name, without spaces or a leading "the", is the host's site name (``Reuters`` is
+    ``www.reuters.com``, ``The Guardian`` is ``theguardian.com``, ``BBC`` is ``bbc.co.uk``; ``AP`` is not
+    ``apnews.com``, nor ``The New York Times`` ``nytimes.com``). Two names are when they are written alike.
+    """
+    a, b = _host(outlet), _host(source)
+    if a and b:
+        return a == b or a.endswith("." + b) or b.endswith("." + a)
+    if a or b:
+        host, name = (a, source) if a else (b, outlet)
+        return _site_name(host) in _name_forms(name)
+    return bool(_name_forms(outlet) & _name_forms(source))
+
+
+def _host(text: str) -> str | None:
+    """``text`` as a web host in lower case, without ``www.`` (None when it is a name, not a host)."""
+    written = text.strip().casefold()
+    if "." not in written or any(c.isspace() or c in "/:@" for c in written):
+        return None
+    return written.removeprefix("www.")
+
+
+def _name_forms(name: str) -> set[str]:
+    """The forms a written name is compared in: without spaces, and without a leading "the" too."""
+    words = name.casefold().split()
+    return {"".join(words), "".join(words[1:]) if words[:1] == ["the"] and len(words) > 1 else "".join(words)} - {""}
+
+
+@lru_cache(maxsize=65_536)
+def _site_name(host: str) -> str:
+    """The site's own name in a host: the label before its public suffix (``edition.cnn.com``: ``cnn``)."""
+    from courlan import extract_domain
+
+    site = extract_domain(f"https://{host}") or host
+    return site.split(".")[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,16 +171,40 @@ def test_limit_to_sources_keeps_only_allowed_outlets_and_doc_id_prefixes():
     assert limit_to_sources(answer, ["Le Monde"]).quotes == ()
 
 
-def test_an_outlet_is_found_by_its_name_or_its_site_whichever_the_article_and_the_file_give():
+SAME_OUTLET = [
+    ("reuters.com", "Reuters", True),  # a text file's outlet is its link's host
+    ("Reuters", "reuters.com", True), ("Reuters", "REUTERS", True),
+    ("www.theguardian.com", "The Guardian", True), ("The Guardian", "Guardian", True),
+    ("edition.cnn.com", "CNN", True), ("edition.cnn.com", "cnn.com", True), ("www.bbc.co.uk", "BBC", True),
+    ("apnews.com", "AP", False), ("reuters.com", "Reuter", False), ("nytimes.com", "The New York Times", False),
+    ("independent.ie", "independent.co.uk", False), ("thestar.com.my", "thestar.com", False),
+    ("bbc.com", "bbc.co.uk", False), ("bob.substack.com", "alice.substack.com", False),
+    ("espn.go.com", "abcnews.go.com", False),
+]
+
+
+@pytest.mark.parametrize(("outlet", "source", "same"), SAME_OUTLET)
+def test_an_outlet_is_found_by_its_name_or_its_site_and_never_by_a_neighbours(outlet, source, same):
     from qa_bot.records import from_sources
 
-    assert from_sources("reuters.com", "001_x.txt", ["Reuters"])  # a text file's outlet is its link's host
-    assert from_sources("Reuters", "feed-1", ["reuters.com"]) and from_sources("Reuters", "feed-1", ["REUTERS"])
-    assert from_sources("www.theguardian.com", "g-1", ["The Guardian"])
-    assert from_sources("edition.cnn.com", "c-1", ["CNN"]) and from_sources("www.bbc.co.uk", "b-1", ["BBC"])
-    assert from_sources(None, "ap-2024-1", ["ap-"])  # a doc id prefix
-    assert not from_sources("apnews.com", "x-1", ["AP"]) and not from_sources("reuters.com", "x-1", ["Reuter"])
-    assert not from_sources(None, "x-1", ["Reuters"]) and not from_sources("", "x-1", [" "])
+    assert from_sources(outlet, "x-1", [source]) is same
+
+
+def test_a_doc_id_prefix_is_a_source_and_the_index_mask_agrees_with_each_article(tmp_path, fake_embedder):
+    from qa_bot.index import load_index
+    from qa_bot.records import Document, from_sources
+
+    from ..conftest import build
+
+    outlets = [outlet for outlet, _, _ in SAME_OUTLET] + [None, "ap"]
+    documents = [Document(f"{'ap-' if n % 3 == 0 else 'd-'}{n}", f"Story number {n} about the harbour.", f"T{n}",
+                          None, None, outlet) for n, outlet in enumerate(outlets)]
+    build(documents, fake_embedder, tmp_path / "i")
+    index = load_index(tmp_path / "i")
+    for sources in (["Reuters"], ["ap-"], ["BBC", "cnn.com"], ["AP"], ["nobody"]):
+        expected = {d.doc_id for d in documents if from_sources(d.source, d.doc_id, sources)}
+        assert (index.source_passages(sources) == index.document_passages(expected)).all(), sources
+    assert from_sources(None, "ap-2024-1", ["ap-"]) and not from_sources(None, "x-1", ["Reuters"])
 
 
 def test_sources_no_article_is_from_are_named_with_their_table():
