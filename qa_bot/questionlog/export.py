@@ -61,16 +61,15 @@ def down_voted(questions: QuestionLog, since: datetime | None = None, limit: int
         VOTES + "SELECT a.id, a.question, a.asked_at, a.channel, a.confidence, a.read_as, "
         "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') AS not_helpful, "
         "  (SELECT count(*) FROM votes v WHERE v.answer_id = a.id AND v.kind = 'helpful') AS helpful, "
-        "  (SELECT group_concat(title, ' | ') FROM (SELECT title FROM quotes q WHERE q.answer_id = a.id "
-        "   ORDER BY position)) AS sources "
+        "  (SELECT group_concat(title, ' | ') FROM (SELECT max(title) AS title FROM quotes q "
+        "   WHERE q.answer_id = a.id GROUP BY q.doc_id ORDER BY min(q.position))) AS sources "
         "FROM answers a WHERE a.asked_at >= ? AND EXISTS "
         "  (SELECT 1 FROM votes v WHERE v.answer_id = a.id AND v.kind = 'not_helpful') "
         "ORDER BY a.asked_at DESC, a.id DESC LIMIT ?",
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"],
              "not_helpful": r["not_helpful"], "helpful": r["helpful"], "confidence": round(r["confidence"], 4),
-             "sources": " | ".join(dict.fromkeys(r["sources"].split(" | "))) if r["sources"] else "",
-             "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
+             "sources": r["sources"] or "", "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
 
 
 def wrong_sources(questions: QuestionLog, since: datetime | None = None,

@@ -114,9 +114,10 @@ def test_qa_bot_log_shows_peoples_text_without_terminal_escapes_and_csv_keeps_it
 
     hostile = "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \u202eesrever?"
     with filled(tmp_path / "q.sqlite") as questions:
-        repeated = replace(answer("same article twice?"), quotes=tuple(
-            replace(q, doc_id="doc-0", title="Article 0", start=q.start + 100 * n)
-            for n, q in enumerate(answer().quotes)))
+        repeated = replace(answer("same article twice?"), quotes=tuple(  # titles with the separator in them
+            replace(q, doc_id=doc, title=title, start=q.start + 100 * n) for n, (q, doc, title) in enumerate(zip(
+                answer(quotes=3).quotes, ("doc-a", "doc-b", "doc-a"), ("A | Wire", "B | Wire", "A | Wire"),
+                strict=True))))
         disliked = questions.record(repeated, channel="C9", user="U1", asked_at=NOW)
         questions.record(answer(hostile, quotes=0), channel="C9", asked_at=NOW)
         assert disliked
@@ -124,7 +125,8 @@ def test_qa_bot_log_shows_peoples_text_without_terminal_escapes_and_csv_keeps_it
     shown = CliRunner().invoke(main, ["log", "--log", str(tmp_path / "q.sqlite")])
     assert shown.exit_code == 0, shown.output
     assert "\x1b" not in shown.output and "\u202e" not in shown.output and "esrever?" in shown.output
-    assert "Article 0 | Article 0" not in shown.output  # an article quoted twice is one source
+    with QuestionLog.open(tmp_path / "q.sqlite", None) as questions:  # an article quoted twice is one source
+        assert [r["sources"] for r in down_voted(questions) if r["answer_id"] == disliked] == ["A | Wire | B | Wire"]
     json_out = CliRunner().invoke(main, ["log", "--unanswered", "--json", "--log", str(tmp_path / "q.sqlite")])
     assert json.loads(json_out.output.splitlines()[0])["question"] == hostile  # the export keeps the text exactly
     with QuestionLog.open(tmp_path / "empty.sqlite"):
