@@ -257,10 +257,11 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     try:
         pipeline = _open_pipeline(settings)
         _warn_unmatched_sources(settings, pipeline)
-        serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
-              questions=logged, status=live_status(pipeline))  # the index in service now
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, after the waiting answers were delivered or named: exit 0,
-        click.echo("stopped", err=True)  # as a service manager expects of a clean stop
+        try:
+            serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
+                  questions=logged, status=live_status(pipeline))  # the index in service now
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM once serving, after the waiting answers were delivered or
+            click.echo("stopped", err=True)  # named: exit 0, as a service manager expects of a clean stop
     finally:
         logged.close()
 

@@ -174,6 +174,8 @@ def describe_index(folder: Path) -> IndexInfo:
     """
     live = builds.live_dir(folder)
     manifest = read_manifest(live, folder)
+    if manifest.get("format") != FORMAT_VERSION:  # an older format's files are not this version's to judge
+        return describe(manifest, folder, live)
     recorded = manifest.get("files")
     damage = find_damage(live, recorded, hash_limit=-1) if isinstance(recorded, dict) else ["no checksums"]
     return replace(describe(manifest, folder, live), damage=tuple(damage))

@@ -229,8 +229,12 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     thread = (body.get("container") or {}).get("thread_ts")  # a private answer in a thread is shared there
     earlier = bot.threads.earlier(channel, thread) if thread else []  # shared as it was read: with its thread
     answer = _safe_ask(bot, question, channel, policy, earlier=earlier)
+    # Shared from an answer the bot could only give through /ask's response_url (it is not in the channel):
+    # the click's own response_url posts it for everyone there.
     _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker,
-                 logged=shared_answer_id(action.get("block_id")), **({"thread_ts": thread} if thread else {}))
+                 logged=shared_answer_id(action.get("block_id")),
+                 on_refusal=respond_instead(body.get("response_url"), "in_channel"),
+                 **({"thread_ts": thread} if thread else {}))
 
 
 def take_message(event: dict[str, Any], bot: BotContext) -> Taken | None:

@@ -52,20 +52,29 @@ def delivered_instead(on_refusal: Refusal | None, exc: Exception, kwargs: dict[s
         return False
 
 
-def respond_instead(response_url: str | None) -> Refusal | None:
-    """A :data:`Refusal` that sends an ephemeral post to a slash command's ``response_url`` when the bot may not
-    post where the command was typed: Slack takes it there without the bot being a member (within 30 minutes)."""
+def respond_instead(response_url: str | None, response_type: str = "ephemeral") -> Refusal | None:
+    """A :data:`Refusal` that sends a post to the ``response_url`` of a slash command or a button click when the
+    bot may not post where it was used: Slack takes it there without the bot being a member (within 30
+    minutes), as ``response_type`` says (``ephemeral``: to the user; ``in_channel``: for everyone)."""
     if not response_url:
         return None
 
     def respond(exc: Exception, kwargs: dict[str, Any]) -> bool:
         if describe(exc) not in NOT_A_MEMBER:
             return False
+        from slack_sdk.http_retry.builtin_handlers import (
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
         from slack_sdk.webhook import WebhookClient
 
-        reply = WebhookClient(response_url).send(
-            text=kwargs.get("text"), blocks=kwargs.get("blocks"), response_type="ephemeral", replace_original=False,
-            unfurl_links=False,
+        webhook = WebhookClient(response_url, timeout=30, retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=3), RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2)])
+        reply = webhook.send(
+            text=kwargs.get("text"), blocks=kwargs.get("blocks"), response_type=response_type,
+            replace_original=False, unfurl_links=False,
         )
         if reply.status_code != 200:
             log.warning("the command's response_url refused the answer in %s: %s", kwargs.get("channel"),

@@ -266,6 +266,19 @@ def test_slash_command_where_the_bot_is_not_a_member_is_answered_through_its_res
     assert sent["response_type"] == "ephemeral" and sent["replace_original"] is False
     assert "assistant secretary of state" in blocks_text(sent)
     assert len(emulator.calls_to("chat.postEphemeral")) == 1  # tried once where it was typed, then the other way
+    # Its share button: the bot still may not post there, so the click's response_url posts it for everyone.
+    emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": "not_in_channel"})
+    button = next(b for b in sent["blocks"] if b["type"] == "actions")["elements"][0]
+    payload = {"type": "block_actions", "user": {"id": "U42"}, "channel": {"id": "CNOTIN"}, "team": {"id": "T1"},
+               "container": {"type": "ephemeral", "channel_id": "CNOTIN"}, "trigger_id": "1.3",
+               "response_url": emulator.api_url + "respond-share",
+               "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button",
+                            "block_id": "b1", "action_ts": "1"}]}
+    status, _ = bot.post(urllib.parse.urlencode({"payload": json.dumps(payload)}),
+                         content_type="application/x-www-form-urlencoded")
+    assert status == 200
+    shared = emulator.wait_for(lambda: emulator.calls_to("respond-share"))[0]["params"]
+    assert shared["response_type"] == "in_channel" and "assistant secretary of state" in blocks_text(shared)
 
 
 def test_hostile_article_is_quoted_as_text(tmp_path, emulator, real_embedder):
