@@ -239,7 +239,8 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     """Run the Slack bot on an index (tokens: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET).
 
     Socket Mode needs SLACK_APP_TOKEN (xapp-...); --http needs SLACK_SIGNING_SECRET and serves
-    Slack's events, slash command and buttons on /slack/events. A question in a thread the bot answered
+    Slack's events, slash command and buttons on /slack/events (and GET /health for a load balancer). A
+    bare mention gets a line on how to ask. A question in a thread the bot answered
     in is read with the thread's question when it leans on it. QA_BOT_SLACK_CHANNELS_FILE (TOML) gives
     channels their own answer mode, privacy, sources, threshold and as-of, re-read when it changes;
     /ask status and the bot's Home tab show them. Questions, answers and feedback are logged to
