@@ -103,7 +103,10 @@ def save_feeds(articles_dir: Path, feeds: list[Feed]) -> Path:
         if feed.added:
             lines.append(f"added = {_toml_string(feed.added)}")
         lines.append("")
-    write_atomically(path, "\n".join(lines))
+    try:
+        write_atomically(path, "\n".join(lines))
+    except OSError as exc:
+        raise FeedError(f"cannot write the feed list {path}: {exc.strerror or exc}") from exc
     return path
 
 

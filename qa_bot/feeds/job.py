@@ -56,9 +56,20 @@ def run_update(
         FeedError: no feeds are followed (and no links given).
         IngestError, IndexLockedError, ModelLoadError: from the build.
     """
+    articles = Path(settings.articles_dir)
+    try:
+        return _run_update(settings, articles, links, console, fetcher, embedder)
+    except OSError as exc:  # the folder, its state or its lock cannot be written (read-only, full disk)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise FeedError(f"cannot update {articles}: {exc.strerror or exc}{where}") from exc
+
+
+def _run_update(
+    settings: Settings, articles: Path, links: list[str] | None, console: Console | None, fetcher: Fetcher | None,
+    embedder: Embedder | None,
+) -> UpdateSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    articles = Path(settings.articles_dir)
     with update_lock(articles):
         feeds = load_feeds(articles) if links is None else []
         if links is None and not feeds:

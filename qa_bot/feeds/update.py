@@ -110,6 +110,8 @@ class Updater:
         self.progress = progress or (lambda stage, done, total: None)
         self.now = now or (lambda: datetime.now(UTC))
         self.summary = UpdateSummary()
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
+        """Each feed read in full this run: its new ETag and Last-Modified, kept only once its items are handled."""
 
     def fetch_feeds(self, feeds: list[Feed]) -> None:
         """Fetch every feed (one failing never stops the others), then the pages of its new or changed
@@ -130,6 +132,10 @@ class Updater:
             elif link not in items:  # retried even when its feed no longer lists it
                 items[link] = _Item(link, failure.feed, failure.entry.get("title"), failure.entry.get("published"))
         self._fetch_items([item for item in items.values() if self._wanted(item)])
+        # Only now may the next run be told "not modified": a run cut short (Ctrl-C, SIGTERM, a crash) keeps the
+        # old validators, so the next one reads the feeds again and fetches the items this one did not reach.
+        for url, (etag, last_modified) in self._validators.items():
+            self.state.feeds[url].etag, self.state.feeds[url].last_modified = etag, last_modified
 
     def fetch_links(self, links: list[str]) -> None:
         """Fetch the pages at ``links`` (``qa-bot add``): always asked again, conditionally when known."""
@@ -152,8 +158,8 @@ class Updater:
             known.error = str(exc)
             log.warning("feed %s failed: %s", feed.url, exc)
             return []
-        known.etag, known.last_modified, known.error, known.items = (
-            response.etag, response.last_modified, None, len(entries))
+        known.error, known.items = None, len(entries)
+        self._validators[feed.url] = (response.etag, response.last_modified)  # kept once its items are handled
         return [_Item.of(entry, feed.url) for entry in entries]
 
     def _wanted(self, item: _Item) -> bool:
@@ -240,7 +246,11 @@ class Updater:
             author=article.author, source=article.site, fetched_at=fetched_at, fetched_from=item.link,
             feed=item.feed, modified=article.modified,
         )
-        change, file, stored = store_article(self.articles_dir, version)
+        try:
+            change, file, stored = store_article(self.articles_dir, version)
+        except OSError as exc:  # a full disk, a folder made read-only: this page fails, is retried, the run goes on
+            self._fail(item, f"cannot save the article in {self.articles_dir}: {exc.strerror or exc}")
+            return
         self.summary.count(change)
         self.state.failed.pop(item.link, None)
         self.state.ignored.pop(item.link, None)

@@ -382,3 +382,73 @@ def test_add_with_nothing_saved_says_why_and_builds_nothing(site, settings, fake
 
     assert summary.skipped == 1 and summary.build is None and _all_failed(summary, links)
     assert "no articles saved yet" in summary_line(summary)
+
+
+def test_an_update_cut_short_loses_no_item_the_next_run_reads_the_feed_again(site, settings, fake_embedder,
+                                                                             monkeypatch):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD),
+                                     Item(site.url("/news/storm.html"), "Storm hits the coast", OLD)]),
+               content_type="application/rss+xml", etag='"feed-1"')
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    from qa_bot.feeds import update as updating
+
+    store = updating.store_article
+    calls = {"n": 0}
+
+    def stopped_after_one(*args, **kwargs):  # Ctrl-C or SIGTERM while the second page is being saved
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(updating, "store_article", stopped_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        update(settings, fake_embedder)
+    assert len(saved(settings)) == 1
+    monkeypatch.setattr(updating, "store_article", store)
+
+    again = update(settings, fake_embedder)
+
+    assert again.feeds_not_modified == 0 and again.new == 1  # the feed was read again, its other item fetched
+    assert sorted(a["title"] for a in saved(settings)) == ["Harbour bridge opens", "Storm hits the coast"]
+    assert update(settings, fake_embedder).feeds_not_modified == 1  # a run that finished: "not modified" next
+
+
+def test_a_page_that_cannot_be_saved_fails_alone_and_is_retried(site, settings, fake_embedder, monkeypatch):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD),
+                                     Item(site.url("/news/storm.html"), "Storm hits the coast", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    from qa_bot.feeds import update as updating
+
+    store = updating.store_article
+
+    def full_disk_for_the_storm(folder, version):
+        if "Storm" in version.title:
+            raise OSError(28, "No space left on device")
+        return store(folder, version)
+
+    monkeypatch.setattr(updating, "store_article", full_disk_for_the_storm)
+    first = update(settings, fake_embedder)
+    assert (first.new, first.failed) == (1, 1)
+    assert "cannot save the article in" in dict(first.problems)[site.url("/news/storm.html")]
+    assert "No space left on device" in dict(first.problems)[site.url("/news/storm.html")]
+    monkeypatch.setattr(updating, "store_article", store)
+
+    second = update(settings, fake_embedder)
+
+    assert second.new == 1 and len(saved(settings)) == 2
+
+
+def test_an_articles_folder_that_cannot_be_written_is_one_error(settings, fake_embedder, monkeypatch):
+    add_feed(settings.articles_dir, "https://news.example.org/rss.xml")
+    from qa_bot.feeds import job
+
+    def read_only(folder):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(job, "load_state", read_only)
+    with pytest.raises(FeedError, match=r"cannot update .*articles: Permission denied \(.*articles\)"):
+        update(settings, fake_embedder)
