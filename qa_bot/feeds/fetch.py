@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 import time
@@ -84,11 +85,27 @@ class Response:
     last_modified: str | None
 
     def text(self) -> str:
-        """The body decoded with its charset (UTF-8 when none or unknown), bad bytes replaced."""
+        """The body decoded as a browser would: a byte order mark, else the charset of the Content-Type, else
+        the page's own ``<meta charset>`` (in its first 1,024 bytes), else UTF-8 when the bytes are UTF-8, else
+        windows-1252 (what unlabelled legacy pages are); bad bytes replaced."""
+        for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+            if self.body.startswith(bom):
+                return self.body.decode(codec, errors="replace")
+        declared = _META_CHARSET.search(self.body[:1024])
+        for label in (self.charset, declared.group(1).decode("ascii") if declared else None):
+            if label:
+                try:
+                    return self.body.decode(label, errors="replace")
+                except LookupError:
+                    continue
         try:
-            return self.body.decode(self.charset or "utf-8", errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.body.decode("cp1252", errors="replace")
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+"""``<meta charset="...">`` or ``<meta http-equiv="Content-Type" content="text/html; charset=...">``."""
 
 
 class FetchError(QABotError):

@@ -70,6 +70,22 @@ def test_text_falls_back_to_utf8_and_a_missing_type_is_empty(site, fetcher):
     assert bare.text() == odd.text() == "naïve"
 
 
+@pytest.mark.parametrize(("body", "text"), [
+    # The page's own declaration, in either form, when the header gives no charset.
+    ('<meta charset="iso-8859-1"><p>Café Müller in Zürich schließt</p>'.encode("latin-1"),
+     '<meta charset="iso-8859-1"><p>Café Müller in Zürich schließt</p>'),
+    ('<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=windows-1252"><p>the €3 billion</p>'.encode("cp1252"),
+     '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=windows-1252"><p>the €3 billion</p>'),
+    # Undeclared: UTF-8 when the bytes are, else windows-1252 (what unlabelled legacy pages are).
+    ("<p>Renée Dubois</p>".encode(), "<p>Renée Dubois</p>"),
+    ("<p>Renée Dubois said “no”</p>".encode("cp1252"), "<p>Renée Dubois said “no”</p>"),
+    ("\ufeff<p>Renée</p>".encode(), "<p>Renée</p>"),  # a byte order mark wins
+])
+def test_a_page_is_decoded_as_a_browser_would_when_its_header_names_no_charset(site, fetcher, body, text):
+    site.route("/legacy", body=body, content_type="text/html")
+    assert fetcher.get(site.url("/legacy")).text() == text
+
+
 def test_a_conditional_get_is_answered_304_until_the_page_changes(site, fetcher):
     stamp = "Wed, 02 Dec 2026 10:00:00 GMT"
     site.route("/feed.xml", body=b"<rss>1</rss>", content_type="application/rss+xml", etag='"v1"', last_modified=stamp)
