@@ -242,7 +242,8 @@ class Updater:
         fetched_at = self.now().isoformat(timespec="seconds")
         version = ArticleVersion(
             url=canonical_url(article.url, response.url), text=article.text, title=article.title or item.title,
-            date=article.date, fallback_date=item.published or article.guessed_date,
+            date=self._not_ahead(article.date, fetched_at, item.link),
+            fallback_date=self._not_ahead(item.published or article.guessed_date, fetched_at, item.link),
             author=article.author, source=article.site, fetched_at=fetched_at, fetched_from=item.link,
             feed=item.feed, modified=article.modified,
         )
@@ -264,6 +265,15 @@ class Updater:
             date=stored.date, etag=response.etag, last_modified=response.last_modified, link=item.link,
             feed=item.feed,
         )
+
+    def _not_ahead(self, date: str | None, fetched_at: str, link: str) -> str | None:
+        """``date``, or the fetch time when it is later: an article is not published after it was read (a page or
+        feed in the wrong time zone would otherwise keep it out of every answer until that time)."""
+        moment = moment_of(date)
+        if moment is None or moment <= self.now():
+            return date
+        log.warning("%s says it was published %s, after it was fetched: dated %s instead", link, date, fetched_at)
+        return fetched_at
 
     def _moved(self, link: str, old_canonical: str) -> None:
         """``link``'s article now has another canonical URL: the file kept under the old one goes (it was this

@@ -452,3 +452,21 @@ def test_an_articles_folder_that_cannot_be_written_is_one_error(settings, fake_e
     monkeypatch.setattr(job, "load_state", read_only)
     with pytest.raises(FeedError, match=r"cannot update .*articles: Permission denied \(.*articles\)"):
         update(settings, fake_embedder)
+
+
+def test_an_article_dated_after_it_was_fetched_is_dated_when_fetched_and_said_so(site, settings, fake_embedder,
+                                                                              caplog):
+    ahead = NOW + timedelta(hours=3)  # a feed or page in the wrong time zone
+    site.route("/a.html", body=article_page("Harbour bridge opens", BRIDGE))
+    site.route("/b.html", body=article_page("Storm hits the coast", STORM, published=ahead.isoformat()))
+    site.route("/rss.xml", body=rss([Item(site.url("/a.html"), "Bridge", ahead), Item(site.url("/b.html"), "Storm")]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    with caplog.at_level("WARNING", logger="qa_bot.feeds.update"):
+        update(settings, fake_embedder)
+
+    for article in saved(settings):
+        moment = datetime.fromisoformat(article["date"])
+        assert NOW - timedelta(minutes=5) <= moment <= datetime.now(UTC), article  # never ahead of the fetch
+    assert sum("after it was fetched" in r.getMessage() for r in caplog.records) == 2
