@@ -163,9 +163,11 @@ class Updater:
         return [_Item.of(entry, feed.url) for entry in entries]
 
     def _wanted(self, item: _Item) -> bool:
-        """Whether ``item``'s page must be fetched: new, failed before, its entry changed, or recent."""
+        """Whether ``item``'s page must be fetched: new, failed before, its entry changed, or recent. A page skipped
+        before (no article text yet: a breaking-news stub) is fetched again only when its feed entry changes."""
         if item.link in self.state.ignored:
-            return False
+            skipped = self.state.links.get(item.link)
+            return bool(item.fingerprint and skipped and skipped.entry and skipped.entry != item.fingerprint)
         if item.link in self.state.failed:
             return True
         seen = self.state.links.get(item.link)
@@ -206,6 +208,9 @@ class Updater:
     def _skip(self, item: _Item, reason: str) -> None:
         self.state.failed.pop(item.link, None)
         self.state.ignored[item.link] = reason
+        seen = self.state.links.get(item.link)
+        if item.fingerprint and (seen is None or not seen.canonical):  # so a changed entry brings the page back
+            self.state.links[item.link] = LinkState("", item.fingerprint)
         self.summary.skipped += 1
         self._problem(item.link, f"skipped: {reason}")
 

@@ -470,3 +470,21 @@ def test_an_article_dated_after_it_was_fetched_is_dated_when_fetched_and_said_so
         moment = datetime.fromisoformat(article["date"])
         assert NOW - timedelta(minutes=5) <= moment <= datetime.now(UTC), article  # never ahead of the fetch
     assert sum("after it was fetched" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_stub_page_skipped_once_is_fetched_again_when_its_feed_entry_changes(site, settings, fake_embedder):
+    site.route("/breaking.html", body="<html><body><p>Developing story.</p></body></html>")
+    site.route("/rss.xml", body=rss([Item(site.url("/breaking.html"), "Bridge closed", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    first = update(settings, fake_embedder)
+    assert first.skipped == 1 and "no article text" in dict(first.problems)[site.url("/breaking.html")]
+    assert update(settings, fake_embedder).skipped == 0 and site.hits("/breaking.html") == 1  # entry unchanged
+
+    site.route("/breaking.html", body=article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat()))
+    site.route("/rss.xml", body=rss([Item(site.url("/breaking.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")  # the story is written, its entry retitled
+    filled = update(settings, fake_embedder)
+
+    assert filled.new == 1 and [a["title"] for a in saved(settings)] == ["Harbour bridge opens"]
+    assert update(settings, fake_embedder).new == 0 and site.hits("/breaking.html") == 2
