@@ -20,6 +20,7 @@ from qa_bot.feeds.fetch import is_http_url
 from qa_bot.feeds.state import write_atomically
 
 FEEDS_FILE = "feeds.toml"
+KNOWN_KEYS = "url, name, added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,10 @@ def load_feeds(articles_dir: Path) -> list[Feed]:
         raise FeedError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise FeedError(f"{path} is not valid TOML: {exc}") from None
+    # What is not understood is refused, not ignored: `feeds add` and `remove` rewrite the file, and would drop it.
+    for key in data:
+        if key != "feed":
+            raise FeedError(f"{path}: unknown key {key!r} (the file holds [[feed]] tables, each with {KNOWN_KEYS})")
     entries = data.get("feed", [])
     if not isinstance(entries, list):
         raise FeedError(f"{path}: 'feed' must be a list of [[feed]] tables")
@@ -75,10 +80,15 @@ def load_feeds(articles_dir: Path) -> list[Feed]:
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             raise FeedError(f"{path}: feed {number} has no url")
+        unknown = sorted(set(entry) - {"url", "name", "added"})
+        if unknown:
+            raise FeedError(f"{path}: feed {number}: unknown key {unknown[0]!r} (known: {KNOWN_KEYS})")
         try:
             url = check_url(entry["url"])
         except FeedError as exc:
             raise FeedError(f"{path}: feed {number}: {exc}") from None
+        if any(feed.url == url for feed in feeds):
+            raise FeedError(f"{path}: feed {number}: {url} is listed twice")
         name, added = entry.get("name"), entry.get("added")
         feeds.append(Feed(url, str(name) if name else None, str(added) if added else None))
     return feeds

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 import pytest
@@ -66,6 +67,21 @@ def test_the_feed_list_round_trips_and_names_a_bad_line(tmp_path):
     feeds_path(tmp_path).write_text('[[feed]]\nurl = "javascript:alert(1)"\n')
     with pytest.raises(FeedError, match="feed 1: not an http"):
         load_feeds(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('feeds = ["https://a.example/rss.xml"]\n', "unknown key 'feeds' (the file holds [[feed]] tables"),
+    ('[[feed]]\nurl = "https://a.example/rss.xml"\ntags = ["local"]\n', "feed 1: unknown key 'tags'"),
+    ('[[feed]]\nurl = "https://a.example/rss.xml"\n[[feed]]\nurl = "https://a.example/rss.xml"\n',
+     "feed 2: https://a.example/rss.xml is listed twice"),
+])
+def test_what_the_feed_list_does_not_understand_is_refused_before_a_rewrite_could_drop_it(tmp_path, text, said):
+    feeds_path(tmp_path).write_text(text)
+    with pytest.raises(FeedError, match=re.escape(said)):
+        load_feeds(tmp_path)
+    with pytest.raises(FeedError, match=re.escape(said)):
+        add_feed(tmp_path, "https://b.example/atom.xml")
+    assert feeds_path(tmp_path).read_text() == text  # left as the person wrote it
 
 
 def version(text: str, when: str, **extra: str | None) -> ArticleVersion:
