@@ -121,6 +121,10 @@ class FetchError(QABotError):
         """The HTTP status, when the failure was a status."""
 
 
+class RobotsRefusal(FetchError):
+    """The site's robots.txt disallows the URL: not a failure to retry, the site's wish."""
+
+
 def _size(n: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
@@ -405,7 +409,7 @@ class Fetcher:
         if rules.unreachable is not None:
             raise FetchError(f"robots.txt unreachable ({rules.unreachable})", url=url, transient=True)
         if not rules.allows(url):
-            raise FetchError("disallowed by robots.txt", url=url, transient=False)
+            raise RobotsRefusal("disallowed by robots.txt", url=url, transient=False)
 
     def _fetch_robots(self, url: str) -> RobotsRules:
         try:

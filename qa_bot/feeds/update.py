@@ -20,7 +20,7 @@ from qa_bot.errors import FeedError, UpdateLockedError
 from qa_bot.feeds.entries import FeedEntry, parse_feed
 from qa_bot.feeds.extract import extract_article
 from qa_bot.feeds.feedlist import Feed, check_url
-from qa_bot.feeds.fetch import Fetcher, FetchError
+from qa_bot.feeds.fetch import Fetcher, FetchError, RobotsRefusal
 from qa_bot.feeds.saved import ArticleVersion, Change, store_article
 from qa_bot.feeds.state import STATE_DIR, Failure, FeedState, FetchState, LinkState, PageState
 from qa_bot.records import moment_of
@@ -225,6 +225,9 @@ class Updater:
             response = self.fetcher.get(
                 item.link, etag=page.etag if page else None, last_modified=page.last_modified if page else None
             )
+        except RobotsRefusal as exc:  # the site's wish, not a failure: skipped, not retried 5 times
+            self._skip(item, str(exc))
+            return
         except FetchError as exc:
             self._fail(item, str(exc))
             return

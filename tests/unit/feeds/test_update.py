@@ -488,3 +488,19 @@ def test_a_stub_page_skipped_once_is_fetched_again_when_its_feed_entry_changes(s
 
     assert filled.new == 1 and [a["title"] for a in saved(settings)] == ["Harbour bridge opens"]
     assert update(settings, fake_embedder).new == 0 and site.hits("/breaking.html") == 2
+
+
+def test_a_page_robots_txt_disallows_is_skipped_not_counted_failed_and_retried(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/robots.txt", body="User-agent: *\nDisallow: /news/storm.html\n", content_type="text/plain")
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Bridge", OLD),
+                                     Item(site.url("/news/storm.html"), "Storm", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+    first = update(settings, fake_embedder)
+    second = update(settings, fake_embedder)
+
+    assert (first.new, first.failed, first.skipped) == (1, 0, 1)
+    assert dict(first.problems)[site.url("/news/storm.html")] == "skipped: disallowed by robots.txt"
+    assert (second.failed, second.skipped) == (0, 0) and site.hits("/news/storm.html") == 0
