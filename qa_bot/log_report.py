@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from qa_bot.printable import printable
+from qa_bot.printable import print_whole, printable
 from qa_bot.questionlog import QuestionLog
 from qa_bot.questionlog.export import REPORTS, columns, report, write_csv, write_json_lines
 
@@ -36,7 +36,7 @@ def print_reports(
     reports = {name: report(questions, name, since, limit) for name in chosen}
     if style == "table":
         for name, rows in reports.items():
-            console.print(table(name, rows))
+            print_whole(console, table(name, rows))
         return
     rows = [{"list": name, **row} for name, found in reports.items() for row in found]
     if style == "json":

@@ -19,4 +19,7 @@ if __name__ == "__main__":
     prepare_process()
     setup_logging(any(arg in VERBOSE for arg in sys.argv[1:]))
     rest = [arg for arg in sys.argv[1:] if arg not in VERBOSE]
-    sys.exit(index_build.main(rest, prog_name="scripts/rebuild_index.py"))
+    if any(arg in ("-h", "--help") for arg in rest):  # this script's own line first, then the build's options
+        print("Rebuild the index after articles were added, changed or removed; the old index keeps answering "
+              "until the new one is complete. -v (or --verbose), anywhere, logs details to stderr.\n")
+    sys.exit(index_build.main(rest, prog_name="scripts/rebuild_index.py", help_option_names=["-h", "--help"]))

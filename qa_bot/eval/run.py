@@ -21,6 +21,7 @@ from qa_bot.eval.metrics import TABLE_HEADER, EvalQuestion, Report, iter_rows, r
 from qa_bot.eval.question_types import BY_TYPE_HEADER, by_type_rows, score_by_type
 from qa_bot.eval.strategies import baseline_strategies, pipeline_strategy, predict_interleaved
 from qa_bot.index import Index, backend_from, load_index
+from qa_bot.printable import print_whole
 
 PIPELINE_NAME = "qa-bot"
 UNDATED_NAME = "qa-bot without dates"
@@ -165,4 +166,4 @@ def _print_rich(out: Console, title: str | None, header: list[str], rows: list[l
         table.add_column(column, justify="left" if number == 0 else "right")
     for row in rows:
         table.add_row(*row)
-    out.print(table)
+    print_whole(out, table)

@@ -151,12 +151,15 @@ class Updater:
                 self.summary.feeds_not_modified += 1
                 known.error = None
                 return []
+            if response.content_type in HTML_TYPES:  # a site's home page given for its feed, say
+                raise FeedError(f"not an RSS or Atom feed: the URL gives a web page ({response.content_type}); give "
+                                "the site's feed (its RSS or Atom link, often /rss.xml or /feed)")
             _, entries = parse_feed(response.body, response.url)
         except (FetchError, FeedError) as exc:
             self.summary.feeds_failed += 1
-            self.summary.problems.append((feed.url, str(exc)))
+            self.summary.problems.append((feed.url, str(exc)))  # printed once, with the summary
             known.error = str(exc)
-            log.warning("feed %s failed: %s", feed.url, exc)
+            log.debug("feed %s failed: %s", feed.url, exc)
             return []
         known.error, known.items = None, len(entries)
         self._validators[feed.url] = (response.etag, response.last_modified)  # kept once its items are handled
@@ -237,7 +240,8 @@ class Updater:
             self.summary.unchanged += 1
             return
         if response.content_type not in HTML_TYPES:
-            self._skip(item, f"not an HTML page ({response.content_type or 'no content type'})")
+            feed = " (a feed? follow it with `qa-bot feeds add URL`)" if "xml" in response.content_type else ""
+            self._skip(item, f"not an HTML page ({response.content_type or 'no content type'}){feed}")
             return
         try:
             article = extract_article(response.text(), response.url)

@@ -108,8 +108,10 @@ def test_the_rebuild_script_builds_rebuilds_and_says_what_it_takes(tmp_path):
                               env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
 
     shown = rebuild("--help")
-    assert shown.returncode == 0 and shown.stdout.startswith("Usage: scripts/rebuild_index.py [OPTIONS]")
+    assert shown.returncode == 0 and shown.stdout.startswith("Rebuild the index after articles were added")
+    assert "Usage: scripts/rebuild_index.py [OPTIONS]" in shown.stdout and "-v (or --verbose)" in shown.stdout
     assert "--articles" in shown.stdout and "index build" not in shown.stdout
+    assert rebuild("-h").stdout == shown.stdout
     index = tmp_path / "index"
     first = rebuild("--articles", str(ROOT / "data" / "articles"), "--index", str(index))
     assert first.returncode == 0 and "Indexed 2 documents" in first.stdout + first.stderr

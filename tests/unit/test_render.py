@@ -46,3 +46,23 @@ def test_terminal_escapes_and_direction_overrides_in_an_article_never_reach_the_
     written = console.file.getvalue()  # type: ignore[attr-defined]
     assert "evil.example" in written and "\x1b]8;;https://evil" not in written and "\x1b[2J" not in written
     assert "\u202e" not in written and "]8;;https://evil.exampleclick here]8;;" in written  # the words stay
+
+
+def test_a_table_into_a_file_or_a_pipe_is_printed_whole_not_cut_to_80_columns():
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from qa_bot.eval.metrics import TABLE_HEADER
+    from qa_bot.printable import print_whole
+
+    table = Table(title="xquad_en")
+    for heading in TABLE_HEADER:
+        table.add_column(heading)
+    table.add_row("weighted fusion + reranker (default)", *["0.880"] * (len(TABLE_HEADER) - 1))
+    out = io.StringIO()
+    print_whole(Console(file=out, highlight=False), table)  # not a terminal: rich assumes 80 columns
+    shown = out.getvalue()
+    assert all(heading in shown for heading in TABLE_HEADER), shown
+    assert "weighted fusion + reranker (default)" in shown and "…" not in shown

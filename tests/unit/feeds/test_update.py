@@ -140,7 +140,7 @@ def test_one_bad_feed_never_stops_the_others(site, settings, fake_embedder):
     reasons = dict(summary.problems)
     assert "HTTP 500" in reasons[site.url("/boom.xml")]
     assert "timed out" in reasons[site.url("/slow.xml")]
-    assert "not an RSS or Atom feed" in reasons[site.url("/not-a-feed.xml")]
+    assert "not an RSS or Atom feed: the URL gives a web page (text/html)" in reasons[site.url("/not-a-feed.xml")]
 
 
 def test_failed_pages_are_counted_and_retried_next_run(site, settings, fake_embedder):
