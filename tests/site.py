@@ -54,6 +54,7 @@ class Route:
     size: int | None = None
     content_length: bool = True
     gzip: bool = False
+    header_trickle: float = 0.0
 
 
 class Site:
@@ -113,6 +114,7 @@ class Site:
         size: int | None = None,
         content_length: bool = True,
         gzip: bool = False,
+        header_trickle: float = 0.0,
     ) -> None:
         """Answer GET ``path`` (the query string is ignored) as described, replacing any earlier route.
 
@@ -129,12 +131,13 @@ class Site:
             size: send this many bytes of :data:`FILLER` instead of ``body``, streamed.
             content_length: send Content-Length (else the body goes chunked).
             gzip: compress the body (Content-Encoding: gzip); a compressed ``size`` body always goes chunked.
+            header_trickle: send the status line, then a header line every this many seconds, never ending them.
         """
         if status is None:
             status = 302 if redirect else 200
         data = body.encode() if isinstance(body, str) else body
         route = Route(status, data, content_type, etag, last_modified, tuple((headers or {}).items()),
-                      redirect, delay, trickle, size, content_length, gzip)
+                      redirect, delay, trickle, size, content_length, gzip, header_trickle)
         with self._lock:
             self._routes[path] = route
 
@@ -238,6 +241,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, [("Content-Type", "text/plain")], b"not found\n")
             return
         if route.delay and stopping.wait(route.delay):
+            self.close_connection = True
+            return
+        if route.header_trickle:  # a server within each read's timeout, and never done with its headers
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for n in range(10_000):
+                self.wfile.flush()
+                if stopping.wait(route.header_trickle):
+                    break
+                self.wfile.write(f"X-Slow-{n}: {n}\r\n".encode())
             self.close_connection = True
             return
         extra = list(route.headers)

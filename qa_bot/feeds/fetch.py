@@ -12,14 +12,17 @@ import logging
 import re
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import IncompleteRead
 from types import TracebackType
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
 from urllib3.exceptions import (
     DecodeError,
     HTTPError,
@@ -224,6 +227,54 @@ def _converted(exc: BaseException, url: str, timeout: float) -> FetchError:
     return FetchError(f"connection failed: {first_line(exc)}", url=url, transient=True)
 
 
+_answer_by = threading.local()
+"""``at``: the monotonic time by which the request this thread is making must have its status and headers."""
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a connection whose server is still sending its headers at the deadline (its read returns at once)."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _HeadersByDeadline:
+    """A connection that reads the status line and headers by the request's deadline: a server sending them a
+    line a second stays within each read's timeout, and would otherwise hold the update (and its lock) for as
+    long as it likes."""
+
+    sock: socket.socket | None
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        at, sock = getattr(_answer_by, "at", None), self.sock
+        if at is None or sock is None:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        watchdog = threading.Timer(max(0.0, at - time.monotonic()), _cut, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            watchdog.cancel()
+
+
+class _HTTPConnection(_HeadersByDeadline, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeadersByDeadline, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 class Fetcher:
     """GETs URLs under a :class:`FetchPolicy`; keeps its connections and each site's robots.txt for its life.
 
@@ -246,6 +297,7 @@ class Fetcher:
         self._pool = urllib3.PoolManager(
             retries=False, timeout=urllib3.Timeout(connect=policy.timeout, read=policy.timeout)
         )
+        self._pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
     def __enter__(self) -> Fetcher:
         return self
@@ -337,13 +389,18 @@ class Fetcher:
         timeout = self.policy.timeout
         deadline = time.monotonic() + timeout
         sent = {"User-Agent": self.policy.user_agent, "Accept-Encoding": _ACCEPT_ENCODING, **headers}
+        _answer_by.at = deadline
         try:
             response = self._pool.request(
                 "GET", url, headers=sent, redirect=False, retries=False, preload_content=False,
                 decode_content=True, timeout=urllib3.Timeout(connect=timeout, read=timeout),
             )
         except (HTTPError, OSError, ValueError) as exc:
+            if time.monotonic() >= deadline:  # cut at the deadline while the headers were still coming
+                raise FetchError(f"timed out after {_seconds(timeout)}", url=url, transient=True) from None
             raise _converted(exc, url, timeout) from None
+        finally:
+            _answer_by.at = None
         return response, deadline
 
     def _wait_turn(self, host: str) -> None:

@@ -139,6 +139,17 @@ def test_a_trickling_host_is_cut_off_at_the_deadline(site):
     assert (str(error), error.transient) == ("timed out after 0.5 s", True)
 
 
+def test_a_host_trickling_its_headers_is_cut_off_at_the_deadline(site):
+    site.route("/headers", header_trickle=0.02)  # 100 header lines would take 2 s, each line within the timeout
+    started = time.monotonic()
+    with Fetcher(FetchPolicy(allow_private=True, timeout=0.5, host_interval=0)) as fetcher:
+        error = fails(fetcher, site.url("/headers"))
+        assert time.monotonic() - started < 1.2
+        assert (str(error), error.transient) == ("timed out after 0.5 s", True)
+        site.route("/ok", body=b"fine")
+        assert fetcher.get(site.url("/ok")).body == b"fine"  # the next request on the host is not cut
+
+
 @pytest.mark.parametrize("route", [
     {"size": 20 * MB},  # Content-Length says so: refused before reading
     {"size": 20 * MB, "content_length": False},  # chunked: cut once the cap is passed
