@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from qa_bot.errors import FeedError, UpdateLockedError
 from qa_bot.feeds.entries import FeedEntry, parse_feed
@@ -92,7 +92,7 @@ class _Item:
 
     @classmethod
     def of(cls, entry: FeedEntry, feed: str) -> _Item:
-        return cls(entry.link, feed, entry.title, entry.published, entry.fingerprint)
+        return cls(untracked(entry.link), feed, entry.title, entry.published, entry.fingerprint)
 
 
 class Updater:
@@ -139,7 +139,7 @@ class Updater:
 
     def fetch_links(self, links: list[str]) -> None:
         """Fetch the pages at ``links`` (``qa-bot add``): always asked again, conditionally when known."""
-        self._fetch_items([_Item(check_url(link), None) for link in links])
+        self._fetch_items([_Item(untracked(check_url(link)), None) for link in links])
 
     def _read_feed(self, feed: Feed) -> list[_Item]:
         known = self.state.feeds.setdefault(feed.url, FeedState())
@@ -298,6 +298,19 @@ class Updater:
             (self.articles_dir / old.file).unlink()
         except OSError as exc:
             log.warning("could not remove the old version %s: %s", old.file, exc)
+
+
+TRACKING = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
+"""Query parameters that only say where a click came from (and every ``utm_...``)."""
+
+
+def untracked(link: str) -> str:
+    """``link`` without the parameters that only track where it was clicked (``?utm_source=rss``), so a page
+    linked with and without them is one article, kept under its plain URL."""
+    parts = urlsplit(link)
+    given = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in given if not (k.lower().startswith("utm_") or k.lower() in TRACKING)]
+    return urlunsplit(parts._replace(query=urlencode(kept))) if len(kept) < len(given) else link
 
 
 def canonical_url(claimed: str | None, final: str) -> str:

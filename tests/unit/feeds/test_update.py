@@ -504,3 +504,18 @@ def test_a_page_robots_txt_disallows_is_skipped_not_counted_failed_and_retried(s
     assert (first.new, first.failed, first.skipped) == (1, 0, 1)
     assert dict(first.problems)[site.url("/news/storm.html")] == "skipped: disallowed by robots.txt"
     assert (second.failed, second.skipped) == (0, 0) and site.hits("/news/storm.html") == 0
+
+
+def test_a_link_with_tracking_parameters_is_the_same_article_as_without(site, settings, fake_embedder):
+    site.route("/a.html", body=article_page("Harbour bridge opens", BRIDGE, published=OLD.isoformat()))
+    site.route("/rss.xml", body=rss([Item(site.url("/a.html?utm_source=rss&utm_medium=feed"), "Bridge", OLD)]),
+               content_type="application/rss+xml")
+    site.route("/atom.xml", body=atom([Item(site.url("/a.html"), "Bridge", OLD)]),
+               content_type="application/atom+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    add_feed(settings.articles_dir, site.url("/atom.xml"))
+
+    update(settings, fake_embedder)
+
+    [article] = saved(settings)  # one file, kept under the plain URL (the page names no canonical URL)
+    assert article["url"] == site.url("/a.html") and site.hits("/a.html") == 1
