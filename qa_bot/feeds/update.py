@@ -310,7 +310,9 @@ def untracked(link: str) -> str:
     parts = urlsplit(link)
     given = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in given if not (k.lower().startswith("utm_") or k.lower() in TRACKING)]
-    return urlunsplit(parts._replace(query=urlencode(kept))) if len(kept) < len(given) else link
+    if len(kept) == len(given):
+        return link
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
 
 
 def canonical_url(claimed: str | None, final: str) -> str:
