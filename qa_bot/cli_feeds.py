@@ -168,12 +168,20 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     cap (QA_BOT_FEEDS_MAX_PAGE_MB). A page that fails is retried by the next update. A bot answering from
     the index keeps answering during an update and reloads when it ends.
 
-    Exit status: 0, or 1 when every feed failed.
+    Exit status: 0 (also when another update of the folder is still running: this one then does nothing,
+    so overlapping timer or cron runs are no failures), or 1 when every feed failed.
     """
+    from qa_bot.errors import UpdateLockedError
+
     interval = parse_every(every) if every is not None else None
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     if interval is None:
-        _fail_when_nothing_worked(_update_once(settings, None), None)
+        try:
+            summary = _update_once(settings, None)
+        except UpdateLockedError as exc:
+            click.echo(f"{exc}: this run does nothing (that one fetches the feeds)", err=True)
+            return
+        _fail_when_nothing_worked(summary, None)
         return
     import signal
 

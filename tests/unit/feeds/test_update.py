@@ -519,3 +519,17 @@ def test_a_link_with_tracking_parameters_is_the_same_article_as_without(site, se
 
     [article] = saved(settings)  # one file, kept under the plain URL (the page names no canonical URL)
     assert article["url"] == site.url("/a.html") and site.hits("/a.html") == 1
+
+
+def test_qa_bot_update_while_another_runs_does_nothing_and_exits_0_but_add_is_refused(settings):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    add_feed(settings.articles_dir, "https://news.example.org/rss.xml")
+    folder = ["--articles", str(settings.articles_dir)]
+    with update_lock(settings.articles_dir):  # the other run, holding the folder
+        ran = CliRunner().invoke(main, ["update", *folder])
+        added = CliRunner().invoke(main, ["add", "https://news.example.org/a.html", *folder])
+    assert ran.exit_code == 0 and "is running: this run does nothing" in ran.stderr
+    assert added.exit_code == 1 and "another update" in added.stderr
