@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from ..unit.test_properties import check_answer, questions
 
 
-@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(question=questions)
 def test_any_question_gets_an_answer_or_a_refusal_never_a_crash(bundled_pipeline, question):
     answer = bundled_pipeline.ask(question)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from qa_bot.answer.rerank import load_reranker
 
@@ -24,10 +25,17 @@ def train(out, seed=3, *extra):
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
 
 
-def test_a_tiny_reranker_trains_exports_and_loads_deterministically(tmp_path):
-    done = train(tmp_path / "a")
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    """A tiny reranker trained with the defaults and seed 3 (shared: two tests compare against it)."""
+    folder = tmp_path_factory.mktemp("plain") / "model"
+    done = train(folder)
     assert done.returncode == 0, done.stderr
-    folder = tmp_path / "a"
+    return folder
+
+
+def test_a_tiny_reranker_trains_exports_and_loads_deterministically(tmp_path, plain):
+    folder = plain
     assert {p.name for p in folder.iterdir()} >= {"model.onnx", "tokenizer.json", "reranker.json", "MODEL_CARD.md",
                                                   "LICENSE.md"}
     facts = json.loads((folder / "reranker.json").read_text())
@@ -37,7 +45,7 @@ def test_a_tiny_reranker_trains_exports_and_loads_deterministically(tmp_path):
     assert 0.0 <= facts["metrics"]["reranker"]["sentence_at_1"] <= 1.0
     card = (folder / "MODEL_CARD.md").read_text()
     assert "CC BY-SA 4.0" in card and "--seed 3" in card
-    assert not (tmp_path / ".a.tmp").exists()  # written through a staging folder, renamed at the end
+    assert not (folder.parent / ".model.tmp").exists()  # written through a staging folder, renamed at the end
 
     reranker = load_reranker(str(folder))
     question = "Where is the Grotto at Notre Dame?"
@@ -64,11 +72,10 @@ def test_a_reranker_can_also_train_on_the_answer_stages_own_candidates(tmp_path)
     assert "answer stage's own 3 best candidates" in (tmp_path / "mined" / "MODEL_CARD.md").read_text()
 
 
-def test_a_reranker_can_also_train_on_questions_asked_as_follow_ups(tmp_path):
-    plain = train(tmp_path / "plain", 3)
+def test_a_reranker_can_also_train_on_questions_asked_as_follow_ups(tmp_path, plain):
     forms = train(tmp_path / "forms", 3, "--followups", "1.0")
-    assert plain.returncode == 0 and forms.returncode == 0, plain.stderr + forms.stderr
-    before = json.loads((tmp_path / "plain" / "reranker.json").read_text())
+    assert forms.returncode == 0, forms.stderr
+    before = json.loads((plain / "reranker.json").read_text())
     facts = json.loads((tmp_path / "forms" / "reranker.json").read_text())
     assert facts["followups"] == 1.0 and facts["followup_questions"] >= 1  # Notre Dame's and Beyoncé's questions
     assert facts["data"]["pairs"] > before["data"]["pairs"]
