@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,13 +22,20 @@ def moment_of(iso: str | None) -> datetime | None:
 def from_sources(outlet: str | None, doc_id: str, sources: Sequence[str]) -> bool:
     """True when an article (its ``outlet``, the ``source`` metadata, and its ``doc_id``) is from one of
     ``sources``: its outlet is one of them (see :func:`same_outlet`), or its doc id starts with one."""
-    doc_id = doc_id.casefold()
-    return outlet_in(outlet, tuple(sources)) or any(doc_id.startswith(s.casefold()) for s in sources)
+    return each_from_sources([(outlet, doc_id)], sources)[0]
 
 
-def outlet_in(outlet: str | None, sources: tuple[str, ...]) -> bool:
-    """True when ``outlet`` is one of ``sources`` by :func:`same_outlet`."""
-    return bool(outlet) and any(same_outlet(outlet or "", source) for source in sources)
+def each_from_sources(articles: Iterable[tuple[str | None, str]], sources: Sequence[str]) -> list[bool]:
+    """:func:`from_sources` for each (outlet, doc id) of ``articles``; each distinct outlet is matched once (an
+    index holds far fewer outlets than articles)."""
+    key, prefixes = tuple(sources), tuple(source.casefold() for source in sources)
+    matched: dict[str | None, bool] = {}
+    found = []
+    for outlet, doc_id in articles:
+        if outlet not in matched:
+            matched[outlet] = bool(outlet) and any(same_outlet(outlet or "", source) for source in key)
+        found.append(matched[outlet] or doc_id.casefold().startswith(prefixes))
+    return found
 
 
 @lru_cache(maxsize=65_536)

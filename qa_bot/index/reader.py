@@ -32,7 +32,7 @@ from qa_bot.index.manifest import (
 )
 from qa_bot.index.milvus_store import MilvusPassageStore
 from qa_bot.index.stores import KeywordStore, VectorStore, load_keyword_store, load_vector_store, top_k
-from qa_bot.records import Document, moment_of, outlet_in
+from qa_bot.records import Document, each_from_sources, moment_of
 
 DocumentVectors = tuple[np.ndarray, np.ndarray]
 """(passage vectors, sentence vectors) of one document, in chunk order."""
@@ -221,11 +221,7 @@ class Index:
         if mask is None:  # two questions may both make it: the same mask, and no lock to wait on
             if len(self._source_masks) >= 64:  # channels are few; a bound all the same
                 self._source_masks.clear()
-            # Outlets are far fewer than articles: each is matched once (as from_sources would), then looked up.
-            outlets = {o: outlet_in(o, key) for o in {d.source for d in self._documents}}
-            prefixes = tuple(source.casefold() for source in key)
-            wanted = np.array([outlets[d.source] or d.doc_id.casefold().startswith(prefixes)
-                               for d in self._documents], dtype=bool)
+            wanted = np.array(each_from_sources(((d.source, d.doc_id) for d in self._documents), key), dtype=bool)
             mask = wanted[self._passages[:, 0]]
             mask.flags.writeable = False  # shared by every question of the channel
             self._source_masks[key] = mask

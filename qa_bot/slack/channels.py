@@ -27,7 +27,9 @@ from qa_bot.records import Answer, Quote, SourceRef, from_sources
 log = logging.getLogger(__name__)
 CHECK_EVERY = 1.0
 """Seconds between two looks at the file's modification time."""
-ChannelId = Annotated[str, StringConstraints(pattern=r"^[CDG][A-Z0-9]+$")]
+CHANNEL_ID = r"[CDG][A-Z0-9]+"
+"""A Slack conversation id: a channel (C…), a private channel (G…) or a direct message (D…)."""
+ChannelId = Annotated[str, StringConstraints(pattern=f"^{CHANNEL_ID}$")]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 

@@ -171,7 +171,7 @@ def take_command(ack: Ack, command: dict[str, Any], bot: BotContext) -> Taken | 
     direct = channel.startswith("D")  # D…: a direct-message channel
     if question.casefold() == STATUS_WORD:
         blocks, text = status_blocks(bot.status, bot.channels, channel, bot.settings.abstain_threshold,
-                                     allowed(channel, direct, bot.settings))
+                                     allowed(channel, direct, bot.settings), direct)
         ack(text=text, blocks=blocks, response_type="ephemeral")
         return None
     if not question:

@@ -23,7 +23,7 @@ from qa_bot.config import SLACK_API_URL, Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.app import bot_token, build_app, quiet, signing_secret, slack_error, unreachable, web_client
-from qa_bot.slack.channels import read_channels_file
+from qa_bot.slack.channels import CHANNEL_ID, read_channels_file
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
 from qa_bot.slack.state import check_state_url, open_state
@@ -76,7 +76,7 @@ def check_slack_settings(settings: Settings) -> None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"QA_BOT_SLACK_API_URL is not an http(s) URL: {settings.slack_api_url!r} (Slack's is "
                           f"{SLACK_API_URL})")
-    wrong = sorted(c for c in settings.slack_channel_allowlist if not re.fullmatch(r"[CDG][A-Z0-9]+", c))
+    wrong = sorted(c for c in settings.slack_channel_allowlist if not re.fullmatch(CHANNEL_ID, c))
     if wrong:
         raise ConfigError(f"QA_BOT_SLACK_CHANNELS holds {wrong[0]!r}, not a channel id: give ids such as C0123ABCD "
                           "(from the channel's link or its details), not names")

@@ -145,13 +145,15 @@ def _sections(lines: list[str]) -> list[dict[str, Any]]:
 
 
 def status_blocks(
-    status: StatusSource | None, channels: ChannelSettings, channel: str, threshold: float, allowlisted: bool
+    status: StatusSource | None, channels: ChannelSettings, channel: str, threshold: float, allowlisted: bool,
+    direct: bool = False,
 ) -> tuple[list[dict[str, Any]], str]:
-    """(blocks, fallback) of ``/ask status`` in ``channel``: the index, how to ask, the channel's settings."""
+    """(blocks, fallback) of ``/ask status`` in ``channel`` (``direct``: a direct message): the index, how to
+    ask, the channel's settings."""
     policy = channels.for_channel(channel)
     here = f"<#{channel}>" if _CHANNEL_ID.match(channel) else "this conversation"
     named = f" ({escape(policy.name)})" if policy.name else ""
-    words = policy_words(policy, threshold, allowlisted, direct=channel.startswith("D"))  # D…: a direct message
+    words = policy_words(policy, threshold, allowlisted, direct)
     settings = (f"*Here* ({here}{named}): {escape(words)}.\n"
                 f"_Settings from {escape(_origin(channels, channel))}._")
     texts = [_index_lines(status), _how_to_ask(policy), settings]
