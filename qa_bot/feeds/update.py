@@ -151,10 +151,13 @@ class Updater:
                 self.summary.feeds_not_modified += 1
                 known.error = None
                 return []
-            if response.content_type in HTML_TYPES:  # a site's home page given for its feed, say
-                raise FeedError(f"not an RSS or Atom feed: the URL gives a web page ({response.content_type}); give "
-                                "the site's feed (its RSS or Atom link, often /rss.xml or /feed)")
-            _, entries = parse_feed(response.body, response.url)
+            try:
+                _, entries = parse_feed(response.body, response.url)
+            except FeedError:  # some servers send a real feed as text/html: only what does not parse is refused
+                if response.content_type not in HTML_TYPES:
+                    raise
+                raise FeedError(f"not an RSS or Atom feed: the URL gives a web page ({response.content_type}); "
+                                "give the site's feed (its RSS or Atom link, often /rss.xml or /feed)") from None
         except (FetchError, FeedError) as exc:
             self.summary.feeds_failed += 1
             self.summary.problems.append((feed.url, str(exc)))  # printed once, with the summary
@@ -281,8 +284,8 @@ class Updater:
     def _not_ahead(self, date: str | None, fetched_at: str, link: str) -> str | None:
         """``date``, or the fetch time when it is later: an article is not published after it was read (a page or
         feed in the wrong time zone would otherwise keep it out of every answer until that time)."""
-        moment = moment_of(date)
-        if moment is None or moment <= self.now():
+        moment, fetched = moment_of(date), moment_of(fetched_at)
+        if moment is None or fetched is None or moment <= fetched:
             return date
         log.warning("%s says it was published %s, after it was fetched: dated %s instead", link, date, fetched_at)
         return fetched_at

@@ -533,3 +533,14 @@ def test_qa_bot_update_while_another_runs_does_nothing_and_exits_0_but_add_is_re
         added = CliRunner().invoke(main, ["add", "https://news.example.org/a.html", *folder])
     assert ran.exit_code == 0 and "is running: this run does nothing" in ran.stderr
     assert added.exit_code == 1 and "another update" in added.stderr
+
+
+def test_a_feed_served_as_text_html_is_still_read_as_a_feed(site, settings, fake_embedder):
+    serve_articles(site)
+    site.route("/rss", body=rss([Item(site.url("/news/bridge.html"), "Bridge", OLD)]),
+               content_type="text/html; charset=utf-8")  # a misconfigured server
+    add_feed(settings.articles_dir, site.url("/rss"))
+
+    summary = update(settings, fake_embedder)
+
+    assert (summary.feeds_failed, summary.new) == (0, 1)
