@@ -11,6 +11,7 @@ from qa_bot.redact import MASK, RedactingFilter, register_secrets
 from ..helpers import assert_one_line_error, run_cli
 from .slack_emulator import SlackEmulator
 from .slack_process import BotProcess
+from .test_slack import NO_LOG_BESIDE
 
 BOT_TOKEN = "xoxb-1111-2222-grep-me-bot"
 APP_TOKEN = "xapp-1-A111-grep-me-app"
@@ -48,7 +49,8 @@ def test_the_running_bot_never_prints_its_tokens_even_verbose_and_failing(tmp_pa
     emulator = SlackEmulator()
     # Slack's error text echoes the token back: it still must not reach the logs.
     emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": f"invalid_auth {BOT_TOKEN}"})
-    tokens = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    tokens = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+              **NO_LOG_BESIDE}
     bot = BotProcess(tmp_path, bundled_index, emulator.api_url, tokens, verbose=True)
     try:
         for n, channel in enumerate(("C1", "C2")):
@@ -65,7 +67,7 @@ def test_the_running_bot_never_prints_its_tokens_even_verbose_and_failing(tmp_pa
 def test_start_up_failures_and_json_output_never_show_tokens(tmp_path, bundled_index):
     emulator = SlackEmulator(auth_ok=False)
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "QA_BOT_SLACK_API_URL": emulator.api_url}
+           "QA_BOT_SLACK_API_URL": emulator.api_url, **NO_LOG_BESIDE}
     try:
         refused = run_cli(tmp_path, "-v", "slack", "--index", str(bundled_index), env=env)
         assert_one_line_error(refused, "invalid_auth")

@@ -419,11 +419,15 @@ def test_question_text_from_slack_is_unescaped_once():
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
 
 
+NO_LOG_BESIDE = {"QA_BOT_QUESTION_LOG": "off"}
+"""For a bot started on the shared bundled index: its default log would be made beside it, for every later test."""
+
+
 def test_start_up_errors_are_one_line(tmp_path, bundled_index):
     emu = SlackEmulator(auth_ok=False)
     try:
         env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-wrong-secret-value",
-               "SLACK_SIGNING_SECRET": SECRET}
+               "SLACK_SIGNING_SECRET": SECRET, **NO_LOG_BESIDE}
         result = run_cli(tmp_path, "slack", "--http", "--port", "0", "--index", str(bundled_index), env=env)
         assert_one_line_error(result, "invalid_auth", "SLACK_BOT_TOKEN")
         assert "xoxb-wrong-secret-value" not in result.stderr + result.stdout
@@ -437,7 +441,8 @@ def test_start_up_errors_are_one_line(tmp_path, bundled_index):
     emu = SlackEmulator()  # the bot token is taken, the app token is not: nothing said of serving before the error
     emu.fail("apps.connections.open", 1, 200, {"ok": False, "error": "invalid_auth"})
     try:
-        env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-revoked"}
+        env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-revoked",
+               **NO_LOG_BESIDE}
         result = run_cli(tmp_path, "slack", "--index", str(bundled_index), env=env)
         assert_one_line_error(result, "Slack refused the app token (invalid_auth): check SLACK_APP_TOKEN")
         assert "answers Slack" not in result.stdout + result.stderr
@@ -445,7 +450,8 @@ def test_start_up_errors_are_one_line(tmp_path, bundled_index):
     finally:
         emu.close()
     # Slack down: one line in all, not also the Web API client's line per retry, nor bolt's note on the token.
-    env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test"}
+    env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
+           **NO_LOG_BESIDE}
     result = run_cli(tmp_path, "slack", "--index", str(bundled_index), env=env)
     assert_one_line_error(result, "cannot reach Slack")
     assert [line for line in result.stderr.splitlines() if line.strip()] == [result.stderr.strip()]

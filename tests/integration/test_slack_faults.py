@@ -22,7 +22,7 @@ from qa_bot.slack.run import serve, socket_mode_handler
 
 from ..unit.slack.fakes import FakeAsk
 from .slack_emulator import BOT_USER
-from .test_slack import mention, send_event, settings_for
+from .test_slack import NO_LOG_BESIDE, mention, send_event, settings_for
 
 QUESTIONS = ["Who is David Schenker?", "Where did the drone crash?", "Who is the Iraqi prime minister?",
              "What did Iran warn?", "How many attacks on US troops?", "Who is Antony Blinken?"]
@@ -144,7 +144,7 @@ def test_stopping_during_an_outage_delivers_the_waiting_answers_or_names_them(tm
 
     slack = SlackEmulator()
     slack.fail("chat.postMessage", 10_000, 503, {"ok": False, "error": "service_unavailable"})
-    tokens = {"SLACK_BOT_TOKEN": "xoxb-stop-test", "SLACK_SIGNING_SECRET": "stop-test-secret"}
+    tokens = {"SLACK_BOT_TOKEN": "xoxb-stop-test", "SLACK_SIGNING_SECRET": "stop-test-secret", **NO_LOG_BESIDE}
     bot = BotProcess(tmp_path, bundled_index, slack.api_url, tokens)
     try:
         assert bot.mention("EvStop1", "CS", "1700009001.000100", "Who is David Schenker?") == 200
