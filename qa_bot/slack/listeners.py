@@ -214,7 +214,7 @@ def on_ask(ack: Ack, command: dict[str, Any], client: WebClient, context: dict[s
     # response_url, which Slack takes from anywhere the command was typed.
     _post_answer(bot, client.chat_postEphemeral, taken.channel, taken.question, answer, taken.policy,
                  share_button=True, user=taken.asker, asker=taken.asker, pending=taken.pending,
-                 on_refusal=respond_instead(command.get("response_url")))
+                 respond=respond_instead(command.get("response_url")))
 
 
 def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, *, bot: BotContext) -> None:
@@ -233,7 +233,7 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
     # the click's own response_url posts it for everyone there.
     _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker,
                  logged=shared_answer_id(action.get("block_id")),
-                 on_refusal=respond_instead(body.get("response_url"), "in_channel"),
+                 respond=respond_instead(body.get("response_url"), "in_channel"),
                  **({"thread_ts": thread} if thread else {}))
 
 

@@ -4,7 +4,9 @@ The Web API client already retries a dropped connection, a 5xx and a 429 a few t
 An outage lasts longer than that, and an answer computed during it is worth delivering afterwards: a
 post that still fails for a reason that can pass (connection, 5xx, 429) waits here and is tried again
 with growing pauses, in order, until it succeeds or is older than ``patience`` seconds. A post Slack
-refuses for good (``channel_not_found``, ``not_in_channel``, ...) is logged and dropped at once.
+refuses for good (``channel_not_found``, ``not_in_channel``, ...) is logged and dropped at once, unless it
+answers a slash command or a click where the bot is not a member: then it goes to their ``response_url``
+(:class:`RespondTo`), on its first try or a later one.
 
 ``Outbox`` keeps its posts in this process's memory; ``qa_bot.slack.redis_outbox.RedisOutbox`` keeps them
 in a Redis stream shared by bot replicas. Both are an ``OutboxProtocol``.
@@ -34,32 +36,25 @@ def passing(exc: Exception) -> bool:
     return isinstance(exc, OSError)  # URLError, a reset or refused connection, a timeout
 
 
-Refusal = Callable[[Exception, dict[str, Any]], bool]
-"""Given a post Slack refused for good (the error, the post's arguments), delivers it another way; True if it did."""
-
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found", "user_not_in_channel"})
 """Slack's refusals of a post in a conversation the bot is not in (a channel it was not invited to, a DM of others)."""
 
 
-def delivered_instead(on_refusal: Refusal | None, exc: Exception, kwargs: dict[str, Any]) -> bool:
-    """True when ``on_refusal`` delivered, another way, a post that failed with ``exc`` for good."""
-    if on_refusal is None or passing(exc):
-        return False
-    try:
-        return on_refusal(exc, kwargs)
-    except Exception as other:  # the other way failed too: the post is given up on as before
-        log.warning("could not post in %s another way either: %s", kwargs.get("channel"), describe(other))
-        return False
+@dataclass(frozen=True, slots=True)
+class RespondTo:
+    """Where a post goes when the bot may not post where it was asked (:data:`NOT_A_MEMBER`): the ``response_url``
+    of the slash command or button click it answers. Slack takes a post there without the bot being a member
+    (within 30 minutes), as ``response_type`` says (``ephemeral``: to the user; ``in_channel``: for everyone).
 
+    It is data, not a callable, so a post kept for later carries it, in memory or in the shared outbox's stream:
+    a refusal on a later try (a 5xx first, then ``not_in_channel``) is delivered this way too.
+    """
 
-def respond_instead(response_url: str | None, response_type: str = "ephemeral") -> Refusal | None:
-    """A :data:`Refusal` that sends a post to the ``response_url`` of a slash command or a button click when the
-    bot may not post where it was used: Slack takes it there without the bot being a member (within 30
-    minutes), as ``response_type`` says (``ephemeral``: to the user; ``in_channel``: for everyone)."""
-    if not response_url:
-        return None
+    url: str
+    response_type: str = "ephemeral"
 
-    def respond(exc: Exception, kwargs: dict[str, Any]) -> bool:
+    def deliver(self, exc: Exception, kwargs: dict[str, Any]) -> bool:
+        """Send the post (``kwargs`` of its Web API call) here if ``exc`` says the bot is not a member; True if sent."""
         if describe(exc) not in NOT_A_MEMBER:
             return False
         from slack_sdk.http_retry.builtin_handlers import (
@@ -69,11 +64,11 @@ def respond_instead(response_url: str | None, response_type: str = "ephemeral") 
         )
         from slack_sdk.webhook import WebhookClient
 
-        webhook = WebhookClient(response_url, timeout=30, retry_handlers=[
+        webhook = WebhookClient(self.url, timeout=30, retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=3), RateLimitErrorRetryHandler(max_retry_count=5),
             ServerErrorRetryHandler(max_retry_count=2)])
         reply = webhook.send(
-            text=kwargs.get("text"), blocks=kwargs.get("blocks"), response_type=response_type,
+            text=kwargs.get("text"), blocks=kwargs.get("blocks"), response_type=self.response_type,
             replace_original=False, unfurl_links=False,
         )
         if reply.status_code != 200:
@@ -83,7 +78,21 @@ def respond_instead(response_url: str | None, response_type: str = "ephemeral") 
         log.info("answered in %s through the command's response_url (%s)", kwargs.get("channel"), describe(exc))
         return True
 
-    return respond
+
+def respond_instead(response_url: str | None, response_type: str = "ephemeral") -> RespondTo | None:
+    """A :class:`RespondTo` for a command's or a click's ``response_url``; None when there is none."""
+    return RespondTo(response_url, response_type) if response_url else None
+
+
+def delivered_instead(respond: RespondTo | None, exc: Exception, kwargs: dict[str, Any]) -> bool:
+    """True when ``respond`` delivered, another way, a post that failed with ``exc`` for good."""
+    if respond is None or passing(exc):
+        return False
+    try:
+        return respond.deliver(exc, kwargs)
+    except Exception as other:  # the other way failed too: the post is given up on as before
+        log.warning("could not post in %s another way either: %s", kwargs.get("channel"), describe(other))
+        return False
 
 
 def describe(exc: Exception) -> str:
@@ -98,9 +107,9 @@ class OutboxProtocol(Protocol):
 
     patience: float
 
-    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
         """Post with ``call(**kwargs)`` now; True when it went through. A passing failure is kept and tried again;
-        a refusal for good is given to ``on_refusal``, which may deliver it another way."""
+        a refusal for good, now or on a later try, goes to ``respond`` when the bot may not post there."""
         ...
 
     @property
@@ -143,6 +152,7 @@ class _Post:
     first_tried: float
     tries: int = 1
     due: float = field(default=0.0)
+    respond: RespondTo | None = None
 
 
 class Outbox:
@@ -160,23 +170,23 @@ class Outbox:
         self.delivered = 0
         self.given_up = 0
 
-    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
-        """Post now; True when it went through (or ``on_refusal`` delivered a post Slack refused for good). A
-        passing failure is kept and tried again later."""
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
+        """Post now; True when it went through (or ``respond`` took a post Slack refused for good). A passing
+        failure is kept and tried again later, with ``respond``."""
         with self._lock:
             self._in_flight += 1
         try:
-            return self._post_now(call, kwargs, on_refusal)
+            return self._post_now(call, kwargs, respond)
         finally:
             with self._lock:
                 self._in_flight -= 1
                 self._lock.notify_all()
 
-    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any], on_refusal: Refusal | None = None) -> bool:
+    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any], respond: RespondTo | None = None) -> bool:
         try:
             call(**kwargs)
         except Exception as exc:  # the bot keeps serving whatever one post does
-            if delivered_instead(on_refusal, exc, kwargs):
+            if delivered_instead(respond, exc, kwargs):
                 self.delivered += 1
                 return True
             if not passing(exc) or self.patience <= 0:
@@ -184,15 +194,15 @@ class Outbox:
                 log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
                 return False
             log.warning("Slack did not take a post in %s (%s); will try again", kwargs.get("channel"), describe(exc))
-            self.keep(call, **kwargs)
+            self.keep(call, respond, **kwargs)
             return False
         self.delivered += 1
         return True
 
-    def keep(self, call: Callable[..., Any], **kwargs: Any) -> None:
+    def keep(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> None:
         """Keep a post that Slack has just refused for a passing reason; it is tried again after the first pause."""
         now = time.monotonic()
-        self._keep(_Post(call, kwargs, first_tried=now, due=now + self.first_pause))
+        self._keep(_Post(call, kwargs, first_tried=now, due=now + self.first_pause, respond=respond))
 
     def close(self) -> None:
         """Nothing to release: the retrying thread is a daemon and ends by itself once nothing waits."""
@@ -235,6 +245,9 @@ class Outbox:
                 try:
                     post.call(**post.kwargs)
                 except Exception as exc:
+                    if delivered_instead(post.respond, exc, post.kwargs):
+                        self.delivered += 1
+                        continue
                     log.error("stopping: could not post in %s (%s)", post.kwargs.get("channel"), describe(exc))
                 else:
                     self.delivered += 1
@@ -275,6 +288,10 @@ class Outbox:
         except Exception as exc:
             post.tries += 1
             age = time.monotonic() - post.first_tried
+            if delivered_instead(post.respond, exc, post.kwargs):
+                with self._lock:
+                    self.delivered += 1
+                return
             if not passing(exc) or age > self.patience:
                 with self._lock:
                     self.given_up += 1

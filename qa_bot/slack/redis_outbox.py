@@ -1,8 +1,9 @@
 """Posts Slack could not take, kept in a Redis stream that every bot replica reads as one consumer group.
 
 A post refused for a passing reason (the rules of ``qa_bot.slack.outbox``) is added to the stream as
-data: the Web API method's name, its arguments as JSON and when it was first tried; never a Python
-callable. Each replica is a consumer of the group: it reads new entries, tries each again with the same
+data: the Web API method's name, its arguments as JSON, when it was first tried, and the ``response_url``
+it may go to instead (``RespondTo``: an ``/ask`` where the bot is not a member); never a Python callable.
+Each replica is a consumer of the group: it reads new entries, tries each again with the same
 growing pauses as the in-memory outbox, and acknowledges and deletes it once it is delivered, refused
 for good, or older than the patience. While a replica holds entries it keeps renewing them (their idle
 time goes back to zero); the entries of a replica that stopped (killed, frozen, cut off) sit idle, and
@@ -31,7 +32,7 @@ from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 from slack_sdk import WebClient
 
-from qa_bot.slack.outbox import FIRST_PAUSE, LONGEST_PAUSE, Outbox, Refusal, delivered_instead, describe, passing
+from qa_bot.slack.outbox import FIRST_PAUSE, LONGEST_PAUSE, Outbox, RespondTo, delivered_instead, describe, passing
 from qa_bot.slack.redis_connect import Trouble
 
 log = logging.getLogger(__name__)
@@ -114,14 +115,24 @@ class _Entry:
     """This replica's ``time.monotonic()`` of the next try."""
     done: bool = False
     """Delivered or given up; only the acknowledgement is left to do."""
+    respond: RespondTo | None = None
 
     @property
     def channel(self) -> Any:
         return self.kwargs.get("channel")
 
     def fields(self) -> list[str]:
-        return ["method", self.method, "kwargs", json.dumps(self.kwargs), "first_tried", repr(self.first_tried),
-                "tries", str(self.tries)]
+        return [item for key, value in _fields(self.method, self.kwargs, self.first_tried, self.tries,
+                                               self.respond).items() for item in (key, value)]
+
+
+def _fields(method: str, kwargs: dict[str, Any], first_tried: float, tries: int,
+            respond: RespondTo | None) -> dict[str, str]:
+    """A post as a stream entry's fields. Raises TypeError or ValueError: its arguments are not JSON."""
+    fields = {"method": method, "kwargs": json.dumps(kwargs), "first_tried": repr(first_tried), "tries": str(tries)}
+    if respond is not None:
+        fields |= {"response_url": respond.url, "response_type": respond.response_type}
+    return fields
 
 
 def _read(entry_id: str, fields: dict[str, str], due: float) -> _Entry | None:
@@ -129,8 +140,10 @@ def _read(entry_id: str, fields: dict[str, str], due: float) -> _Entry | None:
         kwargs = json.loads(fields["kwargs"])
         if not isinstance(kwargs, dict) or not _is_web_api_method(fields["method"]):
             return None
+        respond = RespondTo(fields["response_url"], fields.get("response_type") or "ephemeral") \
+            if fields.get("response_url") else None
         return _Entry(entry_id, fields["method"], kwargs, float(fields["first_tried"]), int(fields.get("tries", 1)),
-                      due)
+                      due, respond=respond)
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -185,11 +198,12 @@ class RedisOutbox:
 
     # -- what listeners and ``serve`` use (``OutboxProtocol``) --
 
-    def post(self, call: Callable[..., Any], on_refusal: Refusal | None = None, **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
         """Post with ``call`` (a Web API client method) now; True when it went through.
 
-        A passing failure is added to the shared stream, for this or another replica to try again later; a
-        refusal for good is given to ``on_refusal`` (here, at once), which may deliver it another way.
+        A passing failure is added to the shared stream, with ``respond``, for this or another replica to try
+        again later; a refusal for good, now or on a later try, goes to ``respond`` when the bot may not post
+        there.
 
         Raises:
             TypeError: ``call`` is not a Web API client method.
@@ -201,14 +215,14 @@ class RedisOutbox:
             try:
                 call(**kwargs)
             except Exception as exc:  # the bot keeps serving whatever one post does
-                if delivered_instead(on_refusal, exc, kwargs):
+                if delivered_instead(respond, exc, kwargs):
                     self._count(delivered=1)
                     return True
                 if not passing(exc) or self.patience <= 0:
                     self._count(given_up=1)
                     log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
                 else:
-                    self._add(call, method, kwargs, exc)
+                    self._add(call, method, kwargs, exc, respond)
                 return False
             self._count(delivered=1)
             return True
@@ -301,11 +315,11 @@ class RedisOutbox:
             self._delivered += delivered
             self._given_up += given_up
 
-    def _add(self, call: Callable[..., Any], method: str, kwargs: dict[str, Any], exc: Exception) -> None:
+    def _add(self, call: Callable[..., Any], method: str, kwargs: dict[str, Any], exc: Exception,
+             respond: RespondTo | None) -> None:
         channel = kwargs.get("channel")
         try:
-            fields: dict[Any, Any] = {"method": method, "kwargs": json.dumps(kwargs), "first_tried": repr(time.time()),
-                                      "tries": "1"}
+            fields: dict[Any, Any] = _fields(method, kwargs, time.time(), 1, respond)
         except (TypeError, ValueError):
             self._count(given_up=1)
             log.error("could not keep a post in %s (%s): its arguments are not JSON", channel, describe(exc))
@@ -316,7 +330,7 @@ class RedisOutbox:
             self._trouble.failed(down)
             log.warning("Slack did not take a post in %s (%s); it waits in this replica's memory", channel,
                         describe(exc))
-            self._local.keep(call, **kwargs)
+            self._local.keep(call, respond, **kwargs)
             return
         self._trouble.worked()
         log.warning("Slack did not take a post in %s (%s); it waits in the shared outbox", channel, describe(exc))
@@ -420,6 +434,10 @@ class RedisOutbox:
         except Exception as exc:
             entry.tries += 1
             age = time.time() - entry.first_tried
+            if delivered_instead(entry.respond, exc, entry.kwargs):
+                entry.done = True
+                self._count(delivered=1)
+                return
             if not passing(exc) or age > self.patience:
                 entry.done = True
                 self._count(given_up=1)

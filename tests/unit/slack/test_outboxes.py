@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from redis import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from qa_bot.slack.outbox import Outbox, OutboxProtocol
+from qa_bot.slack.outbox import Outbox, OutboxProtocol, RespondTo
 from qa_bot.slack.redis_connect import connect, parse_state_url
 from qa_bot.slack.redis_outbox import GROUP, RedisOutbox
 
@@ -62,6 +63,37 @@ def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
             return value
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+class ResponseUrl:
+    """A loopback ``response_url``: records what is posted to it and answers ``status`` (Slack's is 200)."""
+
+    def __init__(self) -> None:
+        self.posted: list[dict[str, Any]] = []
+        self.status = OK
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+                owner.posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(owner.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/respond"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def response_url() -> Iterator[ResponseUrl]:
+    receiver = ResponseUrl()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
 
 
 @pytest.fixture
@@ -127,22 +159,35 @@ def test_a_post_refused_for_good_is_dropped_at_once(outbox):
     assert box.given_up == 1 and box.waiting == 0 and len(slack.calls) == 1
 
 
-def test_a_post_refused_for_good_may_be_delivered_another_way_and_a_passing_failure_is_not(outbox):
-    given: list[tuple[str, str]] = []
-
-    def instead(exc: Exception, kwargs: dict[str, Any]) -> bool:
-        given.append((exc.response["error"], kwargs["text"]))
-        return kwargs["text"] != "answer 2"  # the other way fails for this one
-
-    slack = Slack("not_in_channel", "not_in_channel", 503)
+def test_a_post_refused_as_not_a_member_goes_to_its_response_url_and_a_passing_failure_does_not(
+        outbox, response_url):
+    slack = Slack("not_in_channel", "not_in_channel", "channel_not_found", "invalid_blocks", 503)
     box = outbox(slack)
-    assert box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 1")
-    assert not box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 2")
-    assert given == [("not_in_channel", "answer 1"), ("not_in_channel", "answer 2")]
+    respond = RespondTo(response_url.url)
+    assert box.post(slack.chat_postMessage, respond=respond, channel="C1", text="answer 1")
+    assert response_url.posted[0]["text"] == "answer 1" and response_url.posted[0]["response_type"] == "ephemeral"
+    response_url.status = 404  # the response_url has expired: the answer is given up on
+    assert not box.post(slack.chat_postMessage, respond=respond, channel="C1", text="answer 2")
     assert box.delivered == 1 and box.given_up == 1
-    assert not box.post(slack.chat_postMessage, on_refusal=instead, channel="C1", text="answer 3")  # kept for later
-    until(lambda: box.delivered == 2)
-    assert len(given) == 2 and box.given_up == 1
+    response_url.status = OK
+    assert box.post(slack.chat_postMessage, respond=RespondTo(response_url.url, "in_channel"), channel="C1",
+                    text="answer 3")
+    assert response_url.posted[-1]["response_type"] == "in_channel"
+    # Refused for another reason than membership: the response_url would not help, and is not used.
+    assert not box.post(slack.chat_postMessage, respond=respond, channel="C1", text="answer 4")
+    assert len(response_url.posted) == 3 and box.given_up == 2
+    assert not box.post(slack.chat_postMessage, respond=respond, channel="C1", text="answer 5")  # kept for later
+    until(lambda: box.delivered == 3)
+    assert len(response_url.posted) == 3 and box.given_up == 2
+
+
+def test_a_post_refused_as_not_a_member_on_a_later_try_goes_to_its_response_url(outbox, response_url):
+    slack = Slack(503, "not_in_channel")
+    box = outbox(slack)
+    assert not box.post(slack.chat_postMessage, respond=RespondTo(response_url.url), channel="C1", text="answer 1")
+    until(lambda: box.delivered == 1)
+    assert [p["text"] for p in response_url.posted] == ["answer 1"]
+    assert len(slack.calls) == 2 and box.given_up == 0 and box.waiting == 0
 
 
 def test_a_post_refused_for_good_on_a_later_try_is_dropped(outbox):
@@ -173,6 +218,22 @@ def test_a_waiting_post_is_kept_as_data_not_as_a_callable(replica, redis):
     assert fields["method"] == "chat_postMessage"
     assert json.loads(fields["kwargs"]) == slack.calls[0]
     assert before <= float(fields["first_tried"]) <= time.time()
+
+
+def test_another_replica_sends_a_waiting_post_to_its_response_url(replica, redis, response_url):
+    """The response_url travels with the post in the stream: the replica that finds the bot is not a member
+    (after a 5xx on the first try) may not be the one that was asked."""
+    down, refusing = Slack(then=503), Slack(then="not_in_channel")
+    first = replica(down, first_pause=5.0)
+    first.post(down.chat_postMessage, respond=RespondTo(response_url.url, "in_channel"), channel="C1", text="shared")
+    ((_, fields),) = until(lambda: redis.xrange(STREAM))
+    assert fields["response_url"] == response_url.url and fields["response_type"] == "in_channel"
+    first.close()
+    assert first.drain(2) == 0  # handed back to the stream, with its response_url
+    second = replica(refusing)
+    until(lambda: second.delivered == 1, timeout=5)
+    assert [(p["text"], p["response_type"]) for p in response_url.posted] == [("shared", "in_channel")]
+    until(lambda: redis.xlen(STREAM) == 0, timeout=5)
 
 
 def test_the_shared_outbox_takes_only_web_api_methods(replica):
