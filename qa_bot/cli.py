@@ -13,6 +13,7 @@ import click
 
 from qa_bot import __version__
 from qa_bot.cli_common import (
+    GivenPath,
     _console,
     _fail,
     _settings,
@@ -294,7 +295,7 @@ def _warn_unmatched_sources(settings: Settings, pipeline: QAPipeline) -> None:
 @click.option("--since", default=None, metavar="DATE",
               help="Only questions asked (and clicks made) since DATE (YYYY-MM-DD, UTC, or an ISO time).")
 @click.option("--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows per list at most; 0: all.")
-@click.option("--log", "log_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--log", "log_path", type=GivenPath(path_type=Path, dir_okay=False), default=None,
               help="The question log (default: QA_BOT_QUESTION_LOG, else questions.sqlite beside the index folder).")
 @index_option
 @friendly_errors
@@ -337,7 +338,7 @@ def index_group() -> None:
 
 @index_group.command("build")
 @click.option(
-    "--articles", "articles", multiple=True, type=click.Path(path_type=Path),
+    "--articles", "articles", multiple=True, type=GivenPath(path_type=Path),
     help="Article file or folder (repeatable; default: QA_BOT_ARTICLES_DIR or data/articles).",
 )
 @index_option
@@ -401,8 +402,8 @@ def index_verify(index_dir: Path | None) -> None:
 
 
 @main.command("eval")
-@click.option("--corpus", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Corpus JSONL.")
-@click.option("--questions", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")
+@click.option("--corpus", type=GivenPath(path_type=Path, dir_okay=False), required=True, help="Corpus JSONL.")
+@click.option("--questions", type=GivenPath(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown (for a README).")
 @click.option(
@@ -410,7 +411,7 @@ def index_verify(index_dir: Path | None) -> None:
     help="Also measure the baselines: keyword-only, dense-only, and dense best-sentence.",
 )
 @click.option(
-    "--sweep", "sweep_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--sweep", "sweep_dir", type=GivenPath(path_type=Path, file_okay=False), default=None,
     help="Also sweep fusion weight and abstention threshold; write sweep.csv and sweep.png into this folder.",
 )
 @click.option(
@@ -419,7 +420,7 @@ def index_verify(index_dir: Path | None) -> None:
     "as Markdown with --markdown, under \"by_type\" with --json.",
 )
 @click.option(
-    "--index-root", type=click.Path(path_type=Path, file_okay=False), default=Path("index"),
+    "--index-root", type=GivenPath(path_type=Path, file_okay=False), default=Path("index"),
     help="Where the corpus's index is built and reused.",
 )
 @model_option

@@ -115,8 +115,18 @@ def replace_undecodable(stream: TextIO) -> None:
         reconfigure(errors="replace")
 
 
+class GivenPath(click.Path):
+    """A path option that refuses an empty value: ``--index ""`` would mean the current folder, which a build
+    replaces with its live link."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give a path, or leave the option out for the default", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+    "--index", "index_dir", type=GivenPath(path_type=Path), default=None,
     help="Index folder (default: QA_BOT_INDEX_DIR or index/default).",
 )
 model_option = click.option(

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import sys
 
-from qa_bot.cli import index_build, prepare_process, setup_logging
+try:
+    from qa_bot.cli import index_build, prepare_process, setup_logging
+except ModuleNotFoundError as exc:  # run by a Python without the project (cron's python3): one line, not a traceback
+    sys.exit(f"error: {exc.name} is not installed for {sys.executable}; run this script with the project's "
+             "Python: .venv/bin/python scripts/rebuild_index.py (make setup makes .venv)")
 
 VERBOSE = ("-v", "--verbose")
 

@@ -67,6 +67,9 @@ def unbuildable(folder: Path) -> str | None:
             return f"{path} is a link to {target}, not one of its own builds; build into {target} itself"
         if not path.exists():
             return None
+        here = Path.cwd()
+        if path == here or path in here.parents:  # the live link would take its place under the user's shell
+            return f"{path} is the current folder or holds it (a build would replace it with a link)"
         if path.is_dir():
             if _is_index(path) or not any(path.iterdir()):
                 return None

@@ -118,3 +118,18 @@ def test_the_rebuild_script_builds_rebuilds_and_says_what_it_takes(tmp_path):
     again = rebuild("--index", str(index), "-v", "--articles", str(ROOT / "data" / "articles"))  # -v anywhere
     assert again.returncode == 0 and "reused" in again.stdout + again.stderr and "embedded 0 texts" in again.stdout
     assert_one_line_error(rebuild("--articles", str(tmp_path / "missing"), "--index", str(index)), "missing")
+
+
+def test_the_rebuild_script_run_by_a_python_without_the_project_says_which_python_to_use(tmp_path):
+    """Cron runs ``python3`` from its own PATH: one line naming the project's Python, not a traceback."""
+    import subprocess
+    import sys
+
+    from ..helpers import cli_env
+
+    # -S: no site-packages, so neither the project nor its libraries can be imported (as in a system Python).
+    ran = subprocess.run([sys.executable, "-S", str(ROOT / "scripts" / "rebuild_index.py"), "--help"], cwd=tmp_path,
+                         env=cli_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert ran.stderr.strip().splitlines() == [ran.stderr.strip()]
+    assert "is not installed for" in ran.stderr and ".venv/bin/python scripts/rebuild_index.py" in ran.stderr

@@ -82,6 +82,15 @@ def test_a_build_over_an_article_is_refused_in_one_line_and_the_article_kept(tmp
     assert article.read_text(encoding="utf-8") == "Not an index." and not article.is_symlink()
 
 
+def test_an_empty_path_option_is_a_usage_error_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for command in (["index", "build", "--articles", str(tmp_path), "--index", ""], ["index", "info", "--index", " "],
+                    ["index", "build", "--articles", "", "--index", str(tmp_path / "i")]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2 and "is empty: give a path" in result.output, command
+    assert not any(tmp_path.iterdir())
+
+
 def test_feeds_list_of_a_folder_that_is_not_there_is_an_error_not_an_empty_list(tmp_path):
     missing = CliRunner().invoke(main, ["feeds", "list", "--articles", str(tmp_path / "typo")])
     assert missing.exit_code == 1 and "no articles folder at" in missing.output

@@ -168,6 +168,18 @@ def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as
             load_index(target)
 
 
+@pytest.mark.parametrize("where", [".", ".."])
+def test_a_build_into_the_current_folder_or_one_holding_it_is_refused(tmp_path, fake_embedder, monkeypatch, where):
+    """An empty current folder would pass as an empty folder, and be replaced by a link under the user's shell."""
+    here = tmp_path / "empty" / "inside"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    with pytest.raises(IndexWriteError, match="is the current folder or holds it.*nothing was changed"):
+        build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, Path(where))
+    assert not (tmp_path / "empty").is_symlink() and here.is_dir() and not any(here.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
 def test_a_build_goes_into_an_empty_folder_a_new_one_or_over_its_own_index(tmp_path, fake_embedder):
     empty = tmp_path / "empty"
     empty.mkdir()
