@@ -73,6 +73,22 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
             yield file, path
 
 
+def _file_id(file: Path, root: Path, roots: dict[str, Path]) -> str:
+    """The name ``file`` is known by: its path inside ``root``; when a file of another folder given to the same
+    read has that name (``--articles r1 --articles r2``, both holding story.txt), the folder's name goes first
+    ("r2/story.txt"), so neither is lost as a duplicate. ``roots`` remembers the names taken."""
+    rel = file.relative_to(root).as_posix()
+    taken = roots.setdefault(rel, root)
+    if taken == root:
+        return rel
+    for number in range(1, 1000):
+        other = f"{root.name or 'root'}{'' if number == 1 else f'-{number}'}/{rel}"
+        if roots.setdefault(other, root) == root:
+            log.info("%s has the name of a file in %s: it is indexed as %s", file, taken, other)
+            return other
+    return rel  # a thousand folders of one name: skipped below as a duplicate
+
+
 def _read_text(file: Path) -> str:
     """The UTF-8 text of ``file``; raises ValueError with a short reason when it is not usable."""
     size = file.stat().st_size
@@ -204,9 +220,10 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
             if unreadable_date is not None:
                 report.undated(where, unreadable_date)
 
+    roots: dict[str, Path] = {}  # each file's name as an id, and the folder it was read from
     for file, root in discover(paths):
         report.files_read += 1
-        rel = file.relative_to(root).as_posix()
+        rel = _file_id(file, root, roots)
         try:
             if file.suffix.lower() == ".jsonl":
                 records = _jsonl_records(file)

@@ -267,3 +267,23 @@ def test_html_prefers_published_metadata_over_other_dates():
     )
     assert (page.date, page.unreadable_date) == ("2023-11-13", None)
     assert html_to_page(_page()).date is None and html_to_page(_page()).unreadable_date is None
+
+
+def test_files_of_one_name_in_two_folders_are_both_read_the_later_under_its_folders_name(tmp_path):
+    """``--articles r1 --articles r2`` with a story.txt in each: both stories are indexed (one was dropped as a
+    duplicate), the first under its usual id, so adding a folder renames nothing already indexed."""
+    for folder, text in (("r1", "The bridge in Bergen opened in May."), ("r2", "The harbour in Oslo closed."),
+                         ("r3/r2", "The airport in Tromso reopened.")):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "story.txt").write_text(text, encoding="utf-8")
+        (tmp_path / folder / "feed.jsonl").write_text(json.dumps({"text": f"{text} Records say so."}) + "\n",
+                                                      encoding="utf-8")
+    report = read_articles([tmp_path / "r1", tmp_path / "r2", tmp_path / "r3" / "r2"])
+    assert report.skipped == []
+    assert {d.doc_id: d.text for d in report.documents if d.doc_id.endswith(".txt")} == {
+        "story.txt": "The bridge in Bergen opened in May.", "r2/story.txt": "The harbour in Oslo closed.",
+        "r2-2/story.txt": "The airport in Tromso reopened."}
+    assert sorted(d.doc_id for d in report.documents if ".jsonl" in d.doc_id) == [
+        "feed.jsonl#1", "r2-2/feed.jsonl#1", "r2/feed.jsonl#1"]
+    alone = read_articles([tmp_path / "r2"])  # one folder: ids as before
+    assert sorted(d.doc_id for d in alone.documents) == ["feed.jsonl#1", "story.txt"]
