@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 import socket
 import ssl
 import threading
@@ -37,6 +36,7 @@ from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 
 import qa_bot
 from qa_bot.errors import QABotError
+from qa_bot.ingest.charset import page_text
 from qa_bot.redact import first_line
 
 from .robots import ROBOTS_MAX_BYTES, RobotsRules, robots_url, site_of
@@ -88,27 +88,8 @@ class Response:
     last_modified: str | None
 
     def text(self) -> str:
-        """The body decoded as a browser would: a byte order mark, else the charset of the Content-Type, else
-        the page's own ``<meta charset>`` (in its first 1,024 bytes), else UTF-8 when the bytes are UTF-8, else
-        windows-1252 (what unlabelled legacy pages are); bad bytes replaced."""
-        for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-            if self.body.startswith(bom):
-                return self.body.decode(codec, errors="replace")
-        declared = _META_CHARSET.search(self.body[:1024])
-        for label in (self.charset, declared.group(1).decode("ascii") if declared else None):
-            if label:
-                try:
-                    return self.body.decode(label, errors="replace")
-                except LookupError:
-                    continue
-        try:
-            return self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return self.body.decode("cp1252", errors="replace")
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-"""``<meta charset="...">`` or ``<meta http-equiv="Content-Type" content="text/html; charset=...">``."""
+        """The body decoded as a browser would (see :func:`~qa_bot.ingest.charset.page_text`)."""
+        return page_text(self.body, self.charset)
 
 
 class FetchError(QABotError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa_bot.errors import IngestError
+from qa_bot.ingest.charset import by_bom, page_text
 from qa_bot.ingest.dates import first_date, normalize_date
 from qa_bot.ingest.htmltext import html_to_page
 from qa_bot.ingest.metadata import extract_metadata
@@ -90,17 +91,24 @@ def _file_id(file: Path, root: Path, roots: dict[str, Path]) -> str:
 
 
 def _read_text(file: Path) -> str:
-    """The UTF-8 text of ``file``; raises ValueError with a short reason when it is not usable."""
+    """The text of ``file``: UTF-8, or what its byte order mark says (UTF-16 too); an HTML page is read as a
+    browser reads it, by its ``<meta charset>`` (windows-1252 when it names none and is not UTF-8). Raises
+    ValueError with a short reason when it is not usable."""
     size = file.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     data = file.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+    text = by_bom(data)
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise ValueError("binary file")
+        if file.suffix.lower() in HTML_SUFFIXES:
+            text = page_text(data)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"not UTF-8 (byte {exc.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -287,3 +287,27 @@ def test_files_of_one_name_in_two_folders_are_both_read_the_later_under_its_fold
         "feed.jsonl#1", "r2-2/feed.jsonl#1", "r2/feed.jsonl#1"]
     alone = read_articles([tmp_path / "r2"])  # one folder: ids as before
     assert sorted(d.doc_id for d in alone.documents) == ["feed.jsonl#1", "story.txt"]
+
+
+def test_an_html_file_is_read_by_its_declared_charset_and_a_byte_order_mark_is_obeyed(tmp_path):
+    """As a page fetched from a feed is: an HTML file saved from a browser in windows-1252 was skipped as not UTF-8,
+    and a UTF-16 text with its byte order mark as a binary file."""
+    pages = {
+        "meta.html": '<meta charset="windows-1252"><title>Café Müller</title><p>The café on Müller Street reopened '
+                     "after repairs costing €3 million.</p>".encode("cp1252"),
+        "unlabelled.htm": "<p>Renée Dubois said “no” to the plan on Tuesday.</p>".encode("cp1252"),
+        "says-utf16.html": b'<meta charset="utf-16"><p>The bridge in Bergen opened in May.</p>',
+        "u16.txt": "The harbour in Tromsø closed for repairs in June.".encode("utf-16"),
+        "u16be.md": "\ufeffThe airport in Bodø reopened on Friday.".encode("utf-16-be"),
+        "latin1.txt": "The café closed.".encode("latin-1"),  # plain text names no charset: not guessed
+    }
+    for name, data in pages.items():
+        (tmp_path / name).write_bytes(data)
+    report = read_articles([tmp_path])
+    texts = {d.doc_id: d.text for d in report.documents}
+    assert "The café on Müller Street reopened after repairs costing €3 million." in texts["meta.html"]
+    assert "Renée Dubois said “no” to the plan" in texts["unlabelled.htm"]
+    assert "The bridge in Bergen opened in May." in texts["says-utf16.html"]
+    assert texts["u16.txt"] == "The harbour in Tromsø closed for repairs in June."
+    assert texts["u16be.md"].endswith("The airport in Bodø reopened on Friday.")
+    assert report.skipped == [("latin1.txt", "not UTF-8 (byte 7)")]
