@@ -46,8 +46,10 @@ def parse_every(text: str) -> float:
 def feeds_group() -> None:
     """Follow RSS and Atom feeds: `qa-bot update` fetches their new articles into the articles folder.
 
+    The list is feeds.toml in the articles folder (QA_BOT_ARTICLES_DIR). It may be edited by hand too: add
+    and remove keep its comments and blank lines.
+
     \b
-    The list is feeds.toml in the articles folder (QA_BOT_ARTICLES_DIR):
       qa-bot feeds add https://news.example.org/rss.xml --name "Example News"
       qa-bot feeds list
       qa-bot feeds remove 1
