@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from qa_bot.cli_common import _console, _fail, _settings, friendly_errors, index_option
+from qa_bot.cli_common import GivenPath, _console, _fail, _settings, friendly_errors, index_option, readable
 
 if TYPE_CHECKING:
     from qa_bot.config import Settings
     from qa_bot.feeds.update import UpdateSummary
 
 articles_option = click.option(
-    "--articles", "articles_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--articles", "articles_dir", type=GivenPath(path_type=Path, file_okay=False), default=None,
     help="Articles folder (default: QA_BOT_ARTICLES_DIR or data/articles); its feed list is feeds.toml in it.",
 )
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
@@ -67,7 +67,7 @@ def feeds_add(url: str, name: str | None, articles_dir: Path | None) -> None:
     from qa_bot.feeds.feedlist import add_feed, feeds_path
 
     settings = _settings(articles_dir=articles_dir)
-    feed = add_feed(settings.articles_dir, url, name)
+    feed = add_feed(settings.articles_dir, readable(url), readable(name) if name else None)  # a byte not UTF-8: U+FFFD
     click.echo(f"Following {feed.label} (in {feeds_path(settings.articles_dir)}); run `qa-bot update` to fetch it.")
 
 

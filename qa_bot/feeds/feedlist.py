@@ -83,7 +83,7 @@ def load_feeds(articles_dir: Path) -> list[Feed]:
 def _read(path: Path) -> str:
     """The text of the feed list at ``path``; empty when there is none."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # Notepad saves a byte order mark first
     except FileNotFoundError:
         return ""
     except (OSError, UnicodeDecodeError) as exc:

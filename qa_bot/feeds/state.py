@@ -121,11 +121,15 @@ def write_atomically(path: Path, text: str) -> None:
     hidden temporary file beside it (which the articles reader passes by), synced, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a full disk, text that is not UTF-8, Ctrl-C: the old file stays, and no stray copy
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def save_state(articles_dir: Path, state: FetchState) -> None:

@@ -113,3 +113,15 @@ def test_an_unexpected_error_is_one_line_of_bounded_length_that_says_how_to_see_
     assert result.exit_code == 1 and line.startswith("error: unexpected OSError: start of it /deep")
     assert line.endswith("end of it (run `qa-bot -v COMMAND ...` for details)")
     assert len(line) <= len("error: ") + MAX_ERROR_CHARS + 3
+
+
+def test_feeds_add_takes_a_name_with_a_byte_that_is_not_utf8_and_leaves_no_stray_file(tmp_path):
+    """The shell passes such a byte as a lone surrogate, which no file takes: it was 'unexpected UnicodeEncodeError'
+    and a temporary file left in the articles folder."""
+    result = CliRunner().invoke(main, ["feeds", "add", "https://a.example/rss.xml", "--name", "Caf\udce9 news",
+                                       "--articles", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert 'name = "Caf\ufffd news"' in (tmp_path / "feeds.toml").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".qa-bot") == ["feeds.toml"]
+    empty = CliRunner().invoke(main, ["feeds", "list", "--articles", ""])
+    assert empty.exit_code == 2 and "is empty: give a path" in empty.output

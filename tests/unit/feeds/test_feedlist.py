@@ -141,6 +141,28 @@ def test_a_list_that_cannot_be_written_says_so_and_stays_as_it_was(tmp_path):
     assert text_of(tmp_path) == PERSONS_FILE
 
 
+def test_a_list_saved_with_a_byte_order_mark_reads_and_edits(tmp_path):
+    """Notepad writes one first; tomllib refused the file as not TOML at line 1."""
+    feeds_path(tmp_path).write_bytes(b"\xef\xbb\xbf" + PERSONS_FILE.encode())
+    before = load_feeds(tmp_path)
+    assert before and before == [*load_feeds(tmp_path)]
+    added = add_feed(tmp_path, "https://b.example/rss.xml")
+    assert load_feeds(tmp_path) == [*before, added] and text_of(tmp_path).startswith(PERSONS_FILE)
+
+
+def test_a_failed_write_leaves_no_temporary_copy_beside_the_list(tmp_path, monkeypatch):
+    write(tmp_path, PERSONS_FILE)
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(FeedError, match="cannot write the feed list .*No space left on device"):
+        add_feed(tmp_path, "https://b.example/rss.xml")
+    assert text_of(tmp_path) == PERSONS_FILE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.toml"]
+
+
 # A generated feed list: its lines, each with the feed it is part of (None: a comment or blank line between).
 Line = tuple[str, int | None]
 BLANKS = st.sampled_from(["\n", "  \n", "\t\n"])
