@@ -213,6 +213,20 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
         signal.signal(signal.SIGTERM, previous)
 
 
+def _page_url(url: str) -> str:
+    """``url`` as an http(s) URL; a usage error otherwise, with a hint when it names a file on this machine."""
+    from qa_bot.errors import FeedError
+    from qa_bot.feeds.feedlist import check_url
+
+    try:
+        return check_url(readable(url))
+    except FeedError as exc:
+        local = Path(url.removeprefix("file://")).expanduser()
+        hint = (f"; {local} is a file here: copy it into the articles folder and run `qa-bot index build`"
+                if local.exists() else "")
+        raise click.UsageError(f"{exc}{hint}") from None
+
+
 @click.command("add")
 @click.argument("urls", nargs=-1, required=True)
 @articles_option
@@ -224,6 +238,6 @@ def add_command(urls: tuple[str, ...], articles_dir: Path | None, index_dir: Pat
     A page already saved is fetched again (conditionally): a changed text replaces the old version.
     Exit status: 0, or 1 when no page could be saved.
     """
-    links = list(urls)  # each checked as an http(s) URL by the update, before anything is fetched
+    links = [_page_url(url) for url in urls]  # all checked before anything is made or fetched
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     _fail_when_nothing_worked(_update_once(settings, links), links)

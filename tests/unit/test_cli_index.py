@@ -125,3 +125,17 @@ def test_feeds_add_takes_a_name_with_a_byte_that_is_not_utf8_and_leaves_no_stray
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".qa-bot") == ["feeds.toml"]
     empty = CliRunner().invoke(main, ["feeds", "list", "--articles", ""])
     assert empty.exit_code == 2 and "is empty: give a path" in empty.output
+
+
+def test_add_of_what_is_not_a_page_url_is_a_usage_error_that_makes_nothing(tmp_path):
+    """A local article file gets a hint; nothing is made (the articles folder and its state were)."""
+    article = tmp_path / "story.txt"
+    article.write_text("The bridge opened.", encoding="utf-8")
+    articles = tmp_path / "articles"
+    for given in (str(article), f"file://{article}", "ftp://example.org/a"):
+        result = CliRunner().invoke(main, ["add", "https://example.org/fine", given, "--articles", str(articles)])
+        assert result.exit_code == 2, result.output
+        assert "not an http(s) URL" in result.output
+        assert ("copy it into the articles folder and run `qa-bot index build`" in result.output) == (
+            "ftp" not in given)
+    assert not articles.exists()
