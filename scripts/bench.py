@@ -102,11 +102,18 @@ def warm_latencies(pipelines: dict[str, object], questions: list[str]) -> dict[s
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=ROOT / "data/eval/xquad_en/corpus.jsonl")
-    parser.add_argument("--questions", type=Path, default=ROOT / "data/eval/xquad_en/questions.jsonl")
-    parser.add_argument("--articles", type=Path, default=ROOT / "data/articles")
-    parser.add_argument("--out", type=Path, default=Path("bench.json"))
+    class Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        """The docstring as written, and each option's default in its help."""
+
+    described = "\n".join(line for line in __doc__.splitlines() if not line.startswith("Usage:"))  # argparse's own
+    parser = argparse.ArgumentParser(description=described, formatter_class=Help)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "data/eval/xquad_en/corpus.jsonl",
+                        help="corpus JSONL the build and query timings use")
+    parser.add_argument("--questions", type=Path, default=ROOT / "data/eval/xquad_en/questions.jsonl",
+                        help="questions JSONL the query timings ask")
+    parser.add_argument("--articles", type=Path, default=ROOT / "data/articles",
+                        help="articles the cold `qa-bot ask` runs index")
+    parser.add_argument("--out", type=Path, default=Path("bench.json"), help="where the results go, as JSON")
     parser.add_argument("--limit", type=int, default=300, help="questions timed per backend")
     parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes; empty to skip")
     parser.add_argument("--plot", type=Path, default=None, help="draw the scaling curves as this PNG")
