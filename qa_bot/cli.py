@@ -284,7 +284,8 @@ def _warn_unmatched_sources(settings: Settings, pipeline: QAPipeline) -> None:
 
 @main.command("log")
 @click.option("--unanswered", is_flag=True,
-              help="Only the questions left unanswered: abstained on, failed, or never answered (newest first).")
+              help="Only the questions left unanswered: abstained on, failed, never answered, or answered but "
+                   "never delivered by Slack (newest first).")
 @click.option("--down-voted", "down_voted", is_flag=True,
               help="Only the answers someone marked Not helpful (newest first), with the votes each way.")
 @click.option("--wrong-sources", "wrong_sources", is_flag=True,

@@ -17,7 +17,7 @@ TITLES = {"unanswered": "Unanswered questions", "down_voted": "Down-voted answer
           "wrong_sources": "Sources most often marked wrong"}
 COLUMNS = {
     "unanswered": (("asked_at", "asked (UTC)"), ("channel", "channel"), ("question", "question"),
-                   ("confidence", "confidence")),
+                   ("confidence", "confidence"), ("undelivered", "answer not delivered")),
     "down_voted": (("asked_at", "asked (UTC)"), ("channel", "channel"), ("question", "question"),
                    ("not_helpful", "not helpful"), ("helpful", "helpful"), ("sources", "sources")),
     "wrong_sources": (("title", "article"), ("doc_id", "doc id"), ("marked", "marked wrong"),

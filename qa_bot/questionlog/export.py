@@ -16,7 +16,7 @@ from qa_bot.questionlog.store import QuestionLog, utc_iso
 
 REPORTS = ("unanswered", "down_voted", "wrong_sources")
 FIELDS = {
-    "unanswered": ("question", "asked_at", "channel", "as_of", "confidence", "read_as", "answer_id"),
+    "unanswered": ("question", "asked_at", "channel", "as_of", "confidence", "read_as", "answer_id", "undelivered"),
     "down_voted": ("question", "asked_at", "channel", "not_helpful", "helpful", "confidence", "sources", "read_as",
                    "answer_id"),
     "wrong_sources": ("doc_id", "title", "marked", "answers", "last_marked"),
@@ -30,14 +30,16 @@ def columns(names: Iterable[str]) -> list[str]:
 
 
 def unanswered(questions: QuestionLog, since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """The questions left unanswered (abstained on, failed, or never answered), newest first: question,
-    asked_at, channel, as_of, confidence, read_as (a follow-up as read with its thread, else None), id."""
+    """The questions left unanswered (abstained on, failed, never answered, or answered but never delivered:
+    ``undelivered`` says why, else None), newest first: question, asked_at, channel, as_of, confidence,
+    undelivered, read_as (a follow-up as read with its thread, else None), id."""
     rows = questions.query(
-        "SELECT id, question, asked_at, channel, as_of, confidence, read_as FROM answers "
-        "WHERE answered = 0 AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?",
+        "SELECT id, question, asked_at, channel, as_of, confidence, undelivered, read_as FROM answers "
+        "WHERE (answered = 0 OR undelivered IS NOT NULL) AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT ?",
         (_start(since), _limit(limit)))
     return [{"question": r["question"], "asked_at": r["asked_at"], "channel": r["channel"], "as_of": r["as_of"],
-             "confidence": round(r["confidence"], 4), "read_as": r["read_as"], "answer_id": r["id"]} for r in rows]
+             "confidence": round(r["confidence"], 4), "undelivered": r["undelivered"], "read_as": r["read_as"],
+             "answer_id": r["id"]} for r in rows]
 
 
 def _voter(row: str) -> str:

@@ -61,6 +61,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "how a follow-up was read with its thread", """
         ALTER TABLE answers ADD COLUMN read_as TEXT;
     """),
+    Migration(4, "why an answer never reached the asker", """
+        ALTER TABLE answers ADD COLUMN undelivered TEXT;
+    """),
 )
 LATEST = MIGRATIONS[-1].version
 

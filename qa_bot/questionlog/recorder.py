@@ -34,6 +34,10 @@ class QuestionRecorder(Protocol):
         """Record ``answer`` for the question logged as ``answer_id``; whether it was recorded."""
         ...
 
+    def undelivered(self, answer_id: int, reason: str) -> bool:
+        """Mark the answer ``answer_id`` as never delivered, for ``reason``; whether it was marked."""
+        ...
+
     def add_feedback(self, click: Click, *, at: datetime | None = None) -> Recorded | None:
         """Record ``click`` once; what became of it, or None when nothing could be recorded."""
         ...
@@ -62,6 +66,10 @@ class NoQuestionLog:
         return None
 
     def finish(self, answer_id: int, answer: Answer) -> bool:
+        """Nothing is logged: False."""
+        return False
+
+    def undelivered(self, answer_id: int, reason: str) -> bool:
         """Nothing is logged: False."""
         return False
 

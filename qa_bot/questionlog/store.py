@@ -221,6 +221,18 @@ class QuestionLog:
             self._warn(exc)
             return False
 
+    def undelivered(self, answer_id: int, reason: str) -> bool:
+        """Mark the answer ``answer_id`` as never delivered to the asker (Slack refused its post for good, or
+        for longer than the bot's patience), with Slack's ``reason``: it is then listed as unanswered, as it
+        was for the asker. False when the log failed or holds no such answer."""
+        try:
+            with self._lock, self._transaction():
+                return bool(self._connection.execute("UPDATE answers SET undelivered = ? WHERE id = ?",
+                                                     (reason, answer_id)).rowcount)
+        except Exception as exc:  # whatever goes wrong with the log, answering goes on
+            self._warn(exc)
+            return False
+
     def _write(self, question: str, channel: str, user: str | None, asked_at: datetime | None,
                answer: Answer | None) -> int | None:
         """One question (with ``answer``, or as not yet answered) in one transaction; its id, or None."""

@@ -334,13 +334,17 @@ def _post_answer(
     failed answer leaves it unanswered). A shared answer (``logged``: the id it was logged under when
     asked) is not logged again when it still has that answer's quotes (the same places in the same
     articles): its buttons record feedback on that answer, and the question counts once.
+
+    A logged answer whose post Slack never takes (refused for good, or for longer than the outbox's patience)
+    is marked undelivered in the log, so ``qa-bot log --unanswered`` lists it: the asker got nothing.
     """
     shown = limit_to_sources(answer, policy.sources) if answer else None
     answer_id = None
+    shared = False  # an answer logged before, and delivered then: this post's fate is not its own
     if shown is not None:
         if logged is not None and bot.questions.quote_places(logged) == [(q.doc_id, q.start, q.end)
                                                                           for q in shown.quotes]:
-            answer_id = logged
+            answer_id, shared = logged, True
         elif pending is not None:
             answer_id = pending if bot.questions.finish(pending, shown) else None
         else:
@@ -352,7 +356,9 @@ def _post_answer(
         blocks, text = outside_sources_blocks(question, policy.sources)
     else:
         blocks, text = answer_blocks(shown, question, share_button, answer_id)
-    bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, **kwargs)
+    logged_as = answer_id if answer_id is not None and not shared else None
+    on_lost = functools.partial(bot.questions.undelivered, logged_as) if logged_as is not None else None
+    bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, on_lost=on_lost, **kwargs)
 
 
 def _react(client: WebClient, method: str, channel: str, ts: str) -> None:

@@ -95,6 +95,20 @@ def delivered_instead(respond: RespondTo | None, exc: Exception, kwargs: dict[st
         return False
 
 
+Lost = Callable[[str], None]
+"""Told, with the reason, that a post was given up on: refused for good, out of patience, or lost at a stop."""
+
+
+def tell_lost(on_lost: Lost | None, reason: str) -> None:
+    """Tell ``on_lost`` (if any) that its post was given up on for ``reason``; a failure there is only logged."""
+    if on_lost is None:
+        return
+    try:
+        on_lost(reason)
+    except Exception as exc:
+        log.warning("could not note an answer as undelivered: %s", type(exc).__name__)
+
+
 def describe(exc: Exception) -> str:
     """Slack's error code, or the exception's name: safe to log (never the request or its token)."""
     if isinstance(exc, SlackApiError):
@@ -107,9 +121,11 @@ class OutboxProtocol(Protocol):
 
     patience: float
 
-    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
+             **kwargs: Any) -> bool:
         """Post with ``call(**kwargs)`` now; True when it went through. A passing failure is kept and tried again;
-        a refusal for good, now or on a later try, goes to ``respond`` when the bot may not post there."""
+        a refusal for good, now or on a later try, goes to ``respond`` when the bot may not post there. When the
+        post is given up on, by this bot, ``on_lost`` is told why."""
         ...
 
     @property
@@ -153,6 +169,7 @@ class _Post:
     tries: int = 1
     due: float = field(default=0.0)
     respond: RespondTo | None = None
+    on_lost: Lost | None = None
 
 
 class Outbox:
@@ -170,19 +187,21 @@ class Outbox:
         self.delivered = 0
         self.given_up = 0
 
-    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
+             **kwargs: Any) -> bool:
         """Post now; True when it went through (or ``respond`` took a post Slack refused for good). A passing
-        failure is kept and tried again later, with ``respond``."""
+        failure is kept and tried again later, with ``respond``; ``on_lost`` is told if it is given up on."""
         with self._lock:
             self._in_flight += 1
         try:
-            return self._post_now(call, kwargs, respond)
+            return self._post_now(call, kwargs, respond, on_lost)
         finally:
             with self._lock:
                 self._in_flight -= 1
                 self._lock.notify_all()
 
-    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any], respond: RespondTo | None = None) -> bool:
+    def _post_now(self, call: Callable[..., Any], kwargs: dict[str, Any], respond: RespondTo | None = None,
+                  on_lost: Lost | None = None) -> bool:
         try:
             call(**kwargs)
         except Exception as exc:  # the bot keeps serving whatever one post does
@@ -192,17 +211,19 @@ class Outbox:
             if not passing(exc) or self.patience <= 0:
                 self.given_up += 1
                 log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
+                tell_lost(on_lost, describe(exc))
                 return False
             log.warning("Slack did not take a post in %s (%s); will try again", kwargs.get("channel"), describe(exc))
-            self.keep(call, respond, **kwargs)
+            self.keep(call, respond, on_lost, **kwargs)
             return False
         self.delivered += 1
         return True
 
-    def keep(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> None:
+    def keep(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
+             **kwargs: Any) -> None:
         """Keep a post that Slack has just refused for a passing reason; it is tried again after the first pause."""
         now = time.monotonic()
-        self._keep(_Post(call, kwargs, first_tried=now, due=now + self.first_pause, respond=respond))
+        self._keep(_Post(call, kwargs, first_tried=now, due=now + self.first_pause, respond=respond, on_lost=on_lost))
 
     def close(self) -> None:
         """Nothing to release: the retrying thread is a daemon and ends by itself once nothing waits."""
@@ -249,11 +270,13 @@ class Outbox:
                         self.delivered += 1
                         continue
                     log.error("stopping: could not post in %s (%s)", post.kwargs.get("channel"), describe(exc))
+                    tell_lost(post.on_lost, f"lost when the bot stopped ({describe(exc)})")
                 else:
                     self.delivered += 1
                     continue
             else:
                 log.error("stopping: no time left to post in %s", post.kwargs.get("channel"))
+                tell_lost(post.on_lost, "lost when the bot stopped (no time left)")
             lost += 1
         self.given_up += lost
         return lost
@@ -298,6 +321,7 @@ class Outbox:
                 log.error(
                     "gave up posting in %s after %d tries over %.0f s: %s", channel, post.tries, age, describe(exc)
                 )
+                tell_lost(post.on_lost, f"gave up after {post.tries} tries over {age:.0f} s ({describe(exc)})")
                 return
             post.due = time.monotonic() + min(LONGEST_PAUSE, self.first_pause * 2 ** (post.tries - 1))
             with self._lock:

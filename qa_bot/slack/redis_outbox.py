@@ -32,7 +32,17 @@ from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 from slack_sdk import WebClient
 
-from qa_bot.slack.outbox import FIRST_PAUSE, LONGEST_PAUSE, Outbox, RespondTo, delivered_instead, describe, passing
+from qa_bot.slack.outbox import (
+    FIRST_PAUSE,
+    LONGEST_PAUSE,
+    Lost,
+    Outbox,
+    RespondTo,
+    delivered_instead,
+    describe,
+    passing,
+    tell_lost,
+)
 from qa_bot.slack.redis_connect import Trouble
 
 log = logging.getLogger(__name__)
@@ -180,6 +190,7 @@ class RedisOutbox:
         self._hand_back = redis.register_script(_HAND_BACK)
         self._forget_idle = redis.register_script(_FORGET_IDLE)
         self._held: dict[str, _Entry] = {}
+        self._on_lost: dict[str, Lost] = {}  # entries this replica added, whose loss it tells if it gives them up
         self._trying: str | None = None
         self._lock = threading.Condition()
         self._in_flight = self._delivered = self._given_up = 0
@@ -198,12 +209,14 @@ class RedisOutbox:
 
     # -- what listeners and ``serve`` use (``OutboxProtocol``) --
 
-    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, **kwargs: Any) -> bool:
+    def post(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
+             **kwargs: Any) -> bool:
         """Post with ``call`` (a Web API client method) now; True when it went through.
 
         A passing failure is added to the shared stream, with ``respond``, for this or another replica to try
         again later; a refusal for good, now or on a later try, goes to ``respond`` when the bot may not post
-        there.
+        there. ``on_lost`` is told why when this replica gives the post up (a callable stays in this process:
+        when another replica gives it up, that one's log line is all there is).
 
         Raises:
             TypeError: ``call`` is not a Web API client method.
@@ -221,8 +234,9 @@ class RedisOutbox:
                 if not passing(exc) or self.patience <= 0:
                     self._count(given_up=1)
                     log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
+                    tell_lost(on_lost, describe(exc))
                 else:
-                    self._add(call, method, kwargs, exc, respond)
+                    self._add(call, method, kwargs, exc, respond, on_lost)
                 return False
             self._count(delivered=1)
             return True
@@ -316,22 +330,26 @@ class RedisOutbox:
             self._given_up += given_up
 
     def _add(self, call: Callable[..., Any], method: str, kwargs: dict[str, Any], exc: Exception,
-             respond: RespondTo | None) -> None:
+             respond: RespondTo | None, on_lost: Lost | None) -> None:
         channel = kwargs.get("channel")
         try:
             fields: dict[Any, Any] = _fields(method, kwargs, time.time(), 1, respond)
         except (TypeError, ValueError):
             self._count(given_up=1)
             log.error("could not keep a post in %s (%s): its arguments are not JSON", channel, describe(exc))
+            tell_lost(on_lost, describe(exc))
             return
         try:
-            self._redis.xadd(self.stream, fields)
+            entry_id = self._redis.xadd(self.stream, fields)
         except RedisError as down:
             self._trouble.failed(down)
             log.warning("Slack did not take a post in %s (%s); it waits in this replica's memory", channel,
                         describe(exc))
-            self._local.keep(call, respond, **kwargs)
+            self._local.keep(call, respond, on_lost, **kwargs)
             return
+        if on_lost is not None:
+            with self._lock:
+                self._on_lost[str(entry_id)] = on_lost
         self._trouble.worked()
         log.warning("Slack did not take a post in %s (%s); it waits in the shared outbox", channel, describe(exc))
 
@@ -393,6 +411,7 @@ class RedisOutbox:
         if age > self.patience + LONGEST_PAUSE:  # left while no replica ran: too old to post now
             self._count(given_up=1)
             log.error("gave up posting in %s: it waited %.0f s with no replica running", entry.channel, age)
+            tell_lost(self._hook(entry_id), f"gave up after it waited {age:.0f} s")
             self._finish(entry)
             return False
         if not taken_over:
@@ -427,6 +446,7 @@ class RedisOutbox:
         if not self._renew(keys=[self.stream], args=[GROUP, self.consumer, entry.id]):
             with self._lock:
                 self._held.pop(entry.id, None)
+            self._hook(entry.id)  # that replica may still deliver it
             log.info("a waiting post in %s was taken over by another replica", entry.channel)
             return
         try:
@@ -443,6 +463,8 @@ class RedisOutbox:
                 self._count(given_up=1)
                 log.error("gave up posting in %s after %d tries over %.0f s: %s", entry.channel, entry.tries, age,
                           describe(exc))
+                tell_lost(self._hook(entry.id), f"gave up after {entry.tries} tries over {age:.0f} s "
+                                                f"({describe(exc)})")
             elif last:
                 log.warning("stopping: Slack still does not take a post in %s (%s)", entry.channel, describe(exc))
             else:
@@ -450,7 +472,13 @@ class RedisOutbox:
             return
         entry.done = True
         self._count(delivered=1)
+        self._hook(entry.id)
         log.info("posted in %s after %d tries", entry.channel, entry.tries)
+
+    def _hook(self, entry_id: str) -> Lost | None:
+        """The ``on_lost`` of an entry this replica added, forgotten here (its entry is done, or not ours)."""
+        with self._lock:
+            return self._on_lost.pop(entry_id, None)
 
     def _finish(self, entry: _Entry) -> None:
         """Acknowledge and delete ``entry``: delivered or given up. Raises RedisError, the entry still held."""
@@ -477,6 +505,7 @@ class RedisOutbox:
                         and i != self._trying]
                 for entry_id in lost:
                     del self._held[entry_id]
+                    self._on_lost.pop(entry_id, None)
             if lost:
                 log.warning("%d waiting posts were taken over by another replica", len(lost))
 

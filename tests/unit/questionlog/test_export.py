@@ -131,8 +131,10 @@ def test_qa_bot_log_shows_peoples_text_without_terminal_escapes_and_csv_keeps_it
     assert json.loads(json_out.output.splitlines()[0])["question"] == hostile  # the export keeps the text exactly
     with QuestionLog.open(tmp_path / "empty.sqlite"):
         pass
-    for args, header in ((["--unanswered"], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id"),
-                         ([], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id,not_helpful,helpful,"
+    for args, header in ((["--unanswered"], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id,"
+                                            "undelivered"),
+                         ([], "list,question,asked_at,channel,as_of,confidence,read_as,answer_id,undelivered,"
+                              "not_helpful,helpful,"
                               "sources,doc_id,title,marked,answers,last_marked")):
         empty = CliRunner().invoke(main, ["log", "--csv", *args, "--log", str(tmp_path / "empty.sqlite")])
         assert empty.exit_code == 0 and empty.output == header + "\n"  # the header, even with no rows

@@ -43,7 +43,7 @@ def test_a_new_file_gets_every_migration_in_wal_mode(log_path):
         pass
     connection = sqlite3.connect(log_path)
     assert schema_version(connection) == LATEST == len(MIGRATIONS)
-    assert [r[0] for r in connection.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+    assert [r[0] for r in connection.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with QuestionLog.open(log_path, now=NOW):  # opening again applies nothing twice

@@ -173,3 +173,34 @@ def test_feedback_never_changes_the_answer(questions):
     assert [b for b in after["blocks"] if b["type"] != "actions"] == [
         {**b, **({"accessory": {**b["accessory"], "value": "2:0"}} if "accessory" in b else {})}
         for b in before["blocks"] if b["type"] != "actions"]
+
+
+def test_an_answer_slack_never_takes_is_listed_as_unanswered_with_why(questions):
+    """The question was answered, but the asker got nothing: the log says so instead of counting it answered."""
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web import SlackResponse
+
+    from qa_bot.questionlog.export import unanswered
+
+    class Refusing(FakeClient):
+        def chat_postMessage(self, **kwargs):  # noqa: N802 - the Web API's name
+            self.calls.append(("chat_postMessage", kwargs))
+            data = {"ok": False, "error": "msg_too_long"}
+            raise SlackApiError("refused", SlackResponse(client=None, http_verb="POST", api_url="chat.postMessage",
+                                                         req_args={}, data=data, headers={}, status_code=200))
+
+    mention(Refusing(), logged_bot(questions))
+    mention(FakeClient(), logged_bot(questions), ts="1700000002.000100")  # delivered: not listed
+    # An /ask answer delivered privately, whose share is refused: the answer reached its asker, and stays answered.
+    client = FakeClient()
+    on_ask(FakeAck(), {"command": "/ask", "text": "Who is David Schenker?", "channel_id": "C7", "user_id": "U42"},
+           client, bot=logged_bot(questions))
+    [private] = client.to("chat_postEphemeral")
+    block = next(b for b in private["blocks"] if b["type"] == "actions")
+    action = {**block["elements"][0], "block_id": block["block_id"]}
+    on_share(FakeAck(), {"type": "block_actions", "user": {"id": "U42"}, "channel": {"id": "C7"}, "actions": [action]},
+             action, Refusing(), bot=logged_bot(questions))
+    assert [(r["question"], r["undelivered"]) for r in unanswered(questions)] == [
+        ("who is David Schenker?", "msg_too_long")]
+    assert [tuple(r) for r in questions.query("SELECT id, answered, undelivered FROM answers ORDER BY id")] == [
+        (1, 1, "msg_too_long"), (2, 1, None), (3, 1, None)]

@@ -190,6 +190,26 @@ def test_a_post_refused_as_not_a_member_on_a_later_try_goes_to_its_response_url(
     assert len(slack.calls) == 2 and box.given_up == 0 and box.waiting == 0
 
 
+def test_a_post_given_up_on_says_why_and_one_delivered_says_nothing(outbox, response_url):
+    lost: list[tuple[str, str]] = []
+
+    def noted(text: str) -> Callable[[str], None]:
+        return lambda reason: lost.append((text, reason))
+
+    slack = Slack("channel_not_found", 503, "msg_too_long", 503, "not_in_channel")
+    box = outbox(slack, patience=60.0)
+    assert not box.post(slack.chat_postMessage, on_lost=noted("at once"), channel="C1", text="at once")
+    assert not box.post(slack.chat_postMessage, on_lost=noted("later"), channel="C1", text="later")  # 503, then…
+    until(lambda: box.given_up == 2)
+    assert lost == [("at once", "channel_not_found"), ("later", "gave up after 2 tries over 0 s (msg_too_long)")]
+    # Delivered on a later try, or through the response_url: nothing is said.
+    assert not box.post(slack.chat_postMessage, respond=RespondTo(response_url.url), on_lost=noted("answered"),
+                        channel="C1", text="answered")
+    until(lambda: box.delivered == 1)
+    assert box.post(slack.chat_postMessage, on_lost=noted("at once too"), channel="C1", text="fine")
+    assert len(lost) == 2 and box.delivered == 2
+
+
 def test_a_post_refused_for_good_on_a_later_try_is_dropped(outbox):
     slack = Slack(503, "not_in_channel")
     box = outbox(slack)
