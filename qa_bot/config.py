@@ -142,7 +142,8 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     )
 
     index_dir: Path = Field(Path("index/default"), description="Folder of the index to build or ask.")
-    articles_dir: Path = Field(Path("data/articles"), description="Articles indexed by `make run`.")
+    articles_dir: Path = Field(Path("data/articles"),
+                               description="Articles `index build` reads by default; where `update` and `add` save.")
     model: str = Field(
         DEFAULT_MODEL,
         description="Sentence-transformers model: a folder, or a name found offline.",

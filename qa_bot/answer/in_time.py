@@ -17,7 +17,7 @@ from qa_bot.answer.time_words import TimeReading, read_time
 from qa_bot.config import AnswerOptions
 from qa_bot.errors import ConfigError
 from qa_bot.index import Index
-from qa_bot.records import Answer
+from qa_bot.records import Answer, Quote
 
 WINDOW_SLACK = timedelta(days=1)
 """A window is read as publication dates up to a day after it: a story about Tuesday is often dated Wednesday."""
@@ -100,10 +100,20 @@ def answer_as_of(
     if not elsewhere.answered:
         notice = f"No articles from {when} answer this, nor any from another date up to {as_of.date()}."
         return replace(elsewhere, as_of=stamp, window=phrase, notice=notice)
+    # Searched with its time words, the question may find an article of the window after all: only the quotes
+    # from other dates are marked, and one from the window first answers as the window's answer.
+    quotes = tuple(q if (index.document_passages(_told_by(q)) & inside).any() else replace(q, outside_window=True)
+                   for q in elsewhere.quotes)
+    if not quotes[0].outside_window:
+        return replace(elsewhere, quotes=quotes, as_of=stamp, window=phrase)
     notice = f"No articles from {when} answer this; the best answer from another date:"
-    quotes = tuple(replace(q, outside_window=True) for q in elsewhere.quotes)
     extra = f" {elsewhere.notice}" if elsewhere.notice else ""
     return replace(elsewhere, quotes=quotes, as_of=stamp, window=phrase, notice=notice + extra)
+
+
+def _told_by(quote: Quote) -> list[str]:
+    """The articles that tell a quote's fact: its own, the copies folded into it and the other outlets reporting it."""
+    return [quote.doc_id, *(other.doc_id for other in (*quote.also_in, *quote.reported_by))]
 
 
 def _answer(

@@ -112,3 +112,34 @@ def test_an_answer_kept_to_some_articles_quotes_only_them_in_and_out_of_its_wind
     elsewhere = ask("How many people did the flood kill last month?", "2023-11-20", {"nov"})
     assert quoted(elsewhere) == ["nov"] and all(q.outside_window for q in elsewhere.quotes)
     assert not ask("How many people did the flood kill?", "2023-11-20", {"dec"}).quotes  # dated after the as-of day
+
+
+def test_the_fallback_marks_only_quotes_from_other_dates_and_answers_from_the_window_when_it_finds_it(
+        pipeline, fake_embedder, monkeypatch):
+    """Searched without its time words the window found nothing sure enough; searched with them, the question
+    found an article of the window after all: that is the window's answer, not one "from another date"."""
+    from qa_bot.answer import in_time
+    from qa_bot.records import Answer, Quote
+
+    def quote(doc: str, also: tuple[str, ...] = ()) -> Quote:
+        folded = tuple(quote(d) for d in also)
+        return Quote(text=f"Text of {doc}.", doc_id=doc, title=doc, url=None, date=None, score=0.9, start=0, end=9,
+                     confidence=0.9, also_in=folded)
+
+    found: list[Answer] = []
+    monkeypatch.setattr(in_time, "_answer", lambda *args: found.pop(0))
+    index, options = pipeline.index, pipeline.options
+    moment = as_of_moment("2023-11-16")
+    question = "How many people did the flood kill this week?"  # the window: 13 to 16 November, "nov" in it
+
+    def ask(*elsewhere: Quote) -> Answer:
+        found[:] = [Answer(question=question), Answer(question=question, quotes=elsewhere, confidence=0.9)]
+        return answer_as_of(index, question, lambda t: fake_embedder.encode_queries([t])[0], moment,
+                            reading_of(question, moment, options), options)
+
+    inside_first = ask(quote("nov"), quote("oct"), quote("bg", also=("nov",)))
+    assert inside_first.notice is None and inside_first.window == "this week"
+    assert [q.outside_window for q in inside_first.quotes] == [False, True, False]  # a copy dated in it counts
+    outside_first = ask(quote("oct"), quote("nov"))
+    assert outside_first.notice == "No articles from this week answer this; the best answer from another date:"
+    assert [q.outside_window for q in outside_first.quotes] == [True, False]
