@@ -422,7 +422,7 @@ def index_verify(index_dir: Path | None) -> None:
 )
 @click.option(
     "--index-root", type=GivenPath(path_type=Path, file_okay=False), default=Path("index"),
-    help="Where the corpus's index is built and reused.",
+    help="Where the corpus's index is built, and reused while the corpus, model and build settings stay the same.",
 )
 @model_option
 @friendly_errors

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.answer.rerank import load_reranker
-from qa_bot.config import Settings
+from qa_bot.config import BuildOptions, Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import (
     BackendUnavailableError,
@@ -31,22 +32,42 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-def corpus_cache_dir(corpus: Path, model_id: str, root: Path) -> Path:
-    """Where the eval index of ``corpus`` built with ``model_id`` is kept and reused."""
-    digest = hashlib.sha256(corpus.read_bytes() + model_id.encode()).hexdigest()[:12]
-    return root / f"eval-{corpus.stem}-{digest}"
+def corpus_cache_dir(corpus: Path, settings: Settings, embedder: Embedder, root: Path) -> Path:
+    """Where the eval index of ``corpus`` is kept and reused under ``root``.
+
+    One folder per corpus and per everything a build takes from ``settings``: the model and how it runs, the
+    index backend (and which Milvus, how it analyses text), and every build option (passage size and overlap,
+    the vector store, when search turns approximate). A changed setting gets its own folder, built anew; the
+    earlier one stays for when the setting comes back. The name reads ``eval-CORPUS-DIGEST``, with the build
+    options that differ from the defaults spelled out before the digest
+    (``eval-xquad_en-sentences_per_passage=1-1a2b3c4d5e6f``).
+    """
+    options = settings.build_options().model_dump()
+    backend = backend_from(settings)
+    # The token is left out: it says who may use a Milvus, not what the index holds.
+    built_with = {"model": embedder.model_id, "embed_backend": embedder.backend, "backend": backend.name, **options}
+    if backend.is_milvus:
+        built_with.update(milvus_uri=backend.milvus_uri, milvus_prefix=backend.prefix, analyzer=backend.analyzer)
+    said = json.dumps(built_with, sort_keys=True).encode()
+    digest = hashlib.sha256(hashlib.sha256(corpus.read_bytes()).digest() + said).hexdigest()[:12]
+    defaults = BuildOptions().model_dump()
+    changed = [f"{name}={_name_safe(str(value))}" for name, value in options.items() if value != defaults[name]]
+    return root / "-".join(["eval", corpus.stem, *changed, digest])
+
+
+def _name_safe(value: str) -> str:
+    """``value`` as part of a folder name: no separators or other characters a shell would trip on."""
+    return re.sub(r"[^A-Za-z0-9_.]", "_", value)[:40]
 
 
 def open_corpus_index(
     settings: Settings, corpus: Path, index_root: Path, embedder: Embedder, err: Console
 ) -> tuple[Settings, Index]:
-    """The cached index of the JSONL ``corpus`` under ``index_root`` (built first when missing or stale),
-    and ``settings`` pointing at it."""
+    """The cached index of the JSONL ``corpus`` under ``index_root`` (built first when missing or stale; see
+    :func:`corpus_cache_dir`), and ``settings`` pointing at it."""
     from qa_bot.build import build_from_paths
 
-    # A Milvus build is another cache, one per Milvus.
-    where = "" if settings.backend == "local" else f":{settings.backend}:{settings.milvus_uri}"
-    folder = corpus_cache_dir(corpus, f"{embedder.model_id}:{embedder.backend}{where}", index_root)
+    folder = corpus_cache_dir(corpus, settings, embedder, index_root)
     settings = settings.model_copy(update={"index_dir": folder})
     try:
         return settings, load_index(folder, embedder, backend=backend_from(settings))
