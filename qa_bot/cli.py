@@ -404,7 +404,11 @@ def index_verify(index_dir: Path | None) -> None:
 
 @main.command("eval")
 @click.option("--corpus", type=GivenPath(path_type=Path, dir_okay=False), required=True, help="Corpus JSONL.")
-@click.option("--questions", type=GivenPath(path_type=Path, dir_okay=False), required=True, help="Questions JSONL.")
+@click.option(
+    "--questions", type=GivenPath(path_type=Path, dir_okay=False), required=True,
+    help='Questions JSONL: {"question", "answers": [...], "doc_id", "answerable"?, "as_of"?} a line, each checked '
+    "before the model loads.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown (for a README).")
 @click.option(

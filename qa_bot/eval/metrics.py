@@ -9,7 +9,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa_bot.errors import EvalDataError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+from qa_bot.answer.in_time import as_of_moment
+from qa_bot.errors import ConfigError, EvalDataError
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +78,84 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def _date_of(record: dict[str, object]) -> str | None:
-    when = record.get("as_of") or record.get("question_date")
-    return None if when is None else str(when)
+class QuestionRecord(BaseModel):
+    """One line of a questions file, as it must be written: checked whole when the file is read, so a wrong
+    type is an error with its line, not a score (``"answers": "308"`` is not the answers 3, 0 and 8, and
+    ``"answerable": "false"`` is not true)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    question: str
+    answers: list[str] = []
+    doc_id: str | int | None = None
+    id: str | int | None = None
+    answerable: bool = True
+    as_of: str | None = None
+    question_date: str | None = None
+    """Another name of ``as_of``, read when there is no ``as_of``."""
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('"question" is empty')
+        return value
+
+    @field_validator("as_of", "question_date")
+    @classmethod
+    def _a_moment(cls, value: str | None) -> str | None:
+        """Read as the pipeline reads it, so a date it cannot read fails here, before the model is loaded."""
+        if value is not None:
+            try:
+                as_of_moment(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    def to_question(self, number: int) -> EvalQuestion:
+        """The question of this record, line ``number`` of its file (its id when it has none)."""
+        return EvalQuestion(
+            id=str(number if self.id is None else self.id),
+            question=self.question,
+            answers=tuple(self.answers),
+            doc_id=None if self.doc_id is None else str(self.doc_id),
+            answerable=self.answerable,
+            as_of=self.question_date if self.as_of is None else self.as_of,
+        )
+
+
+_MUST_BE = {
+    "question": "a non-empty string",
+    "answers": "a list of strings",
+    "doc_id": "a string or null",
+    "id": "a string or a number",
+    "answerable": "true or false",
+    "as_of": 'a date ("2023-11-13") or an ISO time',
+    "question_date": 'a date ("2023-11-13") or an ISO time',
+}
+
+
+def _problem(error: ErrorDetails, record: dict[str, object]) -> str:
+    """What is wrong with ``record``, in a few words, from pydantic's first ``error`` about it."""
+    field = str(error["loc"][0])
+    if error["type"] == "missing":
+        return f'no "{field}"'
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    value = record[field]
+    shown = json.dumps(value, ensure_ascii=False)
+    hint = f" ([{shown}] for one answer)" if field == "answers" and isinstance(value, str) and len(shown) <= 40 else ""
+    shown = shown if len(shown) <= 40 else f"{shown[:39]}…"
+    return f'"{field}" must be {_MUST_BE[field]}, not {shown}{hint}'
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
-    """Questions from a JSONL file of ``{"id", "question", "answers", "doc_id", "answerable"?, "as_of"?}``.
+    """Questions from a JSONL file of ``{"id", "question", "answers", "doc_id", "answerable"?, "as_of"?}``
+    (see :class:`QuestionRecord`); blank lines are skipped, other fields left alone.
 
     Raises:
-        EvalDataError: the file is missing or a line is malformed.
+        EvalDataError: the file is missing, or a line is not a question record as it must be written
+            (``questions.jsonl:4: "answerable" must be true or false, not "false"``).
     """
     questions: list[EvalQuestion] = []
     try:
@@ -95,18 +167,15 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             record = json.loads(line)
-            questions.append(
-                EvalQuestion(
-                    id=str(record.get("id", number)),
-                    question=str(record["question"]),
-                    answers=tuple(str(a) for a in record.get("answers", [])),
-                    doc_id=str(record["doc_id"]) if record.get("doc_id") is not None else None,
-                    answerable=bool(record.get("answerable", True)),
-                    as_of=_date_of(record),
-                )
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise EvalDataError(f"{path}:{number}: not a question record ({type(exc).__name__})") from exc
+        except ValueError as exc:
+            msg = getattr(exc, "msg", str(exc))
+            raise EvalDataError(f"{path}:{number}: not a question record: invalid JSON ({msg})") from None
+        if not isinstance(record, dict):
+            raise EvalDataError(f"{path}:{number}: not a question record: not a JSON object")
+        try:
+            questions.append(QuestionRecord.model_validate(record).to_question(number))
+        except ValidationError as exc:
+            raise EvalDataError(f"{path}:{number}: {_problem(exc.errors()[0], record)}") from None
     if not questions:
         raise EvalDataError(f"no questions in {path}")
     return questions

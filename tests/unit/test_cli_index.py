@@ -139,3 +139,20 @@ def test_add_of_what_is_not_a_page_url_is_a_usage_error_that_makes_nothing(tmp_p
         assert ("copy it into the articles folder and run `qa-bot index build`" in result.output) == (
             "ftp" not in given)
     assert not articles.exists()
+
+
+def test_eval_refuses_a_malformed_question_in_one_line_before_the_model_is_loaded(tmp_path, monkeypatch):
+    def never(settings):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr("qa_bot.eval.run.embedder_from_settings", never)
+    corpus, questions = tmp_path / "c.jsonl", tmp_path / "q.jsonl"
+    corpus.write_text(json.dumps({"doc_id": "d", "text": "The bridge cost 40 million."}) + "\n", encoding="utf-8")
+    questions.write_text(json.dumps({"question": "How much?", "answers": ["40 million"]}) + "\n"
+                         + json.dumps({"question": "When?", "answers": ["May"], "as_of": "13/11/2023"}) + "\n",
+                         encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--questions", str(questions),
+                                       "--index-root", str(tmp_path / "idx")])
+    assert result.exit_code == 1
+    assert result.output == (f"error: {questions}:2: cannot read the as-of date '13/11/2023': give YYYY-MM-DD "
+                             "or an ISO time\n")
