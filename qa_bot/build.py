@@ -62,3 +62,22 @@ def build_from_paths(
                 report.documents, embedder, settings.build_options(), skipped=len(report.skipped),
                 undated=len(report.unreadable_dates), progress=progress,
             )
+
+
+def plural(count: int, thing: str) -> str:
+    """``count`` and ``thing``, in the plural unless there is one: ``1 document``, ``405 passages``."""
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
+def summary_line(summary: BuildSummary) -> str:
+    """A build in one line, as ``qa-bot index build`` and ``qa-bot eval`` report it: documents and passages, files
+    or lines skipped (each warned about as it was read), time and folder, texts embedded and reused, dates that
+    could not be read, and with Milvus what was written there."""
+    return (
+        f"Indexed {plural(summary.documents, 'document')} into {plural(summary.passages, 'passage')} "
+        f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
+        f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
+        + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
+        + (f"; Milvus: {summary.written} passage rows written, {summary.deleted} deleted, {summary.retired} "
+           f"kept for the previous build ({summary.search})" if summary.search.startswith("milvus") else "")
+    )

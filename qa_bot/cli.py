@@ -347,21 +347,11 @@ def index_group() -> None:
 @friendly_errors
 def index_build(articles: tuple[Path, ...], index_dir: Path | None, model: str | None) -> None:
     """Read articles (txt, md, html, json, jsonl) and build an index of them."""
-    from qa_bot.build import build_from_paths
+    from qa_bot.build import build_from_paths, summary_line
 
     settings = _settings(index_dir=index_dir, model=model)
     summary = build_from_paths(settings, list(articles) or [settings.articles_dir], _console(stderr=True))
-    def many(count: int, thing: str) -> str:
-        return f"{count} {thing}{'' if count == 1 else 's'}"
-
-    click.echo(
-        f"Indexed {many(summary.documents, 'document')} into {many(summary.passages, 'passage')} "
-        f"({summary.skipped} skipped) in {summary.seconds:.1f} s → {summary.index_dir}; "
-        f"embedded {summary.embedded} texts, reused {summary.reused} unchanged"
-        + (f"; {summary.undated} kept undated (their date could not be read)" if summary.undated else "")
-        + (f"; Milvus: {summary.written} passage rows written, {summary.deleted} deleted, {summary.retired} "
-           f"kept for the previous build ({summary.search})" if summary.search.startswith("milvus") else "")
-    )
+    click.echo(summary_line(summary))
 
 
 @index_group.command("info")

@@ -65,19 +65,26 @@ def open_corpus_index(
 ) -> tuple[Settings, Index]:
     """The cached index of the JSONL ``corpus`` under ``index_root`` (built first when missing or stale; see
     :func:`corpus_cache_dir`), and ``settings`` pointing at it."""
-    from qa_bot.build import build_from_paths
+    from qa_bot.build import build_from_paths, plural, summary_line
 
     folder = corpus_cache_dir(corpus, settings, embedder, index_root)
     settings = settings.model_copy(update={"index_dir": folder})
     try:
-        return settings, load_index(folder, embedder, backend=backend_from(settings))
+        index = load_index(folder, embedder, backend=backend_from(settings))
     except (IndexNotFoundError, IndexMismatchError, IndexCorruptError, BackendUnavailableError) as exc:
         # The cache is ours to rebuild: a missing, older-format or damaged one is simply made again.
         if not isinstance(exc, IndexNotFoundError):
-            err.print(f"Rebuilding the cached index: {exc}")
-        err.print(f"Indexing {corpus} into {folder}…")
-        build_from_paths(settings, [corpus], err, embedder=embedder)
+            err.print(f"Rebuilding the cached index: {exc}", markup=False, soft_wrap=True)
+        err.print(f"Indexing {corpus} into {folder}…", markup=False, soft_wrap=True)
+        summary = build_from_paths(settings, [corpus], err, embedder=embedder)
+        err.print(summary_line(summary), markup=False, soft_wrap=True)
         return settings, load_index(folder, embedder, backend=backend_from(settings))
+    # The skipped files or lines were warned about when the index was built; their count is all that is kept.
+    info = index.describe()
+    err.print(f"Using the cached index {folder}: {plural(info.documents, 'document')}, "
+              f"{plural(info.passages, 'passage')} ({info.skipped} skipped when it was built)",
+              markup=False, soft_wrap=True)
+    return settings, index
 
 
 def run_eval(
@@ -126,7 +133,8 @@ def run_eval(
         strategies[UNDATED_NAME] = pipeline_strategy(pipeline, plain)
     if baselines:
         strategies.update(baseline_strategies(pipeline))
-    with Progress(console=err, transient=True) as bar:
+    # No bar into a file or a pipe: there it draws nothing and leaves a blank line when it stops.
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{len(strategies)} strategies", total=len(questions))
         predictions = predict_interleaved(strategies, questions, lambda: bar.advance(task))
     reports = [score(name, questions, found) for name, found in predictions.items()]
@@ -134,7 +142,7 @@ def run_eval(
     if sweep_dir is not None:
         from qa_bot.eval.sweep import run_sweep, write_sweep
 
-        with Progress(console=err, transient=True) as bar:
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("sweeping fusion weight and threshold", total=len(questions) * 6)
             rows = run_sweep(pipeline, questions, lambda: bar.advance(task))
         table_path, plot_path = write_sweep(rows, sweep_dir)

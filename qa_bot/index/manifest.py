@@ -36,6 +36,8 @@ class IndexInfo:
     _manifest: Manifest = field(repr=False)
     damage: tuple[str, ...] = ()
     """What is wrong with the build's files by presence and size (filled by :func:`describe_index` only)."""
+    skipped: int = 0
+    """Article files or lines the build skipped (unreadable, empty, malformed)."""
 
     def require_files(self) -> None:
         """Refuse a build whose :attr:`damage` names anything, with how to rebuild it.
@@ -149,6 +151,7 @@ def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
         files=len(files) if isinstance(files, dict) else 0,
         format=manifest.get("format"),
         _manifest=manifest,
+        skipped=count("skipped"),
     )
 
 

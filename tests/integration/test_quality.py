@@ -114,11 +114,14 @@ def test_eval_warns_when_the_corpus_holds_none_of_the_questions_articles(tmp_pat
                      "--index-root", str(tmp_path / "idx"))
     assert result.returncode == 0, result.stderr
     assert "warning: none of the 1 articles the questions name (doc_id) is in" in result.stderr
+    assert "Indexed 1 document into 1 passage (0 skipped) in " in result.stderr
+    assert "" not in result.stderr.splitlines(), result.stderr  # stderr is a pipe: no bar, so no blank line
     asked["doc_id"] = "bridge"
     questions.write_text(json.dumps(asked) + "\n", encoding="utf-8")
     matched = run_cli(tmp_path, "eval", "--corpus", str(corpus), "--questions", str(questions), "--json",
                       "--index-root", str(tmp_path / "idx"))
     assert matched.returncode == 0 and "warning: none of" not in matched.stderr
+    assert "Using the cached index " in matched.stderr and "" not in matched.stderr.splitlines(), matched.stderr
 
 
 def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):

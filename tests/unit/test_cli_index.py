@@ -156,3 +156,27 @@ def test_eval_refuses_a_malformed_question_in_one_line_before_the_model_is_loade
     assert result.exit_code == 1
     assert result.output == (f"error: {questions}:2: cannot read the as-of date '13/11/2023': give YYYY-MM-DD "
                              "or an ISO time\n")
+
+
+def test_eval_says_what_it_indexed_and_skipped_and_what_cached_index_it_reuses(tmp_path, monkeypatch, fake_embedder):
+    monkeypatch.setattr("qa_bot.eval.run.embedder_from_settings", lambda settings: fake_embedder)
+    monkeypatch.setenv("QA_BOT_VECTOR_STORE", "numpy")
+    monkeypatch.setenv("QA_BOT_RERANKER", "off")
+    corpus, questions = tmp_path / "c.jsonl", tmp_path / "q.jsonl"
+    corpus.write_text("".join(json.dumps({"doc_id": d.doc_id, "text": d.text}) + "\n" for d in DOCS)
+                      + "not JSON\n" + json.dumps({"doc_id": "empty", "text": ""}) + "\n", encoding="utf-8")
+    questions.write_text(json.dumps({"question": "How much did the bridge cost?", "answers": ["40 million"],
+                                     "doc_id": "a"}) + "\n", encoding="utf-8")
+    args = ["eval", "--corpus", str(corpus), "--questions", str(questions), "--index-root", str(tmp_path / "idx"),
+            "--json", "--no-baselines"]
+    built = CliRunner().invoke(main, args)
+    assert built.exit_code == 0, built.output
+    said = built.stderr.splitlines()
+    assert "" not in said, built.stderr  # stderr is not a terminal here: no bar, no blank line left behind
+    assert any(line.startswith("Indexed 3 documents into ") and " passages (2 skipped) in " in line for line in said)
+    reused = CliRunner().invoke(main, args)
+    assert reused.exit_code == 0, reused.output
+    said = reused.stderr.splitlines()
+    assert "" not in said, reused.stderr
+    assert any(line.startswith("Using the cached index ") and ": 3 documents, " in line
+               and "(2 skipped when it was built)" in line for line in said), reused.stderr
