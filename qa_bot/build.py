@@ -64,6 +64,18 @@ def build_from_paths(
             )
 
 
+def build_identity(settings: Settings) -> dict[str, object]:
+    """Everything a build takes from ``settings`` besides the model: the index backend (and which Milvus, how it
+    analyses text) and every build option (passage size and overlap, the vector store, when search turns
+    approximate). Two builds of the same articles and model with the same identity hold the same index. The
+    Milvus token is left out: it says who may use a Milvus, not what the index holds."""
+    backend = backend_from(settings)
+    identity: dict[str, object] = {"backend": backend.name, **settings.build_options().model_dump()}
+    if backend.is_milvus:
+        identity.update(milvus_uri=backend.milvus_uri, milvus_prefix=backend.prefix, analyzer=backend.analyzer)
+    return identity
+
+
 def plural(count: int, thing: str) -> str:
     """``count`` and ``thing``, in the plural unless there is one: ``1 document``, ``405 passages``."""
     return f"{count} {thing}{'' if count == 1 else 's'}"

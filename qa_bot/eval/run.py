@@ -42,12 +42,10 @@ def corpus_cache_dir(corpus: Path, settings: Settings, embedder: Embedder, root:
     options that differ from the defaults spelled out before the digest
     (``eval-xquad_en-sentences_per_passage=1-1a2b3c4d5e6f``).
     """
+    from qa_bot.build import build_identity
+
     options = settings.build_options().model_dump()
-    backend = backend_from(settings)
-    # The token is left out: it says who may use a Milvus, not what the index holds.
-    built_with = {"model": embedder.model_id, "embed_backend": embedder.backend, "backend": backend.name, **options}
-    if backend.is_milvus:
-        built_with.update(milvus_uri=backend.milvus_uri, milvus_prefix=backend.prefix, analyzer=backend.analyzer)
+    built_with = {"model": embedder.model_id, "embed_backend": embedder.backend, **build_identity(settings)}
     said = json.dumps(built_with, sort_keys=True).encode()
     digest = hashlib.sha256(hashlib.sha256(corpus.read_bytes()).digest() + said).hexdigest()[:12]
     defaults = BuildOptions().model_dump()

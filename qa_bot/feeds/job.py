@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,8 +116,13 @@ def _run_update(
 
 
 def _build_key(settings: Settings, fingerprint: str) -> str:
-    """The articles' fingerprint, tied to the index folder and model it was built into."""
-    said = f"{Path(settings.index_dir).absolute()}\0{settings.model}\0{fingerprint}"
+    """The articles' fingerprint, tied to the index folder, the model and how it runs, and every build setting
+    (:func:`~qa_bot.build.build_identity`): a changed passage size rebuilds even when no article changed."""
+    from qa_bot.build import build_identity
+
+    built_with = {"model": settings.model, "embed_backend": settings.embed_backend, **build_identity(settings)}
+    said = "\0".join((str(Path(settings.index_dir).absolute()), json.dumps(built_with, sort_keys=True, default=str),
+                      fingerprint))
     return hashlib.sha256(said.encode()).hexdigest()
 
 

@@ -107,6 +107,22 @@ def test_a_second_run_with_nothing_new_asks_conditionally_and_embeds_nothing(sit
     assert "index up to date: 0 texts embedded" in summary_line(again)
 
 
+def test_a_changed_build_setting_rebuilds_though_no_article_changed(site, settings, fake_embedder):
+    """The index follows the settings: an update after QA_BOT_SENTENCES_PER_PASSAGE changed said 'up to date'."""
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    passages = load_index(settings.index_dir).passage_count
+
+    smaller = settings.model_copy(update={"sentences_per_passage": 1, "passage_overlap": 0})
+    again = update(smaller, fake_embedder)
+    assert again.new == 0 and again.build is not None
+    assert load_index(settings.index_dir).passage_count > passages
+    assert update(smaller, fake_embedder).build is None  # and then up to date again
+
+
 def test_a_feed_that_changes_between_runs_brings_only_its_new_item(site, settings, fake_embedder):
     serve_articles(site)
     site.route("/market.html", body=article_page("Market moves", MARKET, published=OLD.isoformat()))
