@@ -49,8 +49,8 @@ def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click | None:
     return Click(answer_id=int(found.group(1)), kind=kind, user=user, key=key, quote_position=position)
 
 
-def record_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], bot: BotContext) -> Recorded:
-    """Record a feedback click in the question log, then acknowledge it."""
+def record_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], bot: BotContext) -> Recorded | None:
+    """Record a feedback click in the question log, then acknowledge it; None when the log failed."""
     click = click_of(body, action)
     outcome = bot.questions.add_feedback(click) if click is not None else Recorded.UNKNOWN
     ack()

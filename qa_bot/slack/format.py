@@ -71,7 +71,7 @@ def answer_blocks(
     if not answer.quotes:
         message = f"{NO_ANSWER} Nothing in the indexed articles answers “{asked}”. Try rephrasing it."
         if answer.window:  # nothing from the dates asked for, nor from any other: the articles were searched
-            message = f"{escape(answer.notice)} Try rephrasing it, or ask without the dates."
+            message = f"{escape(answer.notice or '')} Try rephrasing it, or ask without the dates."
         elif answer.notice:  # nothing was left to search (only punctuation, mentions or emoji)
             said = answer.notice.rstrip(".")
             message = f"{escape(said[:1].upper() + said[1:])}. Ask a question in plain words."

@@ -267,7 +267,7 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
     if not taken.question:
         private = policy.private and not taken.direct and asker
         call = client.chat_postEphemeral if private else client.chat_postMessage
-        to_asker = {"user": asker} if private else {}
+        to_asker: dict[str, Any] = {"user": asker} if private else {}
         bot.outbox.post(call, channel=channel, text=MENTION_HINT, thread_ts=thread, **to_asker)
         return
     _react(client, "reactions_add", channel, ts)

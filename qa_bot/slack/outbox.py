@@ -95,7 +95,7 @@ def delivered_instead(respond: RespondTo | None, exc: Exception, kwargs: dict[st
         return False
 
 
-Lost = Callable[[str], None]
+Lost = Callable[[str], object]
 """Told, with the reason, that a post was given up on: refused for good, out of patience, or lost at a stop."""
 
 
