@@ -34,6 +34,9 @@ def build_from_paths(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:  # said before the lock is taken: a mistyped folder leaves nothing behind
+        raise IngestError(f"no such file or folder: {missing[0]}")
     with IndexWriter(settings.index_dir, backend_from(settings)) as writer:
         report = read_articles(paths)
         if not report.documents:

@@ -180,3 +180,11 @@ def test_eval_says_what_it_indexed_and_skipped_and_what_cached_index_it_reuses(t
     assert "" not in said, reused.stderr
     assert any(line.startswith("Using the cached index ") and ": 3 documents, " in line
                and "(2 skipped when it was built)" in line for line in said), reused.stderr
+
+
+def test_a_build_of_articles_that_are_not_there_leaves_nothing_behind(tmp_path):
+    """Not even the index's lock file beside where it would have gone."""
+    result = CliRunner().invoke(main, ["index", "build", "--articles", str(tmp_path / "typo"),
+                                       "--index", str(tmp_path / "out" / "i")])
+    assert result.exit_code == 1 and f"no such file or folder: {tmp_path / 'typo'}" in result.output
+    assert not any(tmp_path.iterdir())
