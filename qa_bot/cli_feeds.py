@@ -222,8 +222,12 @@ def _page_url(url: str) -> str:
         return check_url(readable(url))
     except FeedError as exc:
         local = Path(url.removeprefix("file://")).expanduser()
+        try:
+            here = local.exists()
+        except (OSError, ValueError):  # a name too long for a path, a NUL byte: not a file here
+            here = False
         hint = (f"; {local} is a file here: copy it into the articles folder and run `qa-bot index build`"
-                if local.exists() else "")
+                if here else "")
         raise click.UsageError(f"{exc}{hint}") from None
 
 

@@ -169,7 +169,7 @@ class QAPipeline:
         inside = answer_to(text, story) if story else None
         # Its answer stands unless it abstained, or found only older articles than the question's time window
         # asks for (the thread reading may have found the story's news inside it).
-        if inside is not None and inside.quotes and not any(q.outside_window for q in inside.quotes):
+        if inside is not None and inside.quotes and not inside.quotes[0].outside_window:
             return replace(inside, question=text, read_as=read)
 
         def similarity(texts: list[str]) -> list[float]:

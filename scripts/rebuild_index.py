@@ -14,7 +14,9 @@ import sys
 try:
     from qa_bot.cli import index_build, prepare_process, setup_logging
 except ModuleNotFoundError as exc:  # run by a Python without the project (cron's python3): one line, not a traceback
-    sys.exit(f"error: {exc.name} is not installed for {sys.executable}; run this script with the project's "
+    if exc.name != "qa_bot":
+        raise  # the project's own environment lacks a library: that traceback names it; make setup mends it
+    sys.exit(f"error: qa_bot is not installed for {sys.executable}; run this script with the project's "
              "Python: .venv/bin/python scripts/rebuild_index.py (make setup makes .venv)")
 
 VERBOSE = ("-v", "--verbose")

@@ -86,7 +86,8 @@ class QuestionRecord(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
     question: str
-    answers: list[str] = []
+    answers: list[str | int | float] = []
+    """Numbers are answers too (``[308]``); each is compared as its text."""
     doc_id: str | int | None = None
     id: str | int | None = None
     answerable: bool = True
@@ -117,7 +118,7 @@ class QuestionRecord(BaseModel):
         return EvalQuestion(
             id=str(number if self.id is None else self.id),
             question=self.question,
-            answers=tuple(self.answers),
+            answers=tuple(str(answer) for answer in self.answers),
             doc_id=None if self.doc_id is None else str(self.doc_id),
             answerable=self.answerable,
             as_of=self.question_date if self.as_of is None else self.as_of,
@@ -126,8 +127,8 @@ class QuestionRecord(BaseModel):
 
 _MUST_BE = {
     "question": "a non-empty string",
-    "answers": "a list of strings",
-    "doc_id": "a string or null",
+    "answers": "a list of strings (or numbers)",
+    "doc_id": "a string, a number or null",
     "id": "a string or a number",
     "answerable": "true or false",
     "as_of": 'a date ("2023-11-13") or an ISO time',

@@ -168,6 +168,14 @@ def remove_feed(articles_dir: Path, which: str) -> Feed:
     return feeds[index]
 
 
+def _uses_crlf(path: Path) -> bool:
+    """True when the file at ``path`` ends its lines with CR LF (it is read with them folded to LF)."""
+    try:
+        return b"\r\n" in path.read_bytes()
+    except OSError:
+        return False
+
+
 def _save(path: Path, text: str, feeds: list[Feed]) -> None:
     """Write ``text`` atomically (a crash leaves the old list or the new one, never half of one), once it is
     checked to read as ``feeds``: an edit that would change another feed is refused, never written."""
@@ -177,6 +185,8 @@ def _save(path: Path, text: str, feeds: list[Feed]) -> None:
         written = None
     if written != feeds:
         raise _cannot_edit(path)
+    if _uses_crlf(path):  # a list written on Windows keeps its line endings
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     try:
         write_atomically(path, text)
     except OSError as exc:

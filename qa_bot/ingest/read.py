@@ -79,6 +79,7 @@ def _file_id(file: Path, root: Path, roots: dict[str, Path]) -> str:
     read has that name (``--articles r1 --articles r2``, both holding story.txt), the folder's name goes first
     ("r2/story.txt"), so neither is lost as a duplicate. ``roots`` remembers the names taken."""
     rel = file.relative_to(root).as_posix()
+    root = root.resolve()
     taken = roots.setdefault(rel, root)
     if taken == root:
         return rel
@@ -229,7 +230,15 @@ def read_articles(paths: Iterable[Path]) -> IngestReport:
                 report.undated(where, unreadable_date)
 
     roots: dict[str, Path] = {}  # each file's name as an id, and the folder it was read from
+    read: set[Path] = set()
     for file, root in discover(paths):
+        try:
+            real = file.resolve()
+        except (OSError, RuntimeError):  # a link loop: read as it is, and skipped below with its reason
+            real = file
+        if real in read:  # one folder given twice (by two spellings, or a link to it): its files are read once
+            continue
+        read.add(real)
         report.files_read += 1
         rel = _file_id(file, root, roots)
         try:

@@ -181,11 +181,13 @@ class Outbox:
         self.patience = patience
         self.first_pause = first_pause
         self._waiting: list[_Post] = []
+        self._trying: _Post | None = None  # the waiting post the retry thread is trying right now
+        self._stopping = False
         self._lock = threading.Condition()
         self._worker: threading.Thread | None = None
         self._in_flight = 0
-        self.delivered = 0
-        self.given_up = 0
+        self._delivered = 0
+        self._given_up = 0
 
     def post(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
              **kwargs: Any) -> bool:
@@ -206,17 +208,17 @@ class Outbox:
             call(**kwargs)
         except Exception as exc:  # the bot keeps serving whatever one post does
             if delivered_instead(respond, exc, kwargs):
-                self.delivered += 1
+                self._count(delivered=1)
                 return True
             if not passing(exc) or self.patience <= 0:
-                self.given_up += 1
+                self._count(given_up=1)
                 log.error("could not post in %s: %s", kwargs.get("channel"), describe(exc))
                 tell_lost(on_lost, describe(exc))
                 return False
             log.warning("Slack did not take a post in %s (%s); will try again", kwargs.get("channel"), describe(exc))
             self.keep(call, respond, on_lost, **kwargs)
             return False
-        self.delivered += 1
+        self._count(delivered=1)
         return True
 
     def keep(self, call: Callable[..., Any], respond: RespondTo | None = None, on_lost: Lost | None = None,
@@ -229,10 +231,22 @@ class Outbox:
         """Nothing to release: the retrying thread is a daemon and ends by itself once nothing waits."""
 
     @property
-    def waiting(self) -> int:
-        """Posts not delivered yet."""
+    def delivered(self) -> int:
+        """Posts delivered: at once, on a later try, or through a ``response_url``."""
         with self._lock:
-            return len(self._waiting)
+            return self._delivered
+
+    @property
+    def given_up(self) -> int:
+        """Posts given up on: refused for good, out of patience, or lost at a stop."""
+        with self._lock:
+            return self._given_up
+
+    @property
+    def waiting(self) -> int:
+        """Posts not delivered yet (one being tried again right now included)."""
+        with self._lock:
+            return len(self._waiting) + (self._trying is not None)
 
     @property
     def in_flight(self) -> int:
@@ -250,15 +264,20 @@ class Outbox:
         with self._lock:
             while self._in_flight and (left := deadline - time.monotonic()) > 0:
                 self._lock.wait(timeout=left)
-            return len(self._waiting)
+        return self.waiting
 
     def drain(self, seconds: float = 10.0) -> int:
         """Try every waiting post once more now (the bot is stopping); return how many were still lost.
 
-        Each post that still fails is logged with its channel, so nobody's answer disappears silently.
+        A post the retry thread is trying at this moment is waited for; if that try fails for a passing reason
+        it is not kept again but lost too. Each post lost is logged with its channel, and its ``on_lost`` told,
+        so nobody's answer disappears silently.
         """
         deadline = time.monotonic() + seconds
         with self._lock:
+            self._stopping = True
+            while self._trying is not None and (left := deadline - time.monotonic()) > 0:
+                self._lock.wait(timeout=left)
             waiting, self._waiting = self._waiting, []
         lost = 0
         for post in waiting:
@@ -267,19 +286,24 @@ class Outbox:
                     post.call(**post.kwargs)
                 except Exception as exc:
                     if delivered_instead(post.respond, exc, post.kwargs):
-                        self.delivered += 1
+                        self._count(delivered=1)
                         continue
                     log.error("stopping: could not post in %s (%s)", post.kwargs.get("channel"), describe(exc))
                     tell_lost(post.on_lost, f"lost when the bot stopped ({describe(exc)})")
                 else:
-                    self.delivered += 1
+                    self._count(delivered=1)
                     continue
             else:
                 log.error("stopping: no time left to post in %s", post.kwargs.get("channel"))
                 tell_lost(post.on_lost, "lost when the bot stopped (no time left)")
             lost += 1
-        self.given_up += lost
+        self._count(given_up=lost)
         return lost
+
+    def _count(self, delivered: int = 0, given_up: int = 0) -> None:
+        with self._lock:
+            self._delivered += delivered
+            self._given_up += given_up
 
     def _keep(self, post: _Post) -> None:
         with self._lock:
@@ -302,7 +326,13 @@ class Outbox:
                     self._lock.wait(timeout=delay)
                     continue
                 self._waiting.remove(post)
-            self._try_again(post)
+                self._trying = post
+            try:
+                self._try_again(post)
+            finally:
+                with self._lock:
+                    self._trying = None
+                    self._lock.notify_all()
 
     def _try_again(self, post: _Post) -> None:
         channel = post.kwargs.get("channel")
@@ -312,12 +342,12 @@ class Outbox:
             post.tries += 1
             age = time.monotonic() - post.first_tried
             if delivered_instead(post.respond, exc, post.kwargs):
-                with self._lock:
-                    self.delivered += 1
+                self._count(delivered=1)
                 return
-            if not passing(exc) or age > self.patience:
-                with self._lock:
-                    self.given_up += 1
+            with self._lock:
+                stopping = self._stopping
+            if not passing(exc) or age > self.patience or stopping:
+                self._count(given_up=1)
                 log.error(
                     "gave up posting in %s after %d tries over %.0f s: %s", channel, post.tries, age, describe(exc)
                 )
@@ -327,6 +357,5 @@ class Outbox:
             with self._lock:
                 self._waiting.append(post)
             return
-        with self._lock:
-            self.delivered += 1
+        self._count(delivered=1)
         log.info("posted in %s after %d tries", channel, post.tries)

@@ -126,6 +126,8 @@ class _Entry:
     done: bool = False
     """Delivered or given up; only the acknowledgement is left to do."""
     respond: RespondTo | None = None
+    token: str | None = None
+    """Names the ``on_lost`` the replica that added the post keeps for it (in its own memory)."""
 
     @property
     def channel(self) -> Any:
@@ -133,15 +135,17 @@ class _Entry:
 
     def fields(self) -> list[str]:
         return [item for key, value in _fields(self.method, self.kwargs, self.first_tried, self.tries,
-                                               self.respond).items() for item in (key, value)]
+                                               self.respond, self.token).items() for item in (key, value)]
 
 
 def _fields(method: str, kwargs: dict[str, Any], first_tried: float, tries: int,
-            respond: RespondTo | None) -> dict[str, str]:
+            respond: RespondTo | None, token: str | None) -> dict[str, str]:
     """A post as a stream entry's fields. Raises TypeError or ValueError: its arguments are not JSON."""
     fields = {"method": method, "kwargs": json.dumps(kwargs), "first_tried": repr(first_tried), "tries": str(tries)}
     if respond is not None:
         fields |= {"response_url": respond.url, "response_type": respond.response_type}
+    if token is not None:
+        fields["token"] = token
     return fields
 
 
@@ -153,7 +157,7 @@ def _read(entry_id: str, fields: dict[str, str], due: float) -> _Entry | None:
         respond = RespondTo(fields["response_url"], fields.get("response_type") or "ephemeral") \
             if fields.get("response_url") else None
         return _Entry(entry_id, fields["method"], kwargs, float(fields["first_tried"]), int(fields.get("tries", 1)),
-                      due, respond=respond)
+                      due, respond=respond, token=fields.get("token"))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -190,7 +194,9 @@ class RedisOutbox:
         self._hand_back = redis.register_script(_HAND_BACK)
         self._forget_idle = redis.register_script(_FORGET_IDLE)
         self._held: dict[str, _Entry] = {}
-        self._on_lost: dict[str, Lost] = {}  # entries this replica added, whose loss it tells if it gives them up
+        # The on_lost of each post this replica added (by its entry's token), and until when it is kept: this
+        # replica tells it if it gives the post up; one that another replica delivers or gives up is forgotten.
+        self._on_lost: dict[str, tuple[Lost, float]] = {}
         self._trying: str | None = None
         self._lock = threading.Condition()
         self._in_flight = self._delivered = self._given_up = 0
@@ -332,24 +338,27 @@ class RedisOutbox:
     def _add(self, call: Callable[..., Any], method: str, kwargs: dict[str, Any], exc: Exception,
              respond: RespondTo | None, on_lost: Lost | None) -> None:
         channel = kwargs.get("channel")
+        token = secrets.token_hex(8) if on_lost is not None else None
         try:
-            fields: dict[Any, Any] = _fields(method, kwargs, time.time(), 1, respond)
+            fields: dict[Any, Any] = _fields(method, kwargs, time.time(), 1, respond, token)
         except (TypeError, ValueError):
             self._count(given_up=1)
             log.error("could not keep a post in %s (%s): its arguments are not JSON", channel, describe(exc))
             tell_lost(on_lost, describe(exc))
             return
+        if token is not None and on_lost is not None:  # kept before the entry exists, so no reader is ahead of it
+            until = time.monotonic() + self.patience + LONGEST_PAUSE + 2 * self.claim_after
+            with self._lock:
+                self._on_lost[token] = (on_lost, until)
         try:
-            entry_id = self._redis.xadd(self.stream, fields)
+            self._redis.xadd(self.stream, fields)
         except RedisError as down:
             self._trouble.failed(down)
             log.warning("Slack did not take a post in %s (%s); it waits in this replica's memory", channel,
                         describe(exc))
+            self._hook(token)
             self._local.keep(call, respond, on_lost, **kwargs)
             return
-        if on_lost is not None:
-            with self._lock:
-                self._on_lost[str(entry_id)] = on_lost
         self._trouble.worked()
         log.warning("Slack did not take a post in %s (%s); it waits in the shared outbox", channel, describe(exc))
 
@@ -411,7 +420,7 @@ class RedisOutbox:
         if age > self.patience + LONGEST_PAUSE:  # left while no replica ran: too old to post now
             self._count(given_up=1)
             log.error("gave up posting in %s: it waited %.0f s with no replica running", entry.channel, age)
-            tell_lost(self._hook(entry_id), f"gave up after it waited {age:.0f} s")
+            tell_lost(self._hook(entry.token), f"gave up after it waited {age:.0f} s")
             self._finish(entry)
             return False
         if not taken_over:
@@ -446,7 +455,7 @@ class RedisOutbox:
         if not self._renew(keys=[self.stream], args=[GROUP, self.consumer, entry.id]):
             with self._lock:
                 self._held.pop(entry.id, None)
-            self._hook(entry.id)  # that replica may still deliver it
+            self._hook(entry.token)  # that replica may still deliver it
             log.info("a waiting post in %s was taken over by another replica", entry.channel)
             return
         try:
@@ -457,13 +466,14 @@ class RedisOutbox:
             if delivered_instead(entry.respond, exc, entry.kwargs):
                 entry.done = True
                 self._count(delivered=1)
+                self._hook(entry.token)
                 return
             if not passing(exc) or age > self.patience:
                 entry.done = True
                 self._count(given_up=1)
                 log.error("gave up posting in %s after %d tries over %.0f s: %s", entry.channel, entry.tries, age,
                           describe(exc))
-                tell_lost(self._hook(entry.id), f"gave up after {entry.tries} tries over {age:.0f} s "
+                tell_lost(self._hook(entry.token), f"gave up after {entry.tries} tries over {age:.0f} s "
                                                 f"({describe(exc)})")
             elif last:
                 log.warning("stopping: Slack still does not take a post in %s (%s)", entry.channel, describe(exc))
@@ -472,13 +482,23 @@ class RedisOutbox:
             return
         entry.done = True
         self._count(delivered=1)
-        self._hook(entry.id)
+        self._hook(entry.token)
         log.info("posted in %s after %d tries", entry.channel, entry.tries)
 
-    def _hook(self, entry_id: str) -> Lost | None:
-        """The ``on_lost`` of an entry this replica added, forgotten here (its entry is done, or not ours)."""
+    def _hook(self, token: str | None) -> Lost | None:
+        """The ``on_lost`` of a post this replica added, forgotten here (its entry is done, or not ours)."""
+        if token is None:
+            return None
         with self._lock:
-            return self._on_lost.pop(entry_id, None)
+            kept = self._on_lost.pop(token, None)
+        return kept[0] if kept else None
+
+    def _forget_old_hooks(self) -> None:
+        """Forget the ``on_lost`` of posts another replica took: by now it delivered them or gave them up."""
+        now = time.monotonic()
+        with self._lock:
+            for token in [t for t, (_, until) in self._on_lost.items() if until < now]:
+                del self._on_lost[token]
 
     def _finish(self, entry: _Entry) -> None:
         """Acknowledge and delete ``entry``: delivered or given up. Raises RedisError, the entry still held."""
@@ -491,6 +511,7 @@ class RedisOutbox:
 
     def _keep_renewing(self) -> None:
         while not self._stopping.wait(self.claim_after / 3):
+            self._forget_old_hooks()
             with self._lock:
                 ids = list(self._held)
             if not ids:
@@ -505,7 +526,6 @@ class RedisOutbox:
                         and i != self._trying]
                 for entry_id in lost:
                     del self._held[entry_id]
-                    self._on_lost.pop(entry_id, None)
             if lost:
                 log.warning("%d waiting posts were taken over by another replica", len(lost))
 

@@ -233,6 +233,28 @@ def test_a_follow_up_keeps_the_thread_readings_news_over_older_news_of_its_story
     assert followed.quotes and not any(q.outside_window for q in followed.quotes)
 
 
+def test_a_follow_ups_story_answer_from_the_window_stands_when_only_a_later_quote_is_older(
+        tmp_path, fake_embedder, monkeypatch):
+    """Its first quote is from the dates asked for (the window's answer): a later older quote changes nothing."""
+    drone = Document("d", "The drone crashed at Erbil air base. It crashed on October 26 at dawn. The drone crash "
+                     "was the third at the base. It crashed after a defect.", "Drone", None, None)
+    pipeline = _pipeline_over([drone, DRONE_AND_BRIDGE[1]], tmp_path, fake_embedder)
+    real = pipeline_module.answer_as_of
+    story_answers: list[Answer] = []
+
+    def older_news_after_the_first_quote(*args):
+        answer = real(*args)
+        if len(args) > 7 and args[7] is not None:  # asked inside the thread's story
+            answer = replace(answer, quotes=(*answer.quotes[:1], *(replace(q, outside_window=True)
+                                                                     for q in answer.quotes[1:])))
+            story_answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(pipeline_module, "answer_as_of", older_news_after_the_first_quote)
+    followed = pipeline.ask("When did it crash?", thread=["Where did the drone crash?"])
+    assert story_answers and len(story_answers[-1].quotes) > 1 and followed.quotes == story_answers[-1].quotes
+
+
 def test_a_threads_story_is_the_articles_of_each_answers_first_quote_with_their_folded_copies():
     first = replace(_quote("a", 0, "The drone crashed at Erbil."),
                     also_in=(SourceRef("copy", "Copy", None, None, 0, 27, "The drone crashed at Erbil."),))

@@ -39,8 +39,9 @@ def read_one(tmp_path, **record: object) -> list[EvalQuestion]:
 @pytest.mark.parametrize(
     ("record", "said"),
     [
-        ({"answers": "308"}, '"answers" must be a list of strings, not "308" (["308"] for one answer)'),
-        ({"answers": ["308", 308]}, '"answers" must be a list of strings, not ["308", 308]'),
+        ({"answers": "308"}, '"answers" must be a list of strings (or numbers), not "308" (["308"] for one answer)'),
+        ({"answers": ["308", True]}, '"answers" must be a list of strings (or numbers), not ["308", true]'),
+        ({"answers": [["308"]]}, '"answers" must be a list of strings (or numbers), not [["308"]]'),
         ({"answerable": "false"}, '"answerable" must be true or false, not "false"'),
         ({"answerable": 0}, '"answerable" must be true or false, not 0'),
         ({"as_of": "13/11/2023"}, "cannot read the as-of date '13/11/2023': give YYYY-MM-DD or an ISO time"),
@@ -49,7 +50,7 @@ def read_one(tmp_path, **record: object) -> list[EvalQuestion]:
         ({"question": "   "}, '"question" is empty'),
         ({"question": 12}, '"question" must be a non-empty string, not 12'),
         ({"question": None}, '"question" must be a non-empty string, not null'),
-        ({"doc_id": ["d1"]}, '"doc_id" must be a string or null, not ["d1"]'),
+        ({"doc_id": ["d1"]}, '"doc_id" must be a string, a number or null, not ["d1"]'),
     ],
 )
 def test_a_record_of_the_wrong_shape_is_refused_with_its_line_when_the_file_is_read(tmp_path, record, said):
@@ -73,6 +74,8 @@ def test_well_formed_records_are_read_as_written(tmp_path):
                             kind="count")  # a field the eval does not read is left alone
     assert first == EvalQuestion("q1", GOOD["question"], ("308",), "d1")
     assert dated == EvalQuestion("7", GOOD["question"], (), None, answerable=False, as_of="2023-11-13T10:00")
+    [_, counted] = read_one(tmp_path, answers=[308, "three hundred", 2.5])  # a number is an answer, as its text
+    assert counted.answers == ("308", "three hundred", "2.5")
     _, other_name = read_one(tmp_path, question_date="2023-11-13")
     assert other_name.as_of == "2023-11-13"
 

@@ -150,6 +150,14 @@ def test_a_list_saved_with_a_byte_order_mark_reads_and_edits(tmp_path):
     assert load_feeds(tmp_path) == [*before, added] and text_of(tmp_path).startswith(PERSONS_FILE)
 
 
+def test_a_list_with_windows_line_endings_keeps_them(tmp_path):
+    feeds_path(tmp_path).write_bytes(PERSONS_FILE.replace("\n", "\r\n").encode())
+    added = add_feed(tmp_path, "https://b.example/rss.xml")
+    remove_feed(tmp_path, "1")
+    raw = feeds_path(tmp_path).read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n") and added in load_feeds(tmp_path)
+
+
 def test_a_failed_write_leaves_no_temporary_copy_beside_the_list(tmp_path, monkeypatch):
     write(tmp_path, PERSONS_FILE)
 

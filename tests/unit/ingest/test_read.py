@@ -311,3 +311,15 @@ def test_an_html_file_is_read_by_its_declared_charset_and_a_byte_order_mark_is_o
     assert texts["u16.txt"] == "The harbour in Tromsø closed for repairs in June."
     assert texts["u16be.md"].endswith("The airport in Bodø reopened on Friday.")
     assert report.skipped == [("latin1.txt", "not UTF-8 (byte 7)")]
+
+
+def test_one_folder_given_twice_is_read_once(tmp_path, monkeypatch):
+    """By two spellings, or through a link to it: its articles were indexed twice, every quote doubled."""
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "story.txt").write_text("The bridge in Bergen opened in May.", encoding="utf-8")
+    (tmp_path / "link").symlink_to(folder)
+    monkeypatch.chdir(tmp_path)
+    report = read_articles([Path("arts"), folder, tmp_path / "link", folder / "story.txt"])
+    assert [d.doc_id for d in report.documents] == ["story.txt"] and report.skipped == []
+    assert report.files_read == 1

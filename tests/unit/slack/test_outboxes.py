@@ -210,6 +210,48 @@ def test_a_post_given_up_on_says_why_and_one_delivered_says_nothing(outbox, resp
     assert len(lost) == 2 and box.delivered == 2
 
 
+def test_a_post_being_retried_when_the_bot_stops_is_waited_for_and_said_lost_if_it_fails():
+    """The retry thread had taken the post off the waiting list: drain saw nothing, and the answer vanished."""
+    entered, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    class Slow(Slack):
+        def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - the Web API's name
+            calls.append(kwargs["text"])
+            if len(calls) == 2:  # the retry: slow, and Slack still down
+                entered.set()
+                release.wait(5)
+            return super().chat_postMessage(**kwargs)
+
+    lost: list[str] = []
+    slack = Slow(then=503)
+    box = Outbox(60.0, first_pause=PAUSE)
+    assert not box.post(slack.chat_postMessage, on_lost=lost.append, channel="C1", text="answer")
+    assert entered.wait(5)
+    assert box.waiting == 1  # being tried again: still waiting
+    stopper = threading.Thread(target=box.drain, args=(5,))
+    stopper.start()
+    time.sleep(0.1)
+    release.set()
+    stopper.join(5)
+    assert not stopper.is_alive() and len(calls) == 2  # not kept again for a third try
+    assert box.given_up == 1 and box.waiting == 0 and lost and lost[0].startswith("gave up after 2 tries")
+
+
+def test_a_post_still_refused_when_the_bot_stops_is_said_lost_or_handed_on(outbox):
+    lost: list[str] = []
+    slack = Slack(then=503)
+    box = outbox(slack)
+    box.first_pause = 30.0  # only the drain tries it again
+    assert not box.post(slack.chat_postMessage, on_lost=lost.append, channel="C1", text="answer")
+    until(lambda: box.waiting == 1)
+    box.drain(2)
+    if isinstance(box, Outbox):
+        assert lost == ["lost when the bot stopped (service_unavailable)"] and box.given_up == 1
+    else:  # handed back to the shared outbox for the other replicas: not lost
+        assert lost == [] and box.given_up == 0
+
+
 def test_a_post_refused_for_good_on_a_later_try_is_dropped(outbox):
     slack = Slack(503, "not_in_channel")
     box = outbox(slack)
@@ -302,6 +344,34 @@ def test_replicas_share_the_waiting_posts_and_deliver_each_once(replica, redis):
     texts = sorted(c["text"] for s in slacks for c in s.calls)
     assert texts == sorted(f"answer {n}" for n in range(20))  # each once, whichever replica read it
     assert redis.xlen(STREAM) == 0
+
+
+def test_a_replica_forgets_what_to_tell_once_a_post_is_delivered_on_a_later_try(replica, response_url):
+    lost: list[str] = []
+    slack = Slack(503, "not_in_channel")
+    box = replica(slack)
+    box.post(slack.chat_postMessage, respond=RespondTo(response_url.url), on_lost=lost.append, channel="C1",
+             text="one")
+    until(lambda: box.delivered == 1)
+    assert len(response_url.posted) == 1 and not lost
+    until(lambda: not box._on_lost)  # noqa: SLF001 - what the replica keeps, looked at in a test only
+
+
+def test_a_replica_forgets_what_to_tell_of_a_post_another_replica_took(replica, monkeypatch):
+    """Only the replica that ends a post can tell; the one that added it forgets it once the other must be done."""
+    from qa_bot.slack import redis_outbox
+
+    monkeypatch.setattr(redis_outbox, "LONGEST_PAUSE", 0.1)
+    lost: list[str] = []
+    refusing, up = Slack(then=503), Slack()
+    mine = replica(refusing, patience=0.2, claim_after=0.1, first_pause=5.0)
+    mine.post(refusing.chat_postMessage, on_lost=lost.append, channel="C1", text="two")
+    mine.close()  # stops serving: the other replica takes the post over
+    other = replica(up, claim_after=0.1)
+    until(lambda: other.delivered == 1)
+    time.sleep(0.5)  # past the patience, the longest pause and two claim times
+    mine._forget_old_hooks()  # noqa: SLF001 - its renewing thread does this every claim time; stopped here
+    assert not mine._on_lost and not lost  # noqa: SLF001 - what the replica keeps, looked at in a test only
 
 
 def test_stopping_hands_the_waiting_posts_to_the_other_replicas(replica, redis, caplog):
