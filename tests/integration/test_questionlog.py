@@ -108,6 +108,31 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
     assert "doc-1" in wrong and "Reuters" in wrong
 
 
+def test_an_answer_slack_refuses_for_good_is_listed_unanswered_by_qa_bot_log(tmp_path, emulator):
+    """Through the loopback Slack: the post is refused (msg_too_long), so the asker got nothing, and the log says so."""
+    questions = QuestionLog.open(tmp_path / "questions.sqlite")
+    app = build_app(settings_for(emulator, tmp_path / "index"), FakeAsk(), http=True, questions=questions)
+    server = make_http_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": "msg_too_long"})
+        send_event(server.server_port, mention("Who is David Schenker?", channel="CND", ts="1700009500.000100"))
+        emulator.wait_for(lambda: emulator.calls_to("chat.postMessage"))
+        emulator.wait_for(lambda: questions.query("SELECT undelivered FROM answers")[0][0])
+        send_event(server.server_port, mention("Who is David Schenker?", channel="CND", ts="1700009501.000100"))
+        emulator.wait_for(lambda: posts_in(emulator, "CND"))  # the second answer is delivered
+    finally:
+        server.shutdown()
+        server.server_close()
+        questions.close()
+    shown = run_cli(tmp_path, "log", "--unanswered", "--json", "--log", "questions.sqlite", timeout=60)
+    rows = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert [(r["question"], r["channel"], r["undelivered"]) for r in rows] == [
+        ("Who is David Schenker?", "CND", "msg_too_long")]
+    table = run_cli(tmp_path, "log", "--unanswered", "--log", "questions.sqlite", timeout=60).stdout
+    assert "answer not delivered" in table and "msg_too_long" in table
+
+
 class HeldAsk(FakeAsk):
     """A fake answerer that answers nothing until ``go`` is set: every question waits its turn meanwhile."""
 
