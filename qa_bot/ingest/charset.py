@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 
-BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-"""Byte order marks and the codec each one names (Python's utf-16 reads the mark itself)."""
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+"""Byte order marks and the codec each one names, longest first (Python's utf-16 and utf-32 read the mark)."""
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 """``<meta charset="...">`` or ``<meta http-equiv="Content-Type" content="text/html; charset=...">``."""
 
 
-def by_bom(data: bytes) -> str | None:
-    """``data`` decoded by the codec its byte order mark names (bad bytes replaced); None without one."""
+def by_bom(data: bytes, errors: str = "replace") -> str | None:
+    """``data`` decoded by the codec its byte order mark names (bad bytes replaced, or with ``errors="strict"``
+    refused with UnicodeDecodeError); None without one."""
     for bom, codec in BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+            return data.decode(codec, errors=errors)
     return None
 
 

@@ -99,7 +99,12 @@ def _read_text(file: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     data = file.read_bytes()
-    text = by_bom(data)
+    try:  # a byte order mark is obeyed, but only for what then reads as text: binary data may start like one
+        text = by_bom(data, errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError("binary file") from None
+    if text is not None and "\x00" in text:
+        raise ValueError("binary file")
     if text is None:
         if b"\x00" in data[:8192]:
             raise ValueError("binary file")

@@ -300,6 +300,9 @@ def test_an_html_file_is_read_by_its_declared_charset_and_a_byte_order_mark_is_o
         "u16.txt": "The harbour in Tromsø closed for repairs in June.".encode("utf-16"),
         "u16be.md": "\ufeffThe airport in Bodø reopened on Friday.".encode("utf-16-be"),
         "latin1.txt": "The café closed.".encode("latin-1"),  # plain text names no charset: not guessed
+        "u32.txt": "The ferry to Bergen sailed at noon.".encode("utf-32"),
+        "looks-marked.txt": b"\xff\xfe\x00\x00binary",  # binary data that starts like a mark
+        "marked-nul.txt": b"\xff\xfeb\x00\x00\x00",
     }
     for name, data in pages.items():
         (tmp_path / name).write_bytes(data)
@@ -310,7 +313,9 @@ def test_an_html_file_is_read_by_its_declared_charset_and_a_byte_order_mark_is_o
     assert "The bridge in Bergen opened in May." in texts["says-utf16.html"]
     assert texts["u16.txt"] == "The harbour in Tromsø closed for repairs in June."
     assert texts["u16be.md"].endswith("The airport in Bodø reopened on Friday.")
-    assert report.skipped == [("latin1.txt", "not UTF-8 (byte 7)")]
+    assert texts["u32.txt"] == "The ferry to Bergen sailed at noon."
+    assert sorted(report.skipped) == [("latin1.txt", "not UTF-8 (byte 7)"), ("looks-marked.txt", "binary file"),
+                                      ("marked-nul.txt", "binary file")]
 
 
 def test_one_folder_given_twice_is_read_once(tmp_path, monkeypatch):
