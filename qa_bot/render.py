@@ -34,9 +34,9 @@ def age_words(date: str | None, as_of: str | None) -> str:
     then, now = moment_of(date), moment_of(as_of)
     if then is None or now is None:
         return ""
-    days = (now.date() - then.date()).days
-    if days < 0:
+    if then > now:
         return "after the as-of date"
+    days = max(0, (now.date() - then.astimezone(now.tzinfo).date()).days)  # calendar days where the as-of is
     for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
         if days >= size or size == 1:
             count = days // size

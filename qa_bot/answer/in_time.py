@@ -24,6 +24,9 @@ WINDOW_SLACK = timedelta(days=1)
 _PREPOSITION = re.compile(r"^(?:in|on|during|over|since|from|for|of)\s+", re.I)
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
+
+
 def as_of_moment(text: str) -> datetime:
     """The moment an as-of value names: ``YYYY-MM-DD`` is the end of that day in UTC (the whole day's
     articles count), a full ISO time is itself (in UTC when it has no zone).
@@ -34,10 +37,14 @@ def as_of_moment(text: str) -> datetime:
     value = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=UTC)
-        moment = datetime.fromisoformat(value)
+            moment = datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"cannot read the as-of date {text!r}: give YYYY-MM-DD or an ISO time") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:  # time words' windows around it must stay real dates
+        raise ConfigError(f"the as-of date {text!r} is out of range: give a year from {EARLIEST_YEAR} to "
+                          f"{LATEST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -95,6 +95,20 @@ def test_as_of_values_are_read_or_refused_in_one_line():
     assert as_of_moment("2023-11-15T08:00").tzinfo == UTC
     with pytest.raises(ConfigError, match="cannot read the as-of date '15/11/2023'"):
         as_of_moment("15/11/2023")
+    for far in ("9999-12-31", "0001-01-01", "0999-06-01T10:00"):  # "tomorrow" there was an OverflowError
+        with pytest.raises(ConfigError, match=f"the as-of date '{far}' is out of range"):
+            as_of_moment(far)
+
+
+def test_an_articles_age_is_counted_in_the_as_of_moments_time_zone():
+    """An article from before the as-of moment was "after the as-of date" when its calendar day, in its own
+    zone or UTC, was later than the as-of moment's."""
+    from qa_bot.render import age_words
+
+    assert age_words("2020-01-13", "2020-01-12T22:00:00-05:00") == "the same day"  # 03:00 UTC on the 13th
+    assert age_words("2023-11-14T08:00:00+09:00", "2023-11-13T23:59:59+00:00") == "the same day"
+    assert age_words("2023-11-10", "2023-11-13T23:59:59+00:00") == "3 days earlier"
+    assert age_words("2023-11-14", "2023-11-13T23:59:59+00:00") == "after the as-of date"
 
 
 def test_an_answer_kept_to_some_articles_quotes_only_them_in_and_out_of_its_window(pipeline, fake_embedder):
