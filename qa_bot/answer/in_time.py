@@ -103,6 +103,10 @@ def answer_as_of(
         if answer.answered:
             return replace(answer, as_of=stamp, window=phrase)
     elsewhere = _answer(index, question, encode(question), question, as_of, published, recency, options, reranker)
+    if not index.dated_passages(until=min(end + WINDOW_SLACK, until), undated=False).any():
+        # No article is as old as the window: its words say what the question is about ("born in 1924", "the
+        # crash in October" asked of November's news), not when it was reported. No window is claimed.
+        return replace(elsewhere, as_of=stamp)
     when = _PREPOSITION.sub("", phrase)
     if not elsewhere.answered:
         notice = f"No articles from {when} answer this, nor any from another date up to {as_of.date()}."

@@ -157,3 +157,13 @@ def test_the_fallback_marks_only_quotes_from_other_dates_and_answers_from_the_wi
     outside_first = ask(quote("oct"), quote("nov"))
     assert outside_first.notice == "No articles from this week answer this; the best answer from another date:"
     assert [q.outside_window for q in outside_first.quotes] == [True, False]
+
+
+def test_a_window_older_than_every_article_is_what_the_question_is_about_not_when_it_was_reported(pipeline):
+    """ "Who was born in 1924?" said "No articles from 1924 answer this" above the answer, marked outside."""
+    answer = pipeline.ask("How many people did the flood kill in 2020?", as_of=as_of_moment("2023-12-31"))
+    assert answer.quotes and answer.window is None and not (answer.notice or "").startswith("No articles")
+    assert not any(q.outside_window for q in answer.quotes)
+    # A window with older articles before it still says it holds none that answer.
+    empty = pipeline.ask("How many people did the flood kill this week?", as_of=as_of_moment("2023-12-01"))
+    assert empty.notice and empty.notice.startswith("No articles from this week answer this")
