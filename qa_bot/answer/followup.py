@@ -48,6 +48,12 @@ FUNCTION_WORDS = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES | {
 like ("How long...", "What happened after that?"). The keyword terms keep most of them (bm25s's English
 stop words are 33), so a follow-up's own content is counted without them."""
 _LEADS = ("and ", "what about ", "how about ", "also ", "but ")
+_ASKING = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "is", "are", "was", "were", "did",
+           "does", "do", "has", "have", "had", "can", "could", "will", "would"}
+"""Words a whole question opens with (a fragment such as "In Iowa?" does not)."""
+_DESCRIBING = re.compile(r"(?:ian|ean|ese|ish)$|-", re.IGNORECASE)
+"""Capitalised words that describe rather than name ("Iranian", "Chinese", "Kurdish-led"): a pronoun after one
+("Which Iranian leader did he appeal to?") still points back to the thread."""
 _BE = {"is", "are", "was", "were", "be", "been", "isn't", "aren't", "wasn't", "weren't"}
 _AUX = r"(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)"
 _ONE_BEFORE = re.compile(
@@ -64,12 +70,24 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     "the first one", "that one" or "the latter", a leading "and", no content of its own, or "there" as a
     place ("injured there", not "is there"); "this", "that" or "then" only when the question brings fewer
     than two content words of its own that the earlier one lacks ("How many died in the flood that hit
-    Texas?" stands alone)."""
-    words = [w.lower().strip("'’.") for w in _WORD.findall(question)]
-    if any(w in PERSONAL or w in POSSESSIVE for w in words) or _ONE_BEFORE.search(question):
+    Texas?" stands alone). A question naming its own subject stands alone: a subject or possessive pronoun
+    after a name it gives points to that name ("How old was Kobe Bryant when he died?"), and a whole question
+    with one content word that is a name has content enough ("Who was Soleimani?")."""
+    raw = [w.strip("'’.") for w in _WORD.findall(question)]
+    words = [w.lower() for w in raw]
+    named = [i for i, w in enumerate(raw) if i and w[:1].isupper() and w.lower() not in FUNCTION_WORDS
+             and not _DESCRIBING.search(w)]
+    # A pronoun after a name the question gives points back to that name ("How old was Kobe Bryant when he
+    # died?"), not to the thread; an object pronoun ("What did Trump tell them?") still may.
+    if any((w in PERSONAL - {"him", "them"} or w in POSSESSIVE) and not any(n < i for n in named)
+           or w in {"him", "them"} for i, w in enumerate(words)) or _ONE_BEFORE.search(question):
         return True
     own = _content(question)
-    if question.lower().lstrip().startswith(_LEADS) or len(own) <= 1:
+    if question.lower().lstrip().startswith(_LEADS):
+        return True
+    # Hardly a word of its own leans on the thread ("Why?", "Who won?"), unless it is a question naming its
+    # subject ("Who was Soleimani?"; "In Iowa?" is a fragment, and leans).
+    if len(own) <= 1 and not (named and words and words[0] in _ASKING):
         return True
     # "there" is a place said before, unless it only says something exists ("is there", "were there").
     if any(w == "there" and (i == 0 or words[i - 1] not in _BE) for i, w in enumerate(words)):

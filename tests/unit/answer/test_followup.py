@@ -30,6 +30,20 @@ def test_a_question_leans_on_its_thread_by_a_pronoun_a_leading_and_or_no_content
         assert not leans_on_thread(question), question
 
 
+def test_a_question_that_names_its_own_subject_stands_alone_though_it_has_a_pronoun_or_one_word():
+    """In the REPL, "How old was Kobe Bryant when he died?" after a question about someone else was read with
+    it, and then every later question too; "Who was Soleimani?" leaned for having one content word."""
+    earlier = "Who is Abu Mahdi al-Muhandis?"
+    for question in ("How old was Kobe Bryant when he died?", "Who was Soleimani?", "Where is Erbil?",
+                     "Where was Soleimani when his convoy was hit?"):
+        assert not leans_on_thread(question, earlier), question
+    # A pronoun before the name, an object pronoun, a fragment, a describing word: these still lean.
+    for question in ("Did he meet Putin?", "What did Trump tell them?", "In Iowa?", "And Warren?",
+                     "Which Iranian leader did he appeal to?", "Who did the Chinese-backed group say it paid?",
+                     "Who won?"):
+        assert leans_on_thread(question, earlier), question
+
+
 def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
     assert read_in_thread("When did it crash?", ["Where did the defective drone crash?"]) == \
         "When did it crash? (defective drone crash)"
