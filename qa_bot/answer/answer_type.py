@@ -21,7 +21,7 @@ class AnswerType(Enum):
     PLACE = "place"
 
 
-_MONTHS = (
+_MONTHS = (  # matched as written: "may require" and "march on" are no months
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
@@ -33,7 +33,7 @@ _NUMBER_WORDS = (
 _PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.NUMBER: re.compile(rf"\b\d[\d,.]*(?:\s*(?:%|percent))?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
     AnswerType.DATE: re.compile(
-        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}})?|"
+        rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?-i:{_MONTHS})\b\.?(?:\s+\d{{1,2}})?|"
         r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|century|decade)\b"
         r"|\b\d{1,2}(?:st|nd|rd|th)\b",
         re.IGNORECASE,

@@ -38,7 +38,8 @@ def corpus_cache_dir(corpus: Path, settings: Settings, embedder: Embedder, root:
     One folder per corpus and per everything a build takes from ``settings``: the model and how it runs, the
     index backend (and which Milvus, how it analyses text), and every build option (passage size and overlap,
     the vector store, when search turns approximate). A changed setting gets its own folder, built anew; the
-    earlier one stays for when the setting comes back. The name reads ``eval-CORPUS-DIGEST``, with the build
+    earlier one stays for when the setting comes back. The name reads ``eval-CORPUS-DIGEST`` (CORPUS: the file's
+    name, or its folder's for a file named ``corpus.jsonl``), with the build
     options that differ from the defaults spelled out before the digest
     (``eval-xquad_en-sentences_per_passage=1-1a2b3c4d5e6f``).
     """
@@ -50,7 +51,8 @@ def corpus_cache_dir(corpus: Path, settings: Settings, embedder: Embedder, root:
     digest = hashlib.sha256(hashlib.sha256(corpus.read_bytes()).digest() + said).hexdigest()[:12]
     defaults = BuildOptions().model_dump()
     changed = [f"{name}={_name_safe(str(value))}" for name, value in options.items() if value != defaults[name]]
-    return root / "-".join(["eval", corpus.stem, *changed, digest])
+    name = corpus.parent.name if corpus.stem == "corpus" and corpus.parent.name else corpus.stem  # xquad_en/corpus
+    return root / "-".join(["eval", _name_safe(name), *changed, digest])
 
 
 def _name_safe(value: str) -> str:

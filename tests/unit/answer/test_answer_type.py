@@ -26,3 +26,14 @@ def test_a_sentence_that_only_repeats_the_question_offers_nothing():
     assert offers_answer("It crashed on October 26.", "When did the drone crash?", AnswerType.DATE)
     assert offers_answer("David Schenker, a former assistant secretary of state, said so.",
                          "Who is David Schenker?", AnswerType.PERSON)
+
+
+def test_a_month_is_a_month_only_as_written():
+    """ "may require" was the month May, so a sentence with no date offered one and the articles "disagreed"."""
+    from qa_bot.answer.answer_type import candidates
+
+    question = "When did the WHO declare a pandemic?"
+    assert candidates("Containing COVID-19 may require a different approach.", question, AnswerType.DATE) == set()
+    assert candidates("Thousands march on the capital.", question, AnswerType.DATE) == set()
+    assert candidates("It was declared on May 3, after a week in March.", question, AnswerType.DATE) == {
+        "may 3", "march."}

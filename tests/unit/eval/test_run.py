@@ -61,6 +61,7 @@ def test_every_build_option_and_the_index_backend_are_part_of_the_cache_key(tmp_
                 for more in ({}, {"milvus_analyzer": "english"}, {"milvus_prefix": "other"})}
     assert len(folders) == len(CHANGED) + 4
     assert base == corpus_cache_dir(corpus, settings(tmp_path), fake_embedder, tmp_path)
-    assert re.fullmatch(r"eval-corpus-vector_store=numpy-[0-9a-f]{12}", base.name)  # what differs from the defaults
+    named = re.escape(corpus.parent.name if corpus.stem == "corpus" else corpus.stem)  # xquad_en/corpus.jsonl: xquad_en
+    assert re.fullmatch(rf"eval-{named}-vector_store=numpy-[0-9a-f]{{12}}", base.name)  # what differs from defaults
     default = corpus_cache_dir(corpus, settings(tmp_path, vector_store="faiss"), fake_embedder, tmp_path)
-    assert re.fullmatch(r"eval-corpus-[0-9a-f]{12}", default.name)
+    assert re.fullmatch(rf"eval-{named}-[0-9a-f]{{12}}", default.name)
