@@ -190,6 +190,13 @@ class Quote:
     """When the quote's article was last updated (its text changed after it was first fetched), if it was."""
 
     @property
+    def spans(self) -> list[tuple[str, int, int]]:
+        """Where the quote stands (doc id, start, end): its own span and those of the copies and reports folded
+        into it, the articles that tell its fact."""
+        return [(self.doc_id, self.start, self.end)] + [(r.doc_id, r.start, r.end)
+                                                        for r in (*self.also_in, *self.reported_by)]
+
+    @property
     def outlets(self) -> int:
         """How many outlets report this fact: this quote's and its independent reports' sources (or articles)."""
         return len({s.source or s.doc_id for s in (self.source_ref(), *self.reported_by)})

@@ -132,20 +132,14 @@ def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -
     return f"{question.rstrip()} ({' '.join(words)})"
 
 
-def _spans(quote: Quote) -> list[tuple[str, int, int]]:
-    """Where a quote stands: its own span and those of the copies and reports folded into it."""
-    return [(quote.doc_id, quote.start, quote.end)] + [(r.doc_id, r.start, r.end) for r in (*quote.also_in,
-                                                                                          *quote.reported_by)]
-
-
 def story_of(*answers: Answer) -> set[str]:
     """The articles a thread is about: those of each answer's first quote, with the copies and reports folded
     into it. A later quote may come from another story (a third quote from an article that shares a word)."""
-    return {doc for answer in answers for quote in answer.quotes[:1] for doc, _, _ in _spans(quote)}
+    return {doc for answer in answers for quote in answer.quotes[:1] for doc, _, _ in quote.spans}
 
 
 def _overlaps(one: Quote, other: Quote) -> bool:
-    return any(a == x and s < y_end and t < e for a, s, e in _spans(one) for x, t, y_end in _spans(other))
+    return any(a == x and s < y_end and t < e for a, s, e in one.spans for x, t, y_end in other.spans)
 
 
 def put_new_first(
@@ -176,9 +170,9 @@ def put_new_first(
     before = earlier.quotes
     if not any(_overlaps(quotes[0], shown) for shown in before):
         return answer
-    subject = {doc for quote in (*quotes, *before) for doc, _, _ in _spans(quote)}
+    subject = {doc for quote in (*quotes, *before) for doc, _, _ in quote.spans}
     candidates = [*quotes[1:], *(q for q in (alone().quotes if alone else ())
-                                 if any(doc in subject for doc, _, _ in _spans(q))
+                                 if any(doc in subject for doc, _, _ in q.spans)
                                  and not any(_overlaps(q, other) for other in quotes))]
     if not candidates:
         return answer

@@ -17,7 +17,7 @@ from qa_bot.answer.time_words import TimeReading, read_time
 from qa_bot.config import AnswerOptions
 from qa_bot.errors import ConfigError
 from qa_bot.index import Index
-from qa_bot.records import Answer, Quote
+from qa_bot.records import Answer
 
 WINDOW_SLACK = timedelta(days=1)
 """A window is read as publication dates up to a day after it: a story about Tuesday is often dated Wednesday."""
@@ -93,7 +93,8 @@ def answer_as_of(
         return replace(answer, as_of=stamp)
     start, end = reading.window
     phrase = reading.phrase or "that time"
-    inside = index.dated_passages(until=min(end + WINDOW_SLACK, until), since=start, undated=False)
+    window_end = min(end + WINDOW_SLACK, until)
+    inside = index.dated_passages(until=window_end, since=start, undated=False)
     if within is not None:
         inside &= within
     if inside.any():
@@ -103,7 +104,7 @@ def answer_as_of(
         if answer.answered:
             return replace(answer, as_of=stamp, window=phrase)
     elsewhere = _answer(index, question, encode(question), question, as_of, published, recency, options, reranker)
-    if not index.dated_passages(until=min(end + WINDOW_SLACK, until), undated=False).any():
+    if not index.dated_passages(until=window_end, undated=False).any():
         # No article is as old as the window: its words say what the question is about ("born in 1924", "the
         # crash in October" asked of November's news), not when it was reported. No window is claimed.
         return replace(elsewhere, as_of=stamp)
@@ -113,18 +114,13 @@ def answer_as_of(
         return replace(elsewhere, as_of=stamp, window=phrase, notice=notice)
     # Searched with its time words, the question may find an article of the window after all: only the quotes
     # from other dates are marked, and one from the window first answers as the window's answer.
-    quotes = tuple(q if (index.document_passages(_told_by(q)) & inside).any() else replace(q, outside_window=True)
-                   for q in elsewhere.quotes)
+    quotes = tuple(q if (index.document_passages([doc for doc, _, _ in q.spans]) & inside).any()
+                   else replace(q, outside_window=True) for q in elsewhere.quotes)
     if not quotes[0].outside_window:
         return replace(elsewhere, quotes=quotes, as_of=stamp, window=phrase)
     notice = f"No articles from {when} answer this; the best answer from another date:"
     extra = f" {elsewhere.notice}" if elsewhere.notice else ""
     return replace(elsewhere, quotes=quotes, as_of=stamp, window=phrase, notice=notice + extra)
-
-
-def _told_by(quote: Quote) -> list[str]:
-    """The articles that tell a quote's fact: its own, the copies folded into it and the other outlets reporting it."""
-    return [quote.doc_id, *(other.doc_id for other in (*quote.also_in, *quote.reported_by))]
 
 
 def _answer(

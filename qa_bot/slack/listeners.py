@@ -356,8 +356,7 @@ def _post_answer(
         blocks, text = outside_sources_blocks(question, policy.sources)
     else:
         blocks, text = answer_blocks(shown, question, share_button, answer_id)
-    logged_as = answer_id if answer_id is not None and not shared else None
-    on_lost = functools.partial(bot.questions.undelivered, logged_as) if logged_as is not None else None
+    on_lost = None if answer_id is None or shared else functools.partial(bot.questions.undelivered, answer_id)
     bot.outbox.post(call, channel=channel, text=text, blocks=blocks, unfurl_links=False, on_lost=on_lost, **kwargs)
 
 
