@@ -10,7 +10,7 @@ from qa_bot.config import Settings
 from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
 from qa_bot.index import BuildSummary, IndexWriter, backend_from
-from qa_bot.ingest.read import read_articles
+from qa_bot.ingest.read import check_paths, read_articles
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,9 +34,7 @@ def build_from_paths(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:  # said before the lock is taken: a mistyped folder leaves nothing behind
-        raise IngestError(f"no such file or folder: {missing[0]}")
+    check_paths(paths)  # before the lock is taken: a mistyped folder leaves nothing behind
     with IndexWriter(settings.index_dir, backend_from(settings)) as writer:
         report = read_articles(paths)
         if not report.documents:

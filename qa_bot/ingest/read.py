@@ -54,14 +54,29 @@ class IngestReport:
         self.unreadable_dates.append((where, raw_date))
 
 
+def check_paths(paths: Iterable[Path]) -> None:
+    """Refuse ``paths`` to read articles from when one is neither a file nor a folder.
+
+    Raises:
+        IngestError: naming the first such path.
+    """
+    for path in paths:
+        if not (Path(path).is_file() or Path(path).is_dir()):
+            raise IngestError(f"no such file or folder: {path}")
+
+
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """Yield (file, root) for every supported file under ``paths``, sorted, never following links out."""
+    """Yield (file, root) for every supported file under ``paths``, sorted, never following links out.
+
+    Raises:
+        IngestError: a path is neither a file nor a folder (before anything is yielded).
+    """
+    paths = list(paths)
+    check_paths(paths)
     for path in paths:
         if path.is_file():
             yield path, path.parent
             continue
-        if not path.is_dir():
-            raise IngestError(f"no such file or folder: {path}")
         root = path.resolve()
         for file in sorted(path.rglob("*")):
             if file.suffix.lower() not in SUPPORTED_SUFFIXES or not file.is_file():
