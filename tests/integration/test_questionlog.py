@@ -9,7 +9,9 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from qa_bot.questionlog import QuestionLog
 from qa_bot.slack.app import build_app
@@ -44,6 +46,22 @@ def click(port: int, channel: str, message_ts: str, action_id: str, value: str, 
     return signed_post(port, body, content_type="application/x-www-form-urlencoded")[0]
 
 
+@contextmanager
+def logged_bot(tmp_path, emulator, ask=None) -> Iterator[tuple[int, QuestionLog]]:
+    """A bot answering the loopback Slack over HTTP with ``ask`` (default: a fake), logging to questions.sqlite in
+    ``tmp_path``: its port and its log, both closed at the end."""
+    questions = QuestionLog.open(tmp_path / "questions.sqlite")
+    app = build_app(settings_for(emulator, tmp_path / "index"), ask or FakeAsk(), http=True, questions=questions)
+    server = make_http_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port, questions
+    finally:
+        server.shutdown()
+        server.server_close()
+        questions.close()
+
+
 def log_cli(tmp_path, *args: str):
     """``qa-bot log ARGS``. The questions of ``filled`` were asked in 2024, long past the default retention
     (90 days): a report deletes nothing, whatever the retention, so they are all still there."""
@@ -73,12 +91,8 @@ def test_log_command_prints_tables_json_lines_and_csv(tmp_path):
 
 
 def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_path, emulator):
-    questions = QuestionLog.open(tmp_path / "questions.sqlite")
-    app = build_app(settings_for(emulator, tmp_path / "index"), FakeAsk(), http=True, questions=questions)
-    server = make_http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        send_event(server.server_port, mention("Who is David Schenker?", channel="CFB", ts="1700009000.000100"))
+    with logged_bot(tmp_path, emulator) as (port, questions):
+        send_event(port, mention("Who is David Schenker?", channel="CFB", ts="1700009000.000100"))
         post = emulator.wait_for(lambda: posts_in(emulator, "CFB"))[0]
         message_ts = "1700009001.0001"  # the answer's own ts, as Slack gave it back
         found = buttons(post)
@@ -86,7 +100,7 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
         for n, (action_id, values) in enumerate(sorted(found.items())):
             for _ in range(2):  # Slack delivering the same interaction twice
                 began = time.monotonic()
-                assert click(server.server_port, "CFB", message_ts, action_id, values[0], f"trig{n}") == 200
+                assert click(port, "CFB", message_ts, action_id, values[0], f"trig{n}") == 200
                 assert time.monotonic() - began < 3.0
         thanks = emulator.wait_for(lambda: len(emulator.calls_to("chat.postEphemeral")) >= 3
                                    and emulator.calls_to("chat.postEphemeral"))
@@ -95,10 +109,6 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
         assert {t["params"]["text"] for t in thanks} == {THANKS} and {t["params"]["user"] for t in thanks} == {"U77"}
         kinds = [r[0] for r in questions.query("SELECT kind FROM feedback ORDER BY kind")]
         assert kinds == ["helpful", "not_helpful", "wrong_source"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        questions.close()
     shown = run_cli(tmp_path, "log", "--down-voted", "--json", "--log", "questions.sqlite", timeout=60)
     [row] = [json.loads(line) for line in shown.stdout.splitlines()]
     # U77 clicked Helpful, then Not helpful: one person, one vote, the last.
@@ -110,21 +120,13 @@ def test_each_click_through_slack_is_recorded_once_and_shown_by_qa_bot_log(tmp_p
 
 def test_an_answer_slack_refuses_for_good_is_listed_unanswered_by_qa_bot_log(tmp_path, emulator):
     """Through the loopback Slack: the post is refused (msg_too_long), so the asker got nothing, and the log says so."""
-    questions = QuestionLog.open(tmp_path / "questions.sqlite")
-    app = build_app(settings_for(emulator, tmp_path / "index"), FakeAsk(), http=True, questions=questions)
-    server = make_http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with logged_bot(tmp_path, emulator) as (port, questions):
         emulator.fail("chat.postMessage", 1, 200, {"ok": False, "error": "msg_too_long"})
-        send_event(server.server_port, mention("Who is David Schenker?", channel="CND", ts="1700009500.000100"))
+        send_event(port, mention("Who is David Schenker?", channel="CND", ts="1700009500.000100"))
         emulator.wait_for(lambda: emulator.calls_to("chat.postMessage"))
         emulator.wait_for(lambda: questions.query("SELECT undelivered FROM answers")[0][0])
-        send_event(server.server_port, mention("Who is David Schenker?", channel="CND", ts="1700009501.000100"))
+        send_event(port, mention("Who is David Schenker?", channel="CND", ts="1700009501.000100"))
         emulator.wait_for(lambda: posts_in(emulator, "CND"))  # the second answer is delivered
-    finally:
-        server.shutdown()
-        server.server_close()
-        questions.close()
     shown = run_cli(tmp_path, "log", "--unanswered", "--json", "--log", "questions.sqlite", timeout=60)
     rows = [json.loads(line) for line in shown.stdout.splitlines()]
     assert [(r["question"], r["channel"], r["undelivered"]) for r in rows] == [
@@ -150,33 +152,29 @@ def test_questions_and_clicks_are_logged_before_they_are_acknowledged_even_with_
     """Bolt answers on 5 worker threads, and the bot answers one question at a time: with more questions
     waiting than workers, a question was acknowledged before it was logged (a SIGKILL then lost it) and a
     click waited for a worker past Slack's 3 s (404)."""
-    questions = QuestionLog.open(tmp_path / "questions.sqlite")
-    answered = questions.record(FakeAsk()("Who is David Schenker?"), channel="CQ", user="U1")
     ask = HeldAsk()
-    app = build_app(settings_for(emulator, tmp_path / "index"), ask, http=True, questions=questions)
-    server = make_http_server(app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        port, asked = server.server_port, [f"Question {n}?" for n in range(12)]
-        for n, question in enumerate(asked):
-            assert send_event(port, mention(question, channel="CQ", ts=f"17000300{n:02d}.000100"))[0] == 200
-            logged = [r[0] for r in questions.query("SELECT question FROM answers WHERE channel = 'CQ' ORDER BY id")]
-            assert logged[1:] == asked[: n + 1]  # on disk before Slack heard "200"
-        assert click(port, "CQ", "1.1", NOT_HELPFUL_ACTION, str(answered), "held") == 200
-        assert questions.query("SELECT kind FROM feedback")[0][0] == "not_helpful"
-        status, body = signed_post(port, urllib.parse.urlencode(
-            {"command": "/ask", "text": "Who is Antony Blinken?", "channel_id": "CQ", "user_id": "U1",
-             "team_id": "T1", "trigger_id": "9"}), content_type="application/x-www-form-urlencoded")
-        assert status == 200 and "Looking for" in body
-        assert questions.query("SELECT count(*) FROM answers WHERE question = 'Who is Antony Blinken?'")[0][0] == 1
-        ask.go.set()
-        emulator.wait_for(lambda: len(posts_in(emulator, "CQ")) == len(asked))
-        assert sorted(ask.questions) == sorted([*asked, "Who is Antony Blinken?"])  # each answered once
-    finally:
-        ask.go.set()
-        server.shutdown()
-        server.server_close()
-        questions.close()
+    with logged_bot(tmp_path, emulator, ask) as (port, questions):
+        answered = questions.record(FakeAsk()("Who is David Schenker?"), channel="CQ", user="U1")
+        asked = [f"Question {n}?" for n in range(12)]
+        try:
+            for n, question in enumerate(asked):
+                assert send_event(port, mention(question, channel="CQ", ts=f"17000300{n:02d}.000100"))[0] == 200
+                logged = [r[0] for r in questions.query(
+                    "SELECT question FROM answers WHERE channel = 'CQ' ORDER BY id")]
+                assert logged[1:] == asked[: n + 1]  # on disk before Slack heard "200"
+            assert click(port, "CQ", "1.1", NOT_HELPFUL_ACTION, str(answered), "held") == 200
+            assert questions.query("SELECT kind FROM feedback")[0][0] == "not_helpful"
+            status, body = signed_post(port, urllib.parse.urlencode(
+                {"command": "/ask", "text": "Who is Antony Blinken?", "channel_id": "CQ", "user_id": "U1",
+                 "team_id": "T1", "trigger_id": "9"}), content_type="application/x-www-form-urlencoded")
+            assert status == 200 and "Looking for" in body
+            assert questions.query(
+                "SELECT count(*) FROM answers WHERE question = 'Who is Antony Blinken?'")[0][0] == 1
+            ask.go.set()
+            emulator.wait_for(lambda: len(posts_in(emulator, "CQ")) == len(asked))
+            assert sorted(ask.questions) == sorted([*asked, "Who is Antony Blinken?"])  # each answered once
+        finally:
+            ask.go.set()  # a failure above must not leave the bot's workers waiting for ever
 
 
 def test_sigkill_of_the_slack_bot_loses_no_acknowledged_question_or_click(tmp_path, emulator, copy_index,
