@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from qa_bot.answer.in_time import as_of_moment
@@ -102,6 +102,14 @@ class QuestionRecord(BaseModel):
             raise ValueError('"question" is empty')
         return value
 
+    @field_validator("answers")
+    @classmethod
+    def _no_blank_answer(cls, value: list[str | int | float]) -> list[str | int | float]:
+        """A blank answer is in every quote: each question holding one would be a hit whatever is quoted."""
+        if any(not str(answer).strip() for answer in value):
+            raise ValueError('a blank answer in "answers" (it would match every quote)')
+        return value
+
     @field_validator("as_of", "question_date")
     @classmethod
     def _a_moment(cls, value: str | None) -> str | None:
@@ -112,6 +120,15 @@ class QuestionRecord(BaseModel):
             except ConfigError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+    @model_validator(mode="after")
+    def _answers_if_answerable(self) -> QuestionRecord:
+        """An answerable question with no answers could never be scored a hit: its misses would only lower
+        answer_hit, so the file is refused instead."""
+        if self.answerable and not self.answers:
+            raise ValueError('no "answers" for an answerable question (give the text a quote must hold, '
+                             'or "answerable": false)')
+        return self
 
     def to_question(self, number: int) -> EvalQuestion:
         """The question of this record, line ``number`` of its file (its id when it has none)."""
@@ -138,11 +155,11 @@ _MUST_BE = {
 
 def _problem(error: ErrorDetails, record: dict[str, object]) -> str:
     """What is wrong with ``record``, in a few words, from pydantic's first ``error`` about it."""
+    if error["type"] == "value_error":  # the record's own checks, said whole (a check of the whole has no field)
+        return error["msg"].removeprefix("Value error, ")
     field = str(error["loc"][0])
     if error["type"] == "missing":
         return f'no "{field}"'
-    if error["type"] == "value_error":
-        return error["msg"].removeprefix("Value error, ")
     value = record[field]
     shown = json.dumps(value, ensure_ascii=False)
     hint = f" ([{shown}] for one answer)" if field == "answers" and isinstance(value, str) and len(shown) <= 40 else ""

@@ -51,6 +51,10 @@ def read_one(tmp_path, **record: object) -> list[EvalQuestion]:
         ({"question": 12}, '"question" must be a non-empty string, not 12'),
         ({"question": None}, '"question" must be a non-empty string, not null'),
         ({"doc_id": ["d1"]}, '"doc_id" must be a string, a number or null, not ["d1"]'),
+        ({"answers": []}, 'no "answers" for an answerable question (give the text a quote must hold, or '
+                          '"answerable": false)'),
+        ({"answers": ["308", " "]}, 'a blank answer in "answers" (it would match every quote)'),
+        ({"answers": None}, '"answers" must be a list of strings (or numbers), not null'),
     ],
 )
 def test_a_record_of_the_wrong_shape_is_refused_with_its_line_when_the_file_is_read(tmp_path, record, said):
