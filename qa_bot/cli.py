@@ -255,15 +255,14 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
 
     settings = _settings(index_dir=index_dir)
     check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
+    pipeline = _open_pipeline(settings)  # before the log: a missing index leaves no empty log beside it
+    _warn_unmatched_sources(settings, pipeline)
     logged = _question_log(settings, default=default_log_path(settings.index_dir))
     try:
-        pipeline = _open_pipeline(settings)
-        _warn_unmatched_sources(settings, pipeline)
-        try:
-            serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
-                  questions=logged, status=live_status(pipeline))  # the index in service now
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM once serving, after the waiting answers were delivered or
-            click.echo("stopped", err=True)  # named: exit 0, as a service manager expects of a clean stop
+        serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
+              questions=logged, status=live_status(pipeline))  # the index in service now
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM once serving, after the waiting answers were delivered or
+        click.echo("stopped", err=True)  # named: exit 0, as a service manager expects of a clean stop
     finally:
         logged.close()
 

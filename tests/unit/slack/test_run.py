@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from qa_bot.config import Settings, load_settings
@@ -47,3 +49,17 @@ def test_the_channel_allowlist_takes_ids_not_names():
     assert Settings(_env_file=None, slack_channels="C0123ABCD, G0456").slack_channel_allowlist == {"C0123ABCD", "G0456"}
     with pytest.raises(ConfigError, match=r"QA_BOT_SLACK_CHANNELS holds '#newsroom', not a channel id"):
         check_settings(settings(slack_channels="C0123ABCD,#newsroom"), http=True)
+
+
+def test_a_bot_that_cannot_start_for_want_of_an_index_leaves_no_empty_question_log(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    for name in [n for n in os.environ if n.startswith("QA_BOT_")]:
+        monkeypatch.delenv(name)
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    result = CliRunner().invoke(main, ["slack", "--index", str(tmp_path / "index" / "default")], env=env)
+    assert result.exit_code == 1 and "no index at" in result.output, result.output
+    assert not list(tmp_path.rglob("*.sqlite*"))  # the default log is beside the index folder: not made
