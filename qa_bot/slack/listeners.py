@@ -42,7 +42,8 @@ ASK_HINT = "Ask a question after /ask, for example: /ask Who is David Schenker? 
 NOT_HERE = "I don't answer questions in this channel; ask me in a direct message. (/ask status says more.)"
 STATUS_WORD = "status"
 _IGNORED_SUBTYPES = frozenset({"message_changed", "message_deleted", "message_replied", "bot_message",
-                               "channel_join", "channel_leave", "thread_broadcast"})
+                               "channel_join", "channel_leave"})
+"""Never questions. A thread reply also sent to the channel ("thread_broadcast") is one: the person asked it."""
 
 
 def register(app: App, bot: BotContext) -> None:
@@ -90,7 +91,7 @@ def allowed(channel: str, direct: bool, settings: Settings) -> bool:
 def wanted(event: dict[str, Any], settings: Settings) -> bool:
     """True for a new message with text in an allowed channel, from a person (or a bot, if the settings allow).
 
-    Edits, deletions, joins and broadcasts are never wanted.
+    Edits, deletions and joins are never wanted.
     """
     subtype = event.get("subtype")
     if subtype in _IGNORED_SUBTYPES and not (settings.slack_allow_bots and subtype == "bot_message"):

@@ -166,6 +166,17 @@ def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_questio
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]
 
 
+def test_a_thread_reply_also_sent_to_the_channel_is_a_follow_up_answered_once_in_its_thread():
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
+    broadcast = mention("When did it crash?", ts="100.2", thread_ts="100.1", subtype="thread_broadcast")
+    on_mention(broadcast, client, bot=bot)
+    on_message({**broadcast, "type": "message", "channel_type": "channel"}, client, bot=bot)  # the same message
+    assert ask.threads == [(), ("Where did the defective drone crash?",)]
+    assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1"]
+
+
 def test_any_message_in_a_direct_message_thread_is_a_follow_up_read_with_its_thread():
     ask, client = FakeAsk(), FakeClient()
     bot = make_bot(ask)
