@@ -9,6 +9,8 @@ from qa_bot.records import Answer, Quote, SourceRef
 from qa_bot.render import NO_ANSWER, confidence_words, date_line, quote_text
 
 SECTION_LIMIT = 3000
+CONTEXT_LIMIT = 2000
+"""Slack's limit on the text of one context element."""
 TEXT_LIMIT = 3500
 SHARE_ACTION = "share_answer"
 SHARE_BLOCK = "share:"
@@ -44,10 +46,41 @@ def question_from_event_text(text: str) -> str:
 
 
 def _source(ref: Quote | SourceRef, as_of: str | None = None) -> str:
-    title = escape(ref.title)
-    url = ref.url
-    name = f"<{escape(url).replace('|', '%7C')}|{title}>" if url and url.startswith(("http://", "https://")) else title
+    """One source as Slack shows it: its title, linked to its URL, and its date; at most about 1,850 characters
+    (a longer title is cut, a longer URL not linked), so one always fits under its quote."""
+    title = escape(_cut(ref.title, 150))
+    url = escape(ref.url or "").replace("|", "%7C")
+    linked = url.startswith(("http://", "https://")) and len(url) <= 1_000
+    name = f"<{url}|{title}>" if linked else title
     return f"*{name}* · {escape(date_line(ref, as_of))}"
+
+
+def _source_lines(quote: Quote, sources: list[str], as_of: str | None) -> list[dict[str, Any]]:
+    """The context elements under a quote: its sources and confidence, then the outlets that report it too.
+
+    Each element holds whole links only, as many as fit Slack's 2,000 characters, then "and N more"; the
+    confidence is always shown (a story carried by many outlets once cut it away, in the middle of a link).
+    """
+    tail = f" · confidence: {confidence_words(quote.confidence)}" + (
+        " · _outside the dates asked for_" if quote.outside_window else "")
+    lines = [_listed(sources, CONTEXT_LIMIT - len(tail)) + tail]
+    if quote.reported_by and quote.outlets > 1:
+        head = f"· reported by {quote.outlets} outlets: "
+        lines.append(head + _listed([_source(r, as_of) for r in quote.reported_by], CONTEXT_LIMIT - len(head)))
+    return [{"type": "mrkdwn", "text": line} for line in lines]
+
+
+def _listed(items: list[str], room: int) -> str:
+    """``items`` joined by " | ", as many whole ones as fit in ``room`` characters, then "and N more"."""
+    kept: list[str] = []
+    for number, item in enumerate(items):
+        left = len(items) - number - 1
+        more = f" | and {left} more" if left else ""
+        if len(" | ".join([*kept, item])) + len(more) > room:
+            break
+        kept.append(item)
+    left = len(items) - len(kept)
+    return " | ".join([*kept, *([f"and {left} more"] if left else [])])
 
 
 def _cut(text: str, limit: int) -> str:
@@ -92,20 +125,7 @@ def answer_blocks(
         if answer_id is not None:
             section["accessory"] = _button(WRONG_SOURCE_ACTION, "Wrong source", f"{answer_id}:{position}")
         blocks.append(section)
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": _cut(f"{' | '.join(sources)} · confidence: "
-                                                    f"{confidence_words(quote.confidence)}"
-                                                    + (" · _outside the dates asked for_" if quote.outside_window
-                                                       else "")
-                                                    + (f" · reported by {quote.outlets} outlets: "
-                                                       + " | ".join(_source(r, answer.as_of) for r in quote.reported_by)
-                                                       if quote.reported_by and quote.outlets > 1 else ""), 2000)}
-                ],
-            }
-        )
+        blocks.append({"type": "context", "elements": _source_lines(quote, sources, answer.as_of)})
         fallback.append(f"“{body}” — {', '.join(escape(s) for s in [quote.title, *(r.title for r in quote.also_in)])}")
     if share_button:
         blocks.append(

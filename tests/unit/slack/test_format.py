@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from qa_bot.records import Answer, Quote, SourceRef
 from qa_bot.slack.format import answer_blocks
@@ -32,3 +33,33 @@ def test_an_abstention_says_what_to_try_and_carries_votes_unless_nothing_was_ask
     plain = Answer("Who won?", confidence=0.1)
     blocks, text = answer_blocks(plain, "Who won?", answer_id=9)
     assert "Try rephrasing it." in text and any(b["type"] == "actions" for b in blocks)
+
+
+def test_a_story_carried_by_many_outlets_lists_whole_links_then_how_many_more_and_keeps_the_confidence():
+    def ref(n: int, kind: str) -> SourceRef:
+        url = f"https://outlet{n}.example.com/news/" + "harbor-bridge-closing-" * 12 + f"{n}?a=1&b=2"
+        return SourceRef(f"{kind}{n}", f"Outlet {n}: Harbor bridge to close <{n}>", url, "2024-05-01", 0, 5, "x",
+                         f"Outlet {n}")
+    quote = Quote("The bridge closes in June.", "a", "Wire story", "https://wire.example/a", "2024-05-01", 0.9, 0,
+                  26, also_in=tuple(ref(n, "c") for n in range(12)), reported_by=tuple(ref(n, "r") for n in range(12)),
+                  confidence=0.9, source="Wire")
+    blocks, _ = answer_blocks(Answer("When?", quotes=(quote,), confidence=0.9), "When?")
+    [context] = [b for b in blocks if b["type"] == "context" and "confidence" in json.dumps(b)]
+    texts = [element["text"] for element in context["elements"]]
+    for text in texts:
+        assert len(text) <= 2000 and text.count("<") == text.count(">")  # whole links only
+    copies, reports = texts
+    assert "· confidence: high" in copies and reports.startswith("· reported by 13 outlets: ")
+    for text, listed in ((copies, 13), (reports, 12)):
+        [more] = re.findall(r"and (\d+) more$", text.removesuffix(" · confidence: high"))
+        assert len(re.findall(r"\*<https://[^|<>]+\|[^<>]+>\*", text)) + int(more) == listed, text
+    [(title, url)] = {(r.title, r.url) for r in [ref(1, "x")]}
+    assert f"<{url.replace('&', '&amp;')}|{title.replace('<', '&lt;').replace('>', '&gt;')}>" in copies
+
+
+def test_a_source_too_long_to_link_is_named_by_its_cut_title():
+    huge = SourceRef("h", "T" * 400, "https://ex.com/" + "x" * 3000, "2024-05-01", 0, 5, "x", "Ex")
+    quote = Quote("Text.", "a", "Wire", None, "2024-05-01", 0.9, 0, 5, also_in=(huge,), confidence=0.9)
+    blocks, _ = answer_blocks(Answer("Q?", quotes=(quote,), confidence=0.9), "Q?")
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "x" * 1001 not in text and "T" * 149 + "…" in text and "and 1 more" not in text
