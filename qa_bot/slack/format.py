@@ -23,6 +23,11 @@ WRONG_SOURCE_ACTION = "feedback_wrong_source"
 _MENTION = re.compile(r"<[@#!][^>]*>")
 _LINK = re.compile(r"<([^>|]+)(?:\|([^>]*))?>")
 _MARKUP_START = re.compile(r"<[@#!]")
+_EMOJI = re.compile(r"(?<!\w):(?=[a-z0-9_+'-]*[a-z+])[a-z0-9_+'-]+:(?::skin-tone-\d:)?(?!\w)")
+"""An emoji code as Slack sends it (``:thinking_face:``, ``:+1::skin-tone-2:``); a time such as 10:30:15 is not one."""
+_QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+_WRAPPED = re.compile(r"(?<!\w)([*_~])(?=\S)(.+?)(?<=\S)\1(?!\w)")
+"""A span made bold, italic or struck through (``*David Schenker*``); ``snake_case`` and ``2*3*4`` are left alone."""
 
 
 def escape(text: str) -> str:
@@ -36,13 +41,25 @@ def unescape(text: str) -> str:
 
 
 def question_from_event_text(text: str) -> str:
-    """The question in a Slack message: mentions dropped, links reduced to their labels, unescaped once.
+    """The question in a Slack message, as a person reads it: mentions and emoji codes (``:rocket:``) dropped,
+    links reduced to their labels, formatting marks taken off (code, bold, italics, strike-through, a quoted
+    line's ``>``), unescaped once.
 
-    What is left of a mention that never closes (``<!``, ``<@``, ``<#``) is dropped too.
+    What is left of a mention that never closes (``<!``, ``<@``, ``<#``) is dropped too. A question of nothing
+    but punctuation reads as empty: there is nothing to search for (see :func:`has_words`).
     """
     text = _MENTION.sub(" ", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return " ".join(_MARKUP_START.sub(" ", unescape(text)).split())
+    text = _MARKUP_START.sub(" ", unescape(text))
+    text = _QUOTED_LINE.sub("", _EMOJI.sub(" ", text.replace("`", " ")))
+    text = _WRAPPED.sub(lambda m: m.group(2), text)
+    question = " ".join(text.split())
+    return question if has_words(question) else ""
+
+
+def has_words(text: str) -> bool:
+    """True when ``text`` holds a letter or a digit: something a search can look for."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _source(ref: Quote | SourceRef, as_of: str | None = None) -> str:

@@ -170,7 +170,7 @@ def take_command(ack: Ack, command: dict[str, Any], bot: BotContext) -> Taken | 
     question = question_from_event_text(command.get("text", ""))
     channel, user = command.get("channel_id", ""), command.get("user_id")
     direct = channel.startswith("D")  # D…: a direct-message channel
-    if question.casefold() == STATUS_WORD:
+    if question.casefold().rstrip(" ?.!") == STATUS_WORD:  # "status?" and "Status." ask for it too
         blocks, text = status_blocks(bot.status, bot.channels, channel, bot.settings.abstain_threshold,
                                      allowed(channel, direct, bot.settings), direct)
         ack(text=text, blocks=blocks, response_type="ephemeral")

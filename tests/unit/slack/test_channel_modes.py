@@ -189,9 +189,11 @@ def test_ask_status_answers_privately_with_the_index_how_to_ask_and_this_channel
 
 
 def test_ask_status_without_a_file_names_the_built_in_defaults():
-    ack = FakeAck()
-    on_ask(ack, command(text="status"), FakeClient(), bot=make_bot())
-    assert "built-in defaults" in ack.calls[0]["text"] and "abstains below confidence 0.50" in ack.calls[0]["text"]
+    for text in ("status", "Status.", "status?"):  # as people type it
+        ack, ask = FakeAck(), FakeAsk()
+        on_ask(ack, command(text=text), FakeClient(), bot=make_bot(ask))
+        assert "built-in defaults" in ack.calls[0]["text"] and "abstains below confidence 0.50" in ack.calls[0]["text"]
+        assert ask.questions == []
 
 
 def test_the_app_home_shows_the_status_and_every_configured_channel(channels):

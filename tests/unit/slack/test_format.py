@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from qa_bot.records import Answer, Quote, SourceRef
-from qa_bot.slack.format import answer_blocks
+from qa_bot.slack.format import answer_blocks, question_from_event_text
 
 
 def test_independent_reports_are_named_as_corroboration_and_escaped():
@@ -63,3 +65,21 @@ def test_a_source_too_long_to_link_is_named_by_its_cut_title():
     blocks, _ = answer_blocks(Answer("Q?", quotes=(quote,), confidence=0.9), "Q?")
     text = json.dumps(blocks, ensure_ascii=False)
     assert "x" * 1001 not in text and "T" * 149 + "…" in text and "and 1 more" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("<@UBOT> who is *David Schenker*?", "who is David Schenker?"),
+        ("<@UBOT> ```where did the defective drone crash?```", "where did the defective drone crash?"),
+        ("<@UBOT> `who` is _David_ ~not~ Schenker?", "who is David not Schenker?"),
+        ("&gt; who is David Schenker?", "who is David Schenker?"),
+        ("<@UBOT> :thinking_face: where did it crash? :+1::skin-tone-2:", "where did it crash?"),
+        ("what is snake_case_name or 2*3*4 at 10:30:15?", "what is snake_case_name or 2*3*4 at 10:30:15?"),
+        ("is A &amp;lt; B &amp; C &gt; D?", "is A &lt; B & C > D?"),
+        ("<@UBOT> :thinking_face: :rocket:", ""),  # nothing to search for: the how-to-ask line, not a search
+        ("<@UBOT> ???", ""),
+    ],
+)
+def test_a_question_is_read_as_a_person_reads_the_message(text, question):
+    assert question_from_event_text(text) == question
