@@ -93,12 +93,18 @@ def wanted(event: dict[str, Any], settings: Settings) -> bool:
 
     Edits, deletions and joins are never wanted.
     """
+    return _from_a_person(event, settings) and allowed(event.get("channel", ""), event.get("channel_type") == "im",
+                                                       settings)
+
+
+def _from_a_person(event: dict[str, Any], settings: Settings) -> bool:
+    """True for a new message with text, from a person (or a bot, if the settings allow), wherever it is."""
     subtype = event.get("subtype")
     if subtype in _IGNORED_SUBTYPES and not (settings.slack_allow_bots and subtype == "bot_message"):
         return False
     if event.get("bot_id") and not settings.slack_allow_bots:
         return False
-    return bool(event.get("text")) and allowed(event.get("channel", ""), event.get("channel_type") == "im", settings)
+    return bool(event.get("text"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +120,13 @@ class Taken:
     thread: str | None = None  # the thread the answer goes to (events only)
     follow_up: bool = False  # asked inside a thread, so read with its earlier questions
     direct: bool = False
+    refused: bool = False  # a mention where the bot does not answer: the asker is told so, privately
 
 
 def taking_mention(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
                    bot: BotContext) -> Any:
     """Listener middleware of ``app_mention``: take the question on, and log it, before Slack is acknowledged."""
-    context[TAKEN] = take_message(event, bot)
+    context[TAKEN] = take_message(event, bot, mentioned=True)
     return next_()
 
 
@@ -133,7 +140,7 @@ def taking_message(event: dict[str, Any], context: dict[str, Any], next_: Callab
 def on_mention(event: dict[str, Any], client: WebClient, context: dict[str, Any] | None = None, *,
                bot: BotContext) -> None:
     """``app_mention``: answer the question in the message's thread (unless the channel's mode is ``off``)."""
-    _answer_message(taken_from(context, lambda: take_message(event, bot)), client, bot)
+    _answer_message(taken_from(context, lambda: take_message(event, bot, mentioned=True)), client, bot)
 
 
 def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any] | None = None, *,
@@ -238,24 +245,26 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
                  **({"thread_ts": thread} if thread else {}))
 
 
-def take_message(event: dict[str, Any], bot: BotContext) -> Taken | None:
+def take_message(event: dict[str, Any], bot: BotContext, mentioned: bool = False) -> Taken | None:
     """The question a message asks, logged, when the bot is to answer it (None: not wanted here, no question,
-    or taken already)."""
-    if not wanted(event, bot.settings):
+    or taken already). A message that ``mentioned`` the bot where it does not answer (a channel whose mode is
+    ``off``, or outside the allowlist) is taken only to tell the asker so."""
+    if not _from_a_person(event, bot.settings):
         return None
     channel, ts = event["channel"], event["ts"]
     direct = event.get("channel_type") == "im"
     policy = bot.channels.for_channel(channel)
-    if policy.mode == "off" and not direct:
+    answers_here = allowed(channel, direct, bot.settings) and (direct or policy.mode != "off")
+    if not answers_here and not mentioned:
         return None
     question = question_from_event_text(event["text"])
     # One Slack message can arrive as several events (a mention is also a message): answer it once.
     if not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return None
     asker = event.get("user")
-    if not question:  # a bare mention (or a direct message of mentions only): say how to ask, log nothing
+    if not question or not answers_here:  # say how to ask, or where: log nothing
         return Taken("", channel, policy, None, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
-                     direct=direct)
+                     direct=direct, refused=not answers_here)
     pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is acknowledged
     return Taken(question, channel, policy, pending, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
                  follow_up=bool(event.get("thread_ts")), direct=direct)
@@ -265,11 +274,12 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
     if taken is None:
         return
     channel, ts, thread, policy, asker = taken.channel, taken.ts or "", taken.thread, taken.policy, taken.asker
-    if not taken.question:
-        private = policy.private and not taken.direct and asker
+    if not taken.question:  # how to ask; or, where the bot does not answer, to the asker alone, where to ask
+        private = (policy.private or taken.refused) and not taken.direct and asker
         call = client.chat_postEphemeral if private else client.chat_postMessage
         to_asker: dict[str, Any] = {"user": asker} if private else {}
-        bot.outbox.post(call, channel=channel, text=MENTION_HINT, thread_ts=thread, **to_asker)
+        bot.outbox.post(call, channel=channel, text=NOT_HERE if taken.refused else MENTION_HINT, thread_ts=thread,
+                        **to_asker)
         return
     _react(client, "reactions_add", channel, ts)
     earlier = bot.threads.earlier(channel, thread) if taken.follow_up and thread else []  # a follow-up in a thread

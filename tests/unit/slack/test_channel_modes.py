@@ -72,13 +72,18 @@ def test_mentions_mode_ignores_plain_questions_and_answers_mentions(channels):
     assert [p["channel"] for p in client.to("chat_postMessage")] == ["CDEFAULT"]
 
 
-def test_off_mode_answers_nothing_and_says_so_to_ask(channels):
+def test_off_mode_answers_nothing_and_says_so_to_the_asker_of_a_mention_or_ask(channels):
     ask, client, ack = FakeAsk(), FakeClient(), FakeAck()
     bot = make_bot(ask, channels)
-    on_mention(mention(channel="COFF"), client, bot=bot)
     on_message(message("Who is David Schenker?", "COFF"), client, bot=bot)
+    assert client.calls == []  # a message that did not ask the bot gets nothing
+    on_mention(mention(channel="COFF"), client, bot=bot)
+    on_mention(mention(channel="COFF"), client, bot=bot)  # the same message again: told once
     on_ask(ack, command(channel="COFF"), client, bot=bot)
-    assert ask.questions == [] and client.calls == []
+    assert ask.questions == []
+    [told] = client.calls
+    assert told[0] == "chat_postEphemeral" and told[1]["channel"] == "COFF" and told[1]["text"] == NOT_HERE
+    assert told[1]["user"] == "U42"
     assert ack.calls == [{"text": NOT_HERE, "response_type": "ephemeral"}]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_bolt import BoltResponse
 
-from qa_bot.slack.listeners import APOLOGY, WORKING_REACTION, drop_duplicates, on_mention, on_message, wanted
+from qa_bot.slack.listeners import APOLOGY, NOT_HERE, WORKING_REACTION, drop_duplicates, on_mention, on_message, wanted
 
 from .fakes import BOT_ID, BOT_USER, SENTENCE, TITLE, FakeAsk, FakeClient, make_bot, shown
 
@@ -124,8 +124,12 @@ def test_other_bots_are_answered_when_the_settings_say_so_but_never_edits():
 def test_the_channel_allowlist_is_honoured_and_direct_messages_always_allowed():
     ask, client = FakeAsk(), FakeClient()
     bot = make_bot(ask, slack_channels="CALLOWED, CALSO")
-    on_mention(mention(channel="CBLOCKED"), client, bot=bot)
-    assert ask.questions == [] and client.calls == []
+    on_message({**direct(channel="CBLOCKED"), "channel_type": "channel"}, client, bot=bot)
+    assert client.calls == []
+    on_mention(mention(channel="CBLOCKED"), client, bot=bot)  # asked by name: told where to ask, privately
+    assert ask.questions == [] and [(name, call["text"]) for name, call in client.calls] == [
+        ("chat_postEphemeral", NOT_HERE)]
+    client.calls.clear()
     on_mention(mention(channel="CALSO"), client, bot=bot)
     on_message(direct(channel="D7"), client, bot=bot)
     assert [p["channel"] for p in client.to("chat_postMessage")] == ["CALSO", "D7"]
