@@ -234,9 +234,12 @@ def on_share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Web
         return
     asker = (body.get("user") or {}).get("id")
     policy = bot.channels.for_channel(channel)
-    thread = (body.get("container") or {}).get("thread_ts")  # a private answer in a thread is shared there
+    container = body.get("container") or {}
+    thread = container.get("thread_ts")  # a private answer in a thread is shared there
     earlier = bot.threads.earlier(channel, thread) if thread else []  # shared as it was read: with its thread
-    answer = _safe_ask(bot, question, channel, policy, earlier=earlier)
+    # ... and as of when it was shown (the private answer's own time), not of the click: a later article or one
+    # rebuilt since would make the shared answer another than the one its sharer read.
+    answer = _safe_ask(bot, question, channel, policy, container.get("message_ts"), earlier)
     # Shared from an answer the bot could only give through /ask's response_url (it is not in the channel):
     # the click's own response_url posts it for everyone there.
     _post_answer(bot, client.chat_postMessage, channel, question, answer, policy, asker=asker,

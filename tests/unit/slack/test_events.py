@@ -197,6 +197,8 @@ def test_sharing_a_private_follow_up_shares_it_as_it_was_read():
     ask, client = FakeAsk(), FakeClient()
     bot = make_bot(ask)
     on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
-    body = {"channel": {"id": "C1"}, "user": {"id": "U1"}, "container": {"thread_ts": "100.1"}}
+    body = {"channel": {"id": "C1"}, "user": {"id": "U1"},
+            "container": {"thread_ts": "100.1", "message_ts": "1700000100.000200", "is_ephemeral": True}}
     on_share(lambda *a, **k: None, body, {"value": "When did it crash?"}, client, bot=bot)
     assert ask.threads[-1] == ("Where did the defective drone crash?",)
+    assert ask.moments[-1].isoformat() == "2023-11-14T22:15:00.000200+00:00"  # as of when it was shown, not now
