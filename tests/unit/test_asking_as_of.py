@@ -33,7 +33,8 @@ def test_question_lines_may_be_plain_or_json_with_their_own_date(tmp_path):
 def test_ask_json_gives_the_as_of_it_used_for_each_dated_question(tmp_path, fake_embedder, monkeypatch):
     build(STORY, fake_embedder, tmp_path / "i")
     monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", lambda settings: fake_embedder)
-    monkeypatch.setenv("QA_BOT_MODEL", fake_embedder.model_id)  # the index's model, so it is not refused
+    monkeypatch.setenv("QA_BOT_MODEL", fake_embedder.model_id)  # the index's model and backend, so it is not refused
+    monkeypatch.setenv("QA_BOT_EMBED_BACKEND", fake_embedder.backend)
     monkeypatch.setenv("QA_BOT_ABSTAIN_THRESHOLD", "0")
     lines = "\n".join(json.dumps({"question": "How many people did the flood kill?", "as_of": day})
                       for day in ("2023-10-05", "2023-12-31"))

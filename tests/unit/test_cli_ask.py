@@ -22,7 +22,8 @@ URL = "https://news.example.org/2024/05/01/the-harbour-of-the-old-town-reopened-
 def index(tmp_path, fake_embedder, monkeypatch):
     build([Document("h", SENTENCE, "Harbour [/red] reopens", URL, "2024-05-01")], fake_embedder, tmp_path / "i")
     monkeypatch.setattr("qa_bot.pipeline.embedder_from_settings", lambda settings: fake_embedder)
-    monkeypatch.setenv("QA_BOT_MODEL", fake_embedder.model_id)  # the index's model, so it is not refused
+    monkeypatch.setenv("QA_BOT_MODEL", fake_embedder.model_id)  # the index's model and backend, so it is not refused
+    monkeypatch.setenv("QA_BOT_EMBED_BACKEND", fake_embedder.backend)
     monkeypatch.setenv("QA_BOT_ABSTAIN_THRESHOLD", "0")  # the fake's confidence is not calibrated
     return tmp_path / "i"
 
