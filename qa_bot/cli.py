@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from qa_bot.config import Settings
     from qa_bot.pipeline import QAPipeline
     from qa_bot.questionlog import QuestionRecorder
+    from qa_bot.slack.channels import ChannelSettings
 
 log = logging.getLogger("qa_bot")
 
@@ -256,29 +257,24 @@ def slack(index_dir: Path | None, http_mode: bool, port: int, host: str) -> None
     settings = _settings(index_dir=index_dir)
     check_settings(settings, http=http_mode)  # a missing token is reported before the slow model load
     pipeline = _open_pipeline(settings)  # before the log: a missing index leaves no empty log beside it
-    _warn_unmatched_sources(settings, pipeline)
+    channels = _channel_settings(settings, pipeline)
     logged = _question_log(settings, default=default_log_path(settings.index_dir))
     try:
         serve(settings, pipeline.ask, http=http_mode, host=host, port=port, console=_console(stderr=True),
-              questions=logged, status=live_status(pipeline))  # the index in service now
+              questions=logged, status=live_status(pipeline), channels=channels)  # the index in service now
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM once serving, after the waiting answers were delivered or
         click.echo("stopped", err=True)  # named: exit 0, as a service manager expects of a clean stop
     finally:
         logged.close()
 
 
-def _warn_unmatched_sources(settings: Settings, pipeline: QAPipeline) -> None:
-    """A warning line for each source of the channels file that no article of the index is from."""
-    from qa_bot.slack.channels import read_channels_file, unmatched_sources
+def _channel_settings(settings: Settings, pipeline: QAPipeline) -> ChannelSettings:
+    """The channels file's settings, read now, warning of each source no article of the index in service is from
+    (at start, and after each edit while the bot runs)."""
+    from qa_bot.slack.channels import ChannelSettings
 
-    if settings.slack_channels_file is None:
-        return
-    index = pipeline.index
-    for table, source in unmatched_sources(read_channels_file(settings.slack_channels_file),
-                                           lambda sources: bool(index.source_passages(sources).any())):
-        log.warning("channels file %s: [%s] source %r is no article's source in the index (an outlet such as "
-                    "Reuters or reuters.com, or a doc id prefix): that channel quotes nothing from it",
-                    settings.slack_channels_file, table, source)
+    return ChannelSettings(settings.slack_channels_file,
+                           holds=lambda sources: bool(pipeline.index.source_passages(sources).any()))
 
 
 @main.command("log")

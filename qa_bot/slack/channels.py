@@ -194,20 +194,26 @@ class ChannelSettings:
     """
 
     def __init__(self, path: Path | None = None, *, check_every: float = CHECK_EVERY,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        """Read ``path`` (None: no file).
+                 clock: Callable[[], float] = time.monotonic,
+                 holds: Callable[[Sequence[str]], bool] | None = None) -> None:
+        """Read ``path`` (None: no file). With ``holds`` (whether the index has an article from any of some
+        sources), each source no article is from is warned about, at start and after every edit: a typo there
+        would leave its channel with nothing to quote.
 
         Raises:
             ConfigError: as ``read_channels_file``.
         """
         self.path = path
-        self._check_every, self._clock = check_every, clock
+        self._check_every, self._clock, self._holds = check_every, clock, holds
         self._lock = threading.Lock()
         self._stamp = _stamp(path) if path else None
         self._file = read_channels_file(path) if path else ChannelsFile()
         self._refused: object = _NOTHING
         """The stamp of the last edit that did not validate (None: the file was gone), reported once."""
+        self.refusal: str | None = None
+        """Why the file as it is now is not in force (its last edit did not validate); None when it is."""
         self._checked = clock()
+        self._warn_unmatched()
 
     def for_channel(self, channel: str) -> ChannelPolicy:
         """The settings of ``channel``, after re-reading the file if it changed (looked at once a second)."""
@@ -236,10 +242,19 @@ class ChannelSettings:
                 loaded = read_channels_file(path)
             except ConfigError as exc:
                 log.warning("%s; keeping the channel settings read before", exc)
-                self._refused = stamp
+                self._refused, self.refusal = stamp, str(exc)
                 return
-            self._file, self._stamp, self._refused = loaded, stamp, _NOTHING
+            self._file, self._stamp, self._refused, self.refusal = loaded, stamp, _NOTHING, None
             log.info("channel settings re-read from %s (%d channels)", path, len(loaded.channels))
+            self._warn_unmatched()
+
+    def _warn_unmatched(self) -> None:
+        if self._holds is None:
+            return
+        for table, source in unmatched_sources(self._file, self._holds):
+            log.warning("channels file %s: [%s] source %r is no article's source in the index (an outlet such as "
+                        "Reuters or reuters.com, or a doc id prefix): that channel quotes nothing from it",
+                        self.path, table, source)
 
 
 def _from_allowed(ref: Quote | SourceRef, sources: Sequence[str]) -> bool:

@@ -23,7 +23,7 @@ from qa_bot.config import SLACK_API_URL, Settings
 from qa_bot.errors import ConfigError
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.slack.app import bot_token, build_app, quiet, signing_secret, slack_error, unreachable, web_client
-from qa_bot.slack.channels import CHANNEL_ID, read_channels_file
+from qa_bot.slack.channels import CHANNEL_ID, ChannelSettings, read_channels_file
 from qa_bot.slack.context import Ask
 from qa_bot.slack.outbox import OutboxProtocol
 from qa_bot.slack.state import check_state_url, open_state
@@ -85,6 +85,7 @@ def check_slack_settings(settings: Settings) -> None:
 def serve(
     settings: Settings, ask: Ask, *, http: bool, host: str, port: int, console: Printer,
     claim_after: float | None = None, questions: QuestionRecorder = NO_LOG, status: StatusSource | None = None,
+    channels: ChannelSettings | None = None,
 ) -> None:
     """Answer Slack with ``ask`` until Ctrl-C or SIGTERM, then deliver the answers still waiting.
 
@@ -95,7 +96,7 @@ def serve(
     ``claim_after``: seconds a dead replica's waiting answer sits in the shared outbox before this one
     takes it over (default: ``settings.state_claim_after``). Answers and feedback clicks are recorded in
     ``questions`` (the caller opens and closes it). ``status`` tells ``/ask status`` and the App Home what
-    the index holds.
+    the index holds; ``channels``, the per-channel settings (default: read from the file the settings name).
 
     Raises:
         ConfigError: as ``check_settings``; or Slack refused the token or cannot be reached.
@@ -107,7 +108,7 @@ def serve(
     state = open_state(settings, client, claim_after=claim_after)
     try:
         app = build_app(settings, ask, client=client, http=http, outbox=state.outbox, seen=state.seen,
-                        questions=questions, status=status, threads=state.threads)
+                        questions=questions, status=status, threads=state.threads, channels=channels)
         if state.shared_by:
             console.print(f"Sharing answered events and waiting answers with the other replicas through "
                           f"{state.shared_by} (this one is {state.consumer})")

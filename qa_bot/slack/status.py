@@ -126,6 +126,8 @@ def _origin(channels: ChannelSettings, channel: str | None) -> str:
     if channels.path is None:
         return "built-in defaults (no QA_BOT_SLACK_CHANNELS_FILE)"
     table = f"[channels.{channel}]" if channel and channels.configured(channel) else "[defaults]"
+    if channels.refusal:  # the editor learns here, not only from the bot's log, that the file is not in force
+        return f"{table} of {channels.path} as read before its last edit, which was refused: {channels.refusal}"
     return f"{table} of {channels.path}"
 
 

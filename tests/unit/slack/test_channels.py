@@ -216,8 +216,9 @@ def test_sources_no_article_is_from_are_named_with_their_table():
     assert unmatched_sources(file, lambda sources: sources[0] in held) == [("channels.C1", "Reutres")]
 
 
-def test_qa_bot_slack_warns_of_a_source_the_index_has_no_article_from(tmp_path, fake_embedder, caplog):
-    from qa_bot.cli import _warn_unmatched_sources
+def test_qa_bot_slack_warns_of_a_source_the_index_has_no_article_from_at_start_and_after_an_edit(
+        tmp_path, fake_embedder, caplog):
+    from qa_bot.cli import _channel_settings
     from qa_bot.config import Settings
     from qa_bot.pipeline import QAPipeline
     from qa_bot.records import Document
@@ -230,6 +231,28 @@ def test_qa_bot_slack_warns_of_a_source_the_index_has_no_article_from(tmp_path, 
     path.write_text('[channels.C1]\nsources = ["Reuters"]\n[channels.C2]\nsources = ["Reutres"]\n', encoding="utf-8")
     settings = Settings(_env_file=None, index_dir=tmp_path / "i", slack_channels_file=path)
     with caplog.at_level(logging.WARNING):
-        _warn_unmatched_sources(settings, QAPipeline.open(settings, fake_embedder))
+        channels = _channel_settings(settings, QAPipeline.open(settings, fake_embedder))
     [warned] = [r.getMessage() for r in caplog.records]
     assert f"channels file {path}: [channels.C2] source 'Reutres' is no article's source in the index" in warned
+    caplog.clear()
+    channels._check_every = 0  # looked at on every message, so the test need not wait a second
+    touch(path, '[channels.C1]\nsources = ["Reutres"]\n', 1)  # a typo made while the bot runs
+    with caplog.at_level(logging.WARNING):
+        assert channels.for_channel("C1").sources == ["Reutres"]
+    [warned] = [r.getMessage() for r in caplog.records]
+    assert f"channels file {path}: [channels.C1] source 'Reutres' is no article's source in the index" in warned
+
+
+def test_status_says_when_the_files_last_edit_was_refused(tmp_path):
+    from qa_bot.slack.status import status_blocks
+
+    path, clock = write(tmp_path, GOOD), Clock()
+    channels = ChannelSettings(path, clock=clock)
+    touch(path, GOOD.replace("private = true", "privte = true"), 1)
+    clock.now += 1.5
+    _, text = status_blocks(None, channels, "C2", 0.5, True, False)
+    assert f"as read before its last edit, which was refused: channels file {path}, line 12" in text
+    touch(path, GOOD, 2)  # fixed
+    clock.now += 1.5
+    _, text = status_blocks(None, channels, "C2", 0.5, True, False)
+    assert "refused" not in text and f"[channels.C2] of {path}" in text
