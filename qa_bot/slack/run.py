@@ -150,11 +150,19 @@ def _serve_socket_mode(app: App, app_token: str, console: Printer) -> None:
     try:
         with quiet(app.logger):  # the failure is the one line below, not also the client's own ERROR lines
             handler.connect()
+            # A failed websocket handshake is logged by the client, not raised, and retried every 10 s for ever
+            # while the bot would claim to serve: closed here, still quiet, and said in one line.
+            opened = handler.client.is_connected()
+            if not opened:
+                handler.close()
     except SlackApiError as exc:
         raise ConfigError(f"Slack refused the app token ({slack_error(exc)}): check SLACK_APP_TOKEN (xapp-..., "
                           "with the connections:write scope)") from exc
     except (SlackClientError, OSError) as exc:
         raise ConfigError(f"cannot open Slack's Socket Mode connection ({unreachable(exc)})") from exc
+    if not opened:
+        raise ConfigError("cannot open Slack's Socket Mode connection (the websocket handshake failed; a proxy "
+                          "or firewall that blocks websockets does this): try again, or serve with --http")
     console.print("qa-bot answers Slack over Socket Mode (Ctrl-C stops)")
     threading.Event().wait()  # the connection's own threads answer; this one waits for Ctrl-C or SIGTERM
 

@@ -423,6 +423,26 @@ NO_LOG_BESIDE = {"QA_BOT_QUESTION_LOG": "off"}
 """For a bot started on the shared bundled index: its default log would be made beside it, for every later test."""
 
 
+def test_a_socket_mode_websocket_that_never_opens_is_one_line_not_a_bot_that_says_it_serves(tmp_path, bundled_index):
+    import socket
+
+    silent = socket.socket()  # takes the connection (the kernel's backlog) and never answers the handshake,
+    silent.bind(("127.0.0.1", 0))  # as a proxy that blocks websockets does
+    silent.listen(4)
+    emu = SlackEmulator()
+    emu.fail("apps.connections.open", 5, 200, {"ok": True, "url": f"ws://127.0.0.1:{silent.getsockname()[1]}/link"})
+    try:
+        env = {"QA_BOT_SLACK_API_URL": emu.api_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
+               **NO_LOG_BESIDE}
+        result = run_cli(tmp_path, "slack", "--index", str(bundled_index), env=env, timeout=120)
+        assert_one_line_error(result, "cannot open Slack's Socket Mode connection (the websocket handshake failed")
+        assert "answers Slack" not in result.stdout + result.stderr
+        assert [line for line in result.stderr.splitlines() if line.strip()] == [result.stderr.strip()]
+    finally:
+        emu.close()
+        silent.close()
+
+
 def test_start_up_errors_are_one_line(tmp_path, bundled_index):
     emu = SlackEmulator(auth_ok=False)
     try:
