@@ -87,6 +87,10 @@ def main(verbose: bool) -> None:
     """
     prepare_process()
     setup_logging(verbose)
+    from qa_bot.config import unknown_variables
+
+    for warning in unknown_variables(os.environ):  # a misspelt setting would leave its default in force, unsaid
+        log.warning(warning)
 
 
 def _open_pipeline(settings: Settings) -> QAPipeline:

@@ -7,6 +7,7 @@ as arguments.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qa_bot.errors import ConfigError
 
-OFF = frozenset({"", "off", "none", "false", "0"})
+OFF = frozenset({"", "off", "none", "false", "0", "no", "disabled"})
+ON = frozenset({"on", "true", "1", "yes", "enabled"})
+"""Words that would turn a log on, but name no file: refused, so no file named "yes" is made."""
 """The words that turn an optional part off (``QA_BOT_RERANKER=off``, ``QA_BOT_QUESTION_LOG=off``)."""
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -268,7 +271,15 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
     @classmethod
     def _log_off(cls, value: object) -> object:
         """``QA_BOT_QUESTION_LOG=off`` (or empty, or none) turns every log off, the Slack bot's default one too."""
+        if isinstance(value, str) and value.strip().lower() in ON:
+            raise ValueError(f"{value.strip()!r} names no file: give the log's path (questions.sqlite), or off")
         return False if isinstance(value, str) and value.strip().lower() in OFF else value
+
+    @field_validator("index_dir", "articles_dir", "model_cache_dir", "question_log", "slack_channels_file")
+    @classmethod
+    def _home(cls, value: object) -> object:
+        """``~`` is the home folder, as a shell would read it; an env file or a service's Environment= does not."""
+        return value.expanduser() if isinstance(value, Path) else value
 
     @field_validator("index_dir", "articles_dir", mode="before")
     @classmethod
@@ -303,6 +314,8 @@ def load_settings(**overrides: Any) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         settings = Settings(**given)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read .env: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
@@ -319,3 +332,38 @@ def load_settings(**overrides: Any) -> Settings:
     )
     register_secrets(*(t.get_secret_value() for t in tokens if t is not None))
     return settings
+
+
+BENCH_VARIABLES = frozenset({"QA_BOT_MILVUS_TEST_URI", "QA_BOT_MILVUS_TEST_TOKEN"})
+"""Read by scripts/bench.py and scripts/bench_backends.py, not by a setting."""
+
+
+def known_variables() -> set[str]:
+    """Every environment variable a setting is read from."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(f"QA_BOT_{name.upper()}")
+        choices = getattr(field.validation_alias, "choices", ())
+        names.update(str(choice).upper() for choice in choices)
+    return names
+
+
+def unknown_variables(names: Iterable[str], env_file: Path = Path(".env")) -> list[str]:
+    """A warning for each ``QA_BOT_*`` variable among ``names`` (the environment's) or in ``env_file`` that no
+    setting reads: a typo (``QA_BOT_INDEX``) would otherwise leave the default in force without a word."""
+    import difflib
+
+    from dotenv import dotenv_values
+
+    given = {name for name in names if name.upper().startswith("QA_BOT_")}
+    try:
+        given |= {name for name in dotenv_values(env_file) if name.upper().startswith("QA_BOT_")}
+    except (OSError, UnicodeDecodeError):
+        pass  # said when the settings are read
+    known = known_variables() | BENCH_VARIABLES
+    warnings = []
+    for name in sorted(given):
+        if name.upper() not in known:
+            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+            warnings.append(f"unknown setting {name} is ignored" + (f" (did you mean {close[0]}?)" if close else ""))
+    return warnings

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from qa_bot.config import AnswerOptions, BuildOptions, Settings, load_settings
+from qa_bot.config import AnswerOptions, BuildOptions, Settings, load_settings, unknown_variables
 from qa_bot.errors import ConfigError
 
 
@@ -42,7 +44,7 @@ def test_an_empty_file_setting_is_unset_and_an_empty_folder_setting_is_refused(m
     from qa_bot.cli import _question_log
     from qa_bot.questionlog import NO_LOG
 
-    for off in ("", "off", "OFF", "none"):  # no log at all, not even the one the Slack bot keeps by default
+    for off in ("", "off", "OFF", "none", "no", "disabled"):  # no log at all, not even the Slack bot's default one
         monkeypatch.setenv("QA_BOT_QUESTION_LOG", off)
         assert _question_log(load_settings(), default=tmp_path / "questions.sqlite") is NO_LOG
     assert not (tmp_path / "questions.sqlite").exists()
@@ -81,3 +83,42 @@ def test_asking_with_other_options_leaves_the_pipeline_as_it_was(tmp_path, fake_
     assert len(default.quotes) > 1 and not strict.answered and len(short.quotes) == 1
     assert strict.evidence is not None and strict.evidence == default.evidence  # the same evidence either way
     assert pipeline.options.model_dump() == before and pipeline.ask(question).quotes == default.quotes
+
+
+def test_a_log_setting_that_names_no_file_is_refused_and_a_home_folder_is_read_as_a_shell_would(monkeypatch):
+    for on in ("yes", "true", "ON"):  # would have made a file named "yes" in the current folder
+        monkeypatch.setenv("QA_BOT_QUESTION_LOG", on)
+        with pytest.raises(ConfigError, match=rf"invalid setting question_log \(QA_BOT_QUESTION_LOG\): '{on}' names no "
+                                              r"file: give the log's path"):
+            load_settings()
+    monkeypatch.setenv("HOME", "/home/desk")
+    monkeypatch.setenv("QA_BOT_QUESTION_LOG", "~/qa-log.sqlite")
+    monkeypatch.setenv("QA_BOT_INDEX_DIR", "~/index")
+    settings = load_settings(articles_dir="~/articles")
+    assert settings.question_log == Path("/home/desk/qa-log.sqlite") and settings.index_dir == Path("/home/desk/index")
+    assert settings.articles_dir == Path("/home/desk/articles")
+
+
+def test_an_unknown_qa_bot_variable_is_warned_of_with_the_name_it_was_meant_to_be(monkeypatch, tmp_path, caplog):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("QA_BOT_MAX_QUOTE=1\nQA_BOT_MAX_QUOTES=2\n", encoding="utf-8")
+    assert unknown_variables(["QA_BOT_INDEX", "HOME"]) == [
+        "unknown setting QA_BOT_INDEX is ignored (did you mean QA_BOT_INDEX_DIR?)",
+        "unknown setting QA_BOT_MAX_QUOTE is ignored (did you mean QA_BOT_MAX_QUOTES?)"]
+    (tmp_path / ".env").write_text("QA_BOT_SLACK_BOT_TOKEN=xoxb-2\n", encoding="utf-8")
+    # known names, the tokens' own names and the names the benchmarks read are quiet
+    assert unknown_variables(["SLACK_BOT_TOKEN", "QA_BOT_MILVUS_TEST_URI", "QA_BOT_INDEX_DIR"]) == []
+    CliRunner().invoke(main, ["log", "--log", str(tmp_path / "none.sqlite")], env={"QA_BOT_MAX_QOUTES": "5"})
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == ["unknown setting QA_BOT_MAX_QOUTES is ignored (did you mean QA_BOT_MAX_QUOTES?)"]
+
+
+def test_an_env_file_that_is_not_utf8_is_one_error_naming_it(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"QA_BOT_MODEL=\xff\n")
+    with pytest.raises(ConfigError, match=r"cannot read \.env: not UTF-8"):
+        load_settings()
