@@ -33,6 +33,16 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _stop_writing_to_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit does not raise BrokenPipeError again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test's): nothing to flush into the closed pipe
+        pass
+
+
 def friendly_errors(command: F) -> F:
     """Turn qa-bot's errors (and any other) into one line on stderr and a non-zero exit."""
 
@@ -47,6 +57,9 @@ def friendly_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader stopped (`| head`): no error line, exit 1, as rich's tables do
+            _stop_writing_to_stdout()
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException):  # a usage error: click prints it, exit 2
             raise
         except Exception as exc:  # the last line of defence: never a traceback for a person

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from rich.console import Console
 
 from qa_bot.log_report import table
@@ -138,3 +139,20 @@ def test_qa_bot_log_shows_peoples_text_without_terminal_escapes_and_csv_keeps_it
                               "sources,doc_id,title,marked,answers,last_marked")):
         empty = CliRunner().invoke(main, ["log", "--csv", *args, "--log", str(tmp_path / "empty.sqlite")])
         assert empty.exit_code == 0 and empty.output == header + "\n"  # the header, even with no rows
+
+
+@pytest.mark.parametrize("form", [["--csv"], ["--json"], []])
+def test_a_reader_that_stops_early_gets_no_error_line(tmp_path, form):
+    import subprocess
+    import sys
+
+    with QuestionLog.open(tmp_path / "q.sqlite") as questions:
+        for number in range(2000):
+            questions.begin(f"question number {number} about the harbour?", channel="cli", asked_at=NOW)
+    reader = subprocess.Popen([sys.executable, "-m", "qa_bot.cli", "log", "--limit", "0", *form, "--log",
+                               str(tmp_path / "q.sqlite")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()  # as `| head -1` does
+    reader.stdout.close()
+    said = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 1 and "error" not in said and "Traceback" not in said, said
