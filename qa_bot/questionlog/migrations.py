@@ -77,6 +77,15 @@ def schema_version(connection: sqlite3.Connection) -> int:
     return int(connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
 
 
+def foreign_tables(connection: sqlite3.Connection) -> list[str]:
+    """The tables of a database that holds no question log (no ``schema_version``): another program's data,
+    which opening it as a log would add tables to (and switch to WAL mode); empty for a new file or a log."""
+    if schema_version(connection):
+        return []
+    return [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+
 def migrate(connection: sqlite3.Connection, upto: int = LATEST) -> list[int]:
     """Apply the migrations not yet applied, up to ``upto``, in one transaction; the versions applied.
 

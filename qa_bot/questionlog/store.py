@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_bot.errors import QuestionLogError
-from qa_bot.questionlog.migrations import LATEST, migrate, schema_version
+from qa_bot.questionlog.migrations import LATEST, foreign_tables, migrate, schema_version
 
 if TYPE_CHECKING:
     from qa_bot.records import Answer
@@ -116,6 +116,10 @@ class QuestionLog:
             raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            others = foreign_tables(connection)
+            if others:  # another program's database: nothing of it is changed
+                shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+                raise sqlite3.DatabaseError(f"it is not a qa-bot question log but another database (tables {shown})")
             mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.DatabaseError(f"cannot use WAL mode (journal mode stays {mode})")

@@ -76,6 +76,21 @@ def test_a_newer_schema_or_a_file_that_is_no_database_is_refused_in_one_error(lo
         QuestionLog.open(junk)
 
 
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "shop.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.execute("INSERT INTO customers (name) VALUES ('Ada')")
+    connection.close()
+    before = other.read_bytes()
+    with pytest.raises(QuestionLogError, match=r"shop.db: it is not a qa-bot question log but another database "
+                                               r"\(tables customers\)"):
+        QuestionLog.open(other)
+    assert other.read_bytes() == before and not (tmp_path / "shop.db-wal").exists()
+
+
 def test_a_record_keeps_the_question_and_quote_places_never_their_text_nor_the_raw_user(log_path):
     with QuestionLog.open(log_path, now=NOW) as questions:
         answer_id = questions.record(answer(), channel="C1", user="U0SECRET", asked_at=NOW)
