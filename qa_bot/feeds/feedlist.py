@@ -18,8 +18,12 @@ edit is read back before it is written.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,12 +136,14 @@ def add_feed(articles_dir: Path, url: str, name: str | None = None) -> Feed:
     """
     url = check_url(url)
     path = feeds_path(articles_dir)
-    text = _read(path)
-    feeds = _parse(path, text)
-    if any(f.url == url for f in feeds):
-        raise FeedError(f"already following {url}")
-    feed = Feed(url, name.strip() if name and name.strip() else None, datetime.now(UTC).isoformat(timespec="seconds"))
-    _save(path, _with_feed(path, text, feed), [*feeds, feed])
+    with _editing(path):
+        text = _read(path)
+        feeds = _parse(path, text)
+        if any(f.url == url for f in feeds):
+            raise FeedError(f"already following {url}")
+        feed = Feed(url, name.strip() if name and name.strip() else None,
+                    datetime.now(UTC).isoformat(timespec="seconds"))
+        _save(path, _with_feed(path, text, feed), [*feeds, feed])
     return feed
 
 
@@ -157,15 +163,36 @@ def remove_feed(articles_dir: Path, which: str) -> Feed:
         FeedError: no such feed, or the file cannot be read or written.
     """
     path = feeds_path(articles_dir)
-    text = _read(path)
-    feeds = _parse(path, text)
-    index = next((i for i, f in enumerate(feeds) if f.url == which.strip()), None)
-    if index is None and which.strip().isdigit() and 1 <= int(which) <= len(feeds):
-        index = int(which) - 1
-    if index is None:
-        raise FeedError(f"not following {which!r} (see `qa-bot feeds list`)")
-    _save(path, _without_feed(path, text, index), feeds[:index] + feeds[index + 1:])
+    with _editing(path):
+        text = _read(path)
+        feeds = _parse(path, text)
+        index = next((i for i, f in enumerate(feeds) if f.url == which.strip()), None)
+        if index is None and re.fullmatch(r"[0-9]+", which.strip()) and 1 <= int(which) <= len(feeds):
+            index = int(which) - 1  # ASCII digits only: "²" is a digit to str.isdigit, not to int()
+        if index is None:
+            raise FeedError(f"not following {which!r} (see `qa-bot feeds list`)")
+        _save(path, _without_feed(path, text, index), feeds[:index] + feeds[index + 1:])
     return feeds[index]
+
+
+@contextmanager
+def _editing(path: Path) -> Iterator[None]:
+    """Hold the feed list's edit lock (on its folder, so no lock file is left) while it is read and written: two
+    ``feeds add`` run at once would each write the list without the other's feed.
+
+    Raises:
+        FeedError: the folder cannot be made or opened.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError as exc:
+        raise FeedError(f"cannot write the feed list {path}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # released when the descriptor closes
+        yield
+    finally:
+        os.close(folder)
 
 
 def _uses_crlf(path: Path) -> bool:

@@ -118,7 +118,9 @@ def load_state(articles_dir: Path) -> FetchState:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a crash leaves the old file or the new one, never half of one: a
-    hidden temporary file beside it (which the articles reader passes by), synced, then renamed over it."""
+    hidden temporary file beside it (which the articles reader passes by), synced, then renamed over it. A
+    symbolic link is followed: the file it points to is written, and the link stays a link."""
+    path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -245,3 +245,34 @@ def test_remove_keeps_every_comment_but_the_feeds_own_and_add_keeps_all(tmp_path
     added = add_feed(folder, removed.url, removed.name)
     assert load_feeds(folder) == [*before[:which], *before[which + 1:], added]
     assert comments_in(text_of(folder)) == kept
+
+
+def test_feeds_added_at_once_by_several_commands_are_all_kept(tmp_path):
+    import threading
+
+    start = threading.Barrier(8)
+
+    def follow(number: int) -> None:
+        start.wait()
+        add_feed(tmp_path, f"https://x{number}.example/rss.xml")
+
+    workers = [threading.Thread(target=follow, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(f.url for f in load_feeds(tmp_path)) == [f"https://x{n}.example/rss.xml" for n in range(8)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.toml"]  # no lock file left behind
+
+
+def test_a_linked_feed_list_stays_a_link_and_a_number_is_ascii_digits(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "feeds.toml").write_text(PERSONS_FILE, encoding="utf-8")
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    feeds_path(articles).symlink_to(shared / "feeds.toml")
+    add_feed(articles, "https://b.example/rss.xml")
+    assert feeds_path(articles).is_symlink() and "https://b.example/rss.xml" in text_of(shared)
+    with pytest.raises(FeedError, match="not following '²'"):
+        remove_feed(articles, "²")
