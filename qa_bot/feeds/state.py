@@ -79,7 +79,8 @@ class FetchState:
     ignored: dict[str, str] = field(default_factory=dict)
     """Links that are not article pages (a PDF, an image, a page without article text): link → why."""
     built: str | None = None
-    """The fingerprint of the articles folder when the index was last built by an update."""
+    """The fingerprint of the articles folder (and the build settings) when the index was last built by an update,
+    with the identity of the build that went live then."""
 
     def to_json(self) -> dict[str, object]:
         """The state as the JSON object kept on disk."""

@@ -123,6 +123,24 @@ def test_a_changed_build_setting_rebuilds_though_no_article_changed(site, settin
     assert update(smaller, fake_embedder).build is None  # and then up to date again
 
 
+def test_an_index_rebuilt_from_other_articles_since_is_built_again(site, settings, fake_embedder, tmp_path):
+    """`qa-bot index build` of other articles into the same folder (or a restored backup) is not the index this
+    folder's update made: the next update said 'index up to date' and the feed articles stayed out of it."""
+    from qa_bot.index import build_index
+    from qa_bot.records import Document
+
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    update(settings, fake_embedder)
+    build_index([Document("other", "Another story altogether.", "Other", None, None)], fake_embedder,
+                settings.index_dir, settings.build_options())
+    again = update(settings, fake_embedder)
+    assert again.build is not None and load_index(settings.index_dir).document(0).title == "Harbour bridge opens"
+    assert update(settings, fake_embedder).build is None  # and then up to date again
+
+
 def test_a_feed_that_changes_between_runs_brings_only_its_new_item(site, settings, fake_embedder):
     serve_articles(site)
     site.route("/market.html", body=article_page("Market moves", MARKET, published=OLD.isoformat()))
