@@ -33,23 +33,30 @@ def print_reports(
     JSON and CSV rows carry the report's name under ``list``.
     """
     chosen = names or list(REPORTS)
-    reports = {name: report(questions, name, since, limit) for name in chosen}
+    # One row more than the limit says whether a list was cut, which the reader is told, never left to guess.
+    found = {name: report(questions, name, since, limit + 1 if limit else None) for name in chosen}
+    cut = [name for name, rows in found.items() if limit and len(rows) > limit]
+    reports = {name: rows[:limit] if limit else rows for name, rows in found.items()}
     if style == "table":
         for name, rows in reports.items():
-            print_whole(console, table(name, rows))
+            print_whole(console, table(name, rows, cut=name in cut))
         return
-    rows = [{"list": name, **row} for name, found in reports.items() for row in found]
+    rows = [{"list": name, **row} for name, listed in reports.items() for row in listed]
     if style == "json":
         write_json_lines(rows, sys.stdout)
     else:  # the same columns whichever lists have rows, and a header even when none has
         write_csv(rows, sys.stdout, columns(chosen))
+    if cut:
+        print(f"{', '.join(TITLES[name].lower() for name in cut)}: the first {limit} rows only (--limit 0 gives "
+              "all)", file=sys.stderr)
 
 
-def table(name: str, rows: list[dict[str, Any]]) -> Table | str:
-    """A rich table of one report's rows, or a line saying it is empty."""
+def table(name: str, rows: list[dict[str, Any]], cut: bool = False) -> Table | str:
+    """A rich table of one report's rows (``cut``: the list has more than these), or a line saying it is empty."""
     if not rows:
         return f"[bold]{TITLES[name]}[/bold]: none."
-    shown = Table(title=f"{TITLES[name]} ({len(rows)})", title_justify="left", show_lines=False)
+    count = f"the first {len(rows)}; --limit 0 shows all" if cut else str(len(rows))
+    shown = Table(title=f"{TITLES[name]} ({count})", title_justify="left", show_lines=False)
     for key, heading in COLUMNS[name]:
         wide = key in {"question", "title", "sources"}
         shown.add_column(heading, overflow="fold", no_wrap=key in {"asked_at", "last_marked"},

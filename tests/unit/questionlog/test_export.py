@@ -156,3 +156,20 @@ def test_a_reader_that_stops_early_gets_no_error_line(tmp_path, form):
     reader.stdout.close()
     said = reader.stderr.read().decode()
     assert reader.wait(timeout=60) == 1 and "error" not in said and "Traceback" not in said, said
+
+
+def test_a_list_cut_by_the_limit_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    with QuestionLog.open(tmp_path / "q.sqlite") as questions:
+        for number in range(4):
+            questions.begin(f"question {number}?", channel="cli", asked_at=NOW)
+    log = ["--unanswered", "--log", str(tmp_path / "q.sqlite")]
+    shown = CliRunner().invoke(main, ["log", "--limit", "3", *log])
+    assert "Unanswered questions (the first 3; --limit 0 shows all)" in shown.output
+    assert "Unanswered questions (4)" in CliRunner().invoke(main, ["log", "--limit", "4", *log]).output
+    exported = CliRunner().invoke(main, ["log", "--limit", "3", "--csv", *log])
+    assert exported.stdout.count("\n") == 4  # the header and three rows; the note is on stderr
+    assert exported.stderr == "unanswered questions: the first 3 rows only (--limit 0 gives all)\n"
