@@ -139,7 +139,8 @@ def summary_line(summary: UpdateSummary) -> str:
     feeds = (f"{summary.feeds} feeds ({summary.feeds_not_modified} not modified, {summary.feeds_failed} failed); "
              if summary.feeds else "")
     items = (f"items: {summary.new} new, {summary.unchanged} unchanged, {summary.updated} updated, "
-             f"{summary.failed} failed" + (f", {summary.skipped} skipped (not articles)" if summary.skipped else ""))
+             f"{summary.failed} failed" + (f", {summary.skipped} skipped (not articles)" if summary.skipped else "")
+             + (f", {summary.kept} kept as saved (the page now reads as another)" if summary.kept else ""))
     if summary.note:
         built = summary.note
     elif summary.build is None:

@@ -75,9 +75,37 @@ MAX_VERSIONS = 50
 """Replaced versions kept in an article's file at most (the oldest go first)."""
 
 
+SAME_ARTICLE_SHARE = 0.5
+"""The share of an article's distinct words a new version must keep to replace it (see :func:`same_article`)."""
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
 def _similar(one: str, other: str) -> bool:
-    words, others = set(re.findall(r"\w+", one.lower())), set(re.findall(r"\w+", other.lower()))
+    words, others = _words(one), _words(other)
     return bool(words | others) and len(words & others) / len(words | others) >= COPY_SIMILARITY
+
+
+def same_article(saved: str, fetched: str) -> bool:
+    """Whether ``fetched`` reads as a version of the article whose saved text is ``saved``.
+
+    Measured as the share of the saved text's distinct words found in the fetched one: a correction, an
+    added paragraph or a reworded sentence keeps most of them (0.8 and more), while a paywall, a consent or
+    sign-in page, or another story shares little beyond words such as "the" and "to" (under 0.2 for two
+    different news items of this size). Counting only the saved text's words, not the union, lets an article
+    grow (a stub written up) without looking like another page; a teaser of it (the lead and "subscribe to
+    read on") falls under :data:`SAME_ARTICLE_SHARE`, as it should: it is not the article.
+    """
+    words = _words(saved)
+    return not words or len(words & _words(fetched)) / len(words) >= SAME_ARTICLE_SHARE
+
+
+def saved_text(file: Path) -> str | None:
+    """The text of the article saved in ``file``, or None when it cannot be read."""
+    text = (_read(file) or {}).get("text")
+    return text if isinstance(text, str) else None
 
 
 def store_article(articles_dir: Path, article: ArticleVersion) -> tuple[Change, Path, ArticleVersion]:

@@ -21,7 +21,7 @@ from qa_bot.feeds.entries import FeedEntry, parse_feed
 from qa_bot.feeds.extract import extract_article
 from qa_bot.feeds.feedlist import Feed, check_url
 from qa_bot.feeds.fetch import Fetcher, FetchError, RobotsRefusal
-from qa_bot.feeds.saved import ArticleVersion, Change, store_article
+from qa_bot.feeds.saved import ArticleVersion, Change, same_article, saved_text, store_article
 from qa_bot.feeds.state import STATE_DIR, Failure, FeedState, FetchState, LinkState, PageState
 from qa_bot.records import moment_of
 
@@ -47,6 +47,8 @@ class UpdateSummary:
     failed: int = 0
     skipped: int = 0
     """Links that are not article pages (a PDF, a video page): remembered, never fetched again."""
+    kept: int = 0
+    """Saved articles whose page now reads as another page (a paywall, a sign-in page): their text was kept."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(URL, why) for each feed or page that failed or was skipped in this run."""
     build: BuildSummary | None = None
@@ -262,6 +264,9 @@ class Updater:
             author=article.author, source=article.site, fetched_at=fetched_at, fetched_from=item.link,
             feed=item.feed, modified=article.modified,
         )
+        if seen is not None and page is not None and self._reads_as_another_page(item.link, page, version.text):
+            self._keep(item, seen, version.url)
+            return
         try:
             change, file, stored = store_article(self.articles_dir, version)
         except OSError as exc:  # a full disk, a folder made read-only: this page fails, is retried, the run goes on
@@ -280,6 +285,24 @@ class Updater:
             date=stored.date, etag=response.etag, last_modified=response.last_modified, link=item.link,
             feed=item.feed,
         )
+
+    def _reads_as_another_page(self, link: str, page: PageState, text: str) -> bool:
+        """Whether ``text``, fetched from ``link``, is not a version of the article ``link`` saved as ``page`` (a
+        paywall, a consent or sign-in page served with a 200, under the same or another canonical URL)."""
+        if page.link not in (link, None):  # another link's article (this link is its copy): store_article decides
+            return False
+        saved = saved_text(self.articles_dir / page.file)
+        return saved is not None and not same_article(saved, text)
+
+    def _keep(self, item: _Item, seen: LinkState, canonical: str) -> None:
+        """Keep the article ``item`` saved, not the other page its link now gives: neither replaced nor, when that
+        page claims another canonical URL, moved (its file would go). Asked again on the next recheck, or when
+        its feed entry changes again, with the validators of the saved version (so not told "not modified")."""
+        seen.entry = item.fingerprint or seen.entry
+        self.state.failed.pop(item.link, None)
+        self.summary.kept += 1
+        moved = f" (which names {canonical} as its address)" if canonical != seen.canonical else ""
+        self._problem(item.link, f"kept the saved text: the page now reads as another page{moved}")
 
     def _not_ahead(self, date: str | None, fetched_at: str, link: str) -> str | None:
         """``date``, or the fetch time when it is later: an article is not published after it was read (a page or

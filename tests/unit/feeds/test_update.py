@@ -32,6 +32,8 @@ BRIDGE = ["The city opened the new harbour bridge on Monday after four years of 
 STORM = ["A storm with winds of up to 140 kilometres an hour hit the northern coast on Friday night.",
          "Thousands of homes lost power and two ferries were cancelled, the regional authority said.",
          "Crews worked through the night to clear fallen trees from the main coastal road."]
+CORRECTED = [BRIDGE[0], "Officials said the bridge cost 45 million euros, correcting an earlier figure.", BRIDGE[2]]
+"""The bridge article corrected: a genuine update (another story at its link would be kept out, not saved)."""
 MARKET = ["The weekly farmers' market moved to the old railway station square this weekend.",
           "Traders said the new place has more room and better shelter from the rain than the car park.",
           "The council will review the move after three months and ask the traders what they think."]
@@ -245,7 +247,7 @@ def test_an_updated_article_replaces_its_old_version_and_says_when(site, setting
     update(settings, fake_embedder)
     old_hash = saved(settings)[0]["sha256"]
 
-    corrected = [BRIDGE[0], "Officials said the bridge cost 45 million euros, correcting an earlier figure.", BRIDGE[2]]
+    corrected = CORRECTED
     site.route("/news/bridge.html", body=article_page("Harbour bridge opens", corrected, published=OLD.isoformat()))
     site.route("/rss.xml", body=rss([Item(url, "Harbour bridge opens", OLD, summary="Corrected: the cost")]),
                content_type="application/rss+xml")
@@ -362,7 +364,7 @@ def test_recent_articles_are_rechecked_even_when_their_feed_is_not_modified(site
     site.route("/rss.xml", body=rss([Item(link, "Bridge", NOW)]), content_type="application/rss+xml", etag='"1"')
     add_feed(settings.articles_dir, site.url("/rss.xml"))
     update(settings, fake_embedder)
-    site.route("/news/a.html", body=article_page("Bridge", STORM, published=NOW.isoformat()))
+    site.route("/news/a.html", body=article_page("Bridge", CORRECTED, published=NOW.isoformat()))
 
     second = update(settings, fake_embedder)
 
@@ -380,14 +382,14 @@ def test_a_saved_article_is_never_given_up_and_a_correction_keeps_its_date(site,
     site.route("/news/a.html", status=503)
     for _ in range(3):
         assert update(settings, fake_embedder).failed == 1
-    site.route("/news/a.html", body=article_page("Bridge", STORM))
+    site.route("/news/a.html", body=article_page("Bridge", CORRECTED))
     feed_of(site, Item(link, "Bridge (corrected)", NOW))  # the feed now gives the correction's time
 
     corrected = update(settings, fake_embedder)
 
     assert corrected.updated == 1
     [record] = saved(settings)
-    assert record["text"].split("\n\n") == STORM and record["date"] == first_date
+    assert record["text"].split("\n\n") == CORRECTED and record["date"] == first_date
 
 
 def test_a_removed_feeds_failed_pages_are_not_fetched_again(site, settings, fake_embedder):
@@ -578,3 +580,61 @@ def test_a_feed_served_as_text_html_is_still_read_as_a_feed(site, settings, fake
     summary = update(settings, fake_embedder)
 
     assert (summary.feeds_failed, summary.new) == (0, 1)
+
+
+SIGN_IN = ["Sign in to your Example News account with your email address and password to read every story.",
+           "Forgot your password? We can send you a link to set a new one. No account yet? Create one for free."]
+PAYWALL = ["Subscribe to continue reading this story and every other article on our site, from one euro a week.",
+           "Already a subscriber? Sign in with your account to read on. You may cancel at any time online."]
+
+
+def saved_bridge(site: Site, settings: Settings, fake_embedder) -> str:
+    """The bridge article, recent (so rechecked by every update), saved from a feed; returns its link."""
+    link = site.url("/news/bridge.html")
+    site.route("/news/bridge.html", body=article_page("Bridge", BRIDGE, published=NOW.isoformat(), canonical=link))
+    feed_of(site, Item(link, "Bridge", NOW))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    assert update(settings, fake_embedder).new == 1
+    return link
+
+
+def test_a_page_that_now_names_a_sign_in_page_as_canonical_keeps_the_saved_article(site, settings, fake_embedder):
+    """The page once gave a sign-in page claiming /account/login as its address: the article's file was deleted
+    and the sign-in page saved as a new article (found by a user-level audit)."""
+    link = saved_bridge(site, settings, fake_embedder)
+    site.route("/news/bridge.html", body=article_page("Sign in", SIGN_IN, canonical=site.url("/account/login")))
+
+    again = update(settings, fake_embedder)
+
+    [record] = saved(settings)
+    assert record["url"] == link and record["text"].split("\n\n") == BRIDGE
+    assert (again.new, again.updated, again.kept) == (0, 0, 1)
+    assert dict(again.problems)[link].startswith("kept the saved text: the page now reads as another page")
+    assert "1 kept as saved" in summary_line(again)
+
+
+def test_a_paywall_served_with_a_200_does_not_replace_the_saved_text(site, settings, fake_embedder):
+    """The text was replaced by "Subscribe to continue reading", and versions keep only hashes: it was gone."""
+    link = saved_bridge(site, settings, fake_embedder)
+    site.route("/news/bridge.html", body=article_page("Bridge", PAYWALL, published=NOW.isoformat(), canonical=link))
+
+    again = update(settings, fake_embedder)
+
+    [record] = saved(settings)
+    assert record["text"].split("\n\n") == BRIDGE and record["versions"] == []
+    assert (again.updated, again.kept) == (0, 1)
+    assert "kept the saved text" in dict(again.problems)[link]
+
+
+def test_corrections_and_added_paragraphs_still_replace_the_saved_text(site, settings, fake_embedder):
+    link = saved_bridge(site, settings, fake_embedder)
+    corrected = CORRECTED
+    longer = [*corrected, "The mayor said a second bridge, further up the river, is planned for the next decade."]
+    for text in (corrected, longer):
+        site.route("/news/bridge.html", body=article_page("Bridge", text, published=NOW.isoformat(), canonical=link))
+
+        again = update(settings, fake_embedder)
+
+        assert saved(settings)[0]["text"].split("\n\n") == text
+        assert (again.updated, again.kept) == (1, 0)
+    assert len(saved(settings)[0]["versions"]) == 2
