@@ -117,11 +117,13 @@ def feeds_list(as_json: bool, articles_dir: Path | None) -> None:
         click.echo(f"{number:>3}  {feed.label}" + (f" <{feed.url}>" if feed.name else "") + f"  ({status})")
 
 
-def _report(summary: UpdateSummary, links: list[str] | None) -> None:
+def _report(summary: UpdateSummary, links: list[str] | None, *, exits: bool = True) -> None:
+    """Print the summary line and the problems; when ``exits`` and nothing worked, the problems are left to
+    the error line that follows (under ``--every`` there is none: the schedule goes on)."""
     from qa_bot.feeds.job import summary_line
 
     click.echo(summary_line(summary))
-    if _all_failed(summary, links):
+    if exits and _all_failed(summary, links):
         return  # said once, as the error line
     for url, why in summary.problems[:_MAX_PROBLEMS_SHOWN]:
         click.echo(f"  {url}: {why}", err=True)
@@ -130,26 +132,34 @@ def _report(summary: UpdateSummary, links: list[str] | None) -> None:
 
 
 def _all_failed(summary: UpdateSummary, links: list[str] | None) -> bool:
-    """Nothing worked: every feed failed, or every link given to add did."""
+    """Nothing worked: every feed failed, or every link given to add did, or the articles folder could not be
+    written and so nothing fetched was saved."""
     if links is not None:
         return summary.new + summary.updated + summary.unchanged == 0
-    return summary.feeds > 0 and summary.feeds_failed == summary.feeds
+    return (summary.feeds > 0 and summary.feeds_failed == summary.feeds) or _nothing_saved(summary)
+
+
+def _nothing_saved(summary: UpdateSummary) -> bool:
+    """Pages were fetched to be saved, and none could be: the folder cannot be written (a full disk)."""
+    return summary.unsaved > 0 and summary.new + summary.updated == 0
 
 
 def _fail_when_nothing_worked(summary: UpdateSummary, links: list[str] | None) -> None:
-    """Exit 1 with one ``error:`` line when every feed (or every link given to add) failed."""
+    """Exit 1 with one ``error:`` line when every feed (or every link given to add) failed, or nothing fetched
+    could be saved."""
     if not _all_failed(summary, links):
         return
-    url, why = summary.problems[0]
+    url, why = summary.problems[0]  # the folder's line first, when it could not be written
     more = f" (and {len(summary.problems) - 1} more)" if len(summary.problems) > 1 else ""
-    _fail(f"{'no page could be saved' if links is not None else 'every feed failed'}: {url}: {why}{more}")
+    what = ("no page could be saved" if links is not None or _nothing_saved(summary) else "every feed failed")
+    _fail(f"{what}: {url}: {why}{more}")
 
 
-def _update_once(settings: Settings, links: list[str] | None) -> UpdateSummary:
+def _update_once(settings: Settings, links: list[str] | None, *, exits: bool = True) -> UpdateSummary:
     from qa_bot.feeds.job import run_update
 
     summary = run_update(settings, links, _console(stderr=True))
-    _report(summary, links)
+    _report(summary, links, exits=exits)
     return summary
 
 
@@ -171,7 +181,8 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     the index keeps answering during an update and reloads when it ends.
 
     Exit status: 0 (also when another update of the folder is still running: this one then does nothing,
-    so overlapping timer or cron runs are no failures), or 1 when every feed failed.
+    so overlapping timer or cron runs are no failures), or 1 when every feed failed or nothing fetched could
+    be saved (the articles folder cannot be written).
     """
     from qa_bot.errors import UpdateLockedError
 
@@ -200,7 +211,7 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
         while True:
             started = time.monotonic()
             try:
-                _update_once(settings, None)
+                _update_once(settings, None, exits=False)
             except QABotError as exc:  # one bad run (a build refused, the folder locked) never stops the schedule
                 click.secho(f"error: {redact(str(exc))}", fg="red", err=True)
             wait = max(0.0, started + interval - time.monotonic())

@@ -140,7 +140,8 @@ def summary_line(summary: UpdateSummary) -> str:
              if summary.feeds else "")
     items = (f"items: {summary.new} new, {summary.unchanged} unchanged, {summary.updated} updated, "
              f"{summary.failed} failed" + (f", {summary.skipped} skipped (not articles)" if summary.skipped else "")
-             + (f", {summary.kept} kept as saved (the page now reads as another)" if summary.kept else ""))
+             + (f", {summary.kept} kept as saved (the page now reads as another)" if summary.kept else "")
+             + (f", {summary.unsaved} not saved (the folder cannot be written)" if summary.unsaved else ""))
     if summary.note:
         built = summary.note
     elif summary.build is None:

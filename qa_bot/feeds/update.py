@@ -49,6 +49,10 @@ class UpdateSummary:
     """Links that are not article pages (a PDF, a video page): remembered, never fetched again."""
     kept: int = 0
     """Saved articles whose page now reads as another page (a paywall, a sign-in page): their text was kept."""
+    unsaved: int = 0
+    """Pages fetched but not saved because the articles folder could not be written: fetched again next run."""
+    unsaved_reason: str | None = None
+    """Why the articles folder could not be written (a full disk, a read-only folder), when it could not."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(URL, why) for each feed or page that failed or was skipped in this run."""
     build: BuildSummary | None = None
@@ -198,20 +202,38 @@ class Updater:
         for done, item in enumerate(items, start=1):
             self._fetch_item(item)
             self.progress("pages", done, len(items))
+        if self.summary.unsaved:  # one line for the folder, first, not one per page that met it
+            pages = "1 page" if self.summary.unsaved == 1 else f"{self.summary.unsaved} pages"
+            self.summary.problems.insert(0, (str(self.articles_dir), (
+                f"could not save {pages} into this folder ({self.summary.unsaved_reason}); "
+                "they are fetched again by the next update")))
 
     def _fail(self, item: _Item, reason: str) -> None:
         previous = self.state.failed.get(item.link)
         attempts = (previous.attempts if previous else 0) + 1
         self.summary.failed += 1
-        self._problem(item.link, reason)
         if attempts >= self.max_attempts:  # transient or not: a page may come back (a 404 before it is live)
             self.state.failed.pop(item.link, None)
             seen = self.state.links.get(item.link)
             if seen is None or seen.canonical not in self.state.pages:  # a saved article is never given up
                 self.state.ignored[item.link] = f"gave up after {attempts} attempts: {reason}"
+                reason = f"{reason}; given up after {attempts} attempts: updates no longer fetch it"
+            self._problem(item.link, reason)
             return
+        self._problem(item.link, reason)
         self.state.failed[item.link] = Failure(
             reason, attempts, item.feed, {"title": item.title, "published": item.published})
+
+    def _unsaved(self, item: _Item, exc: OSError) -> None:
+        """``item``'s page was fetched but the articles folder could not be written (a full disk, a read-only
+        folder): the folder's fault, not the page's, so it uses up none of the page's attempts; it stays in
+        ``failed`` (with the attempts it had) so the next update fetches it even when its feed is not modified."""
+        self.summary.unsaved += 1
+        self.summary.unsaved_reason = exc.strerror or str(exc)
+        log.debug("%s: cannot save the article in %s: %s", item.link, self.articles_dir, exc)
+        self.state.failed.setdefault(item.link, Failure(
+            f"not saved: {self.summary.unsaved_reason}", 0, item.feed,
+            {"title": item.title, "published": item.published}))
 
     def _skip(self, item: _Item, reason: str) -> None:
         self.state.failed.pop(item.link, None)
@@ -269,8 +291,8 @@ class Updater:
             return
         try:
             change, file, stored = store_article(self.articles_dir, version)
-        except OSError as exc:  # a full disk, a folder made read-only: this page fails, is retried, the run goes on
-            self._fail(item, f"cannot save the article in {self.articles_dir}: {exc.strerror or exc}")
+        except OSError as exc:  # a full disk, a folder made read-only: the page is fetched again, the run goes on
+            self._unsaved(item, exc)
             return
         self.summary.count(change)
         self.state.failed.pop(item.link, None)

@@ -451,31 +451,98 @@ def test_an_update_cut_short_loses_no_item_the_next_run_reads_the_feed_again(sit
     assert update(settings, fake_embedder).feeds_not_modified == 1  # a run that finished: "not modified" next
 
 
-def test_a_page_that_cannot_be_saved_fails_alone_and_is_retried(site, settings, fake_embedder, monkeypatch):
+def cannot_save(monkeypatch, titled: str = "") -> None:
+    """Make saving an article whose title has ``titled`` fail as a full disk does (a real read-only folder
+    would not stop the tests, which may run as root)."""
+    from qa_bot.feeds import update as updating
+
+    store = updating.store_article
+
+    def full_disk(folder, version):
+        if titled in (version.title or ""):
+            raise OSError(28, "No space left on device")
+        return store(folder, version)
+
+    monkeypatch.setattr(updating, "store_article", full_disk)
+
+
+def test_a_page_that_cannot_be_saved_is_retried_and_the_others_saved(site, settings, fake_embedder, monkeypatch):
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD),
+                                     Item(site.url("/news/storm.html"), "Storm hits the coast", OLD)]),
+               content_type="application/rss+xml", etag='"feed-1"')
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    with monkeypatch.context() as patched:
+        cannot_save(patched, titled="Storm")
+        first = update(settings, fake_embedder)
+    assert (first.new, first.unsaved, first.failed) == (1, 1, 0)
+    [(folder, why)] = first.problems
+    assert folder == str(settings.articles_dir) and "could not save 1 page into this folder" in why
+    assert "No space left on device" in why and "1 not saved" in summary_line(first)
+
+    second = update(settings, fake_embedder)
+
+    assert second.feeds_not_modified == 1  # the feed said nothing new: the page was remembered to fetch again
+    assert second.new == 1 and len(saved(settings)) == 2
+
+
+def test_a_folder_that_cannot_be_written_uses_up_no_pages_attempts(site, settings, fake_embedder, monkeypatch):
+    """Each run counted the write error against the pages, and after 5 runs gave them up for good, silently,
+    while exiting 0 (found by a user-level audit)."""
+    settings = settings.model_copy(update={"feeds_max_attempts": 2})
     serve_articles(site)
     site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD),
                                      Item(site.url("/news/storm.html"), "Storm hits the coast", OLD)]),
                content_type="application/rss+xml")
     add_feed(settings.articles_dir, site.url("/rss.xml"))
-    from qa_bot.feeds import update as updating
+    from qa_bot.cli_feeds import _all_failed
 
-    store = updating.store_article
+    with monkeypatch.context() as patched:
+        cannot_save(patched)
+        runs = [update(settings, fake_embedder) for _ in range(3)]
+    state = json.loads(state_path(settings.articles_dir).read_text())
+    assert state["ignored"] == {}  # neither page given up
+    for run in runs:
+        assert (run.unsaved, run.failed, len(run.problems)) == (2, 0, 1)
+        assert "could not save 2 pages into this folder" in run.problems[0][1]
+        assert _all_failed(run, None)  # nothing could be saved: `qa-bot update` exits 1
 
-    def full_disk_for_the_storm(folder, version):
-        if "Storm" in version.title:
-            raise OSError(28, "No space left on device")
-        return store(folder, version)
+    repaired = update(settings, fake_embedder)
 
-    monkeypatch.setattr(updating, "store_article", full_disk_for_the_storm)
+    assert repaired.new == 2 and not _all_failed(repaired, None)
+
+
+def test_qa_bot_update_exits_1_when_nothing_could_be_saved(site, settings, monkeypatch):
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    serve_articles(site)
+    feed_of(site, Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    monkeypatch.setenv("QA_BOT_FEEDS_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("QA_BOT_FEEDS_HOST_INTERVAL", "0")
+    cannot_save(monkeypatch)
+
+    ran = CliRunner().invoke(main, ["update", "--articles", str(settings.articles_dir)])
+
+    assert ran.exit_code == 1, ran.output
+    assert "error: no page could be saved" in ran.stderr and "could not save 1 page into this folder" in ran.stderr
+    assert "1 not saved" in ran.stdout
+
+
+def test_a_page_given_up_after_its_attempts_says_so_in_the_run(site, settings, fake_embedder):
+    settings = settings.model_copy(update={"feeds_max_attempts": 2})
+    site.route("/down.html", status=503)
+    feed_of(site, Item(site.url("/down.html"), "Down", OLD))
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
     first = update(settings, fake_embedder)
-    assert (first.new, first.failed) == (1, 1)
-    assert "cannot save the article in" in dict(first.problems)[site.url("/news/storm.html")]
-    assert "No space left on device" in dict(first.problems)[site.url("/news/storm.html")]
-    monkeypatch.setattr(updating, "store_article", store)
+    assert "given up" not in dict(first.problems)[site.url("/down.html")]
 
     second = update(settings, fake_embedder)
 
-    assert second.new == 1 and len(saved(settings)) == 2
+    why = dict(second.problems)[site.url("/down.html")]
+    assert "HTTP 503" in why and "given up after 2 attempts: updates no longer fetch it" in why
 
 
 def test_an_articles_folder_that_cannot_be_written_is_one_error(settings, fake_embedder, monkeypatch):
