@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qa_bot.cli_common import GivenPath, _console, _fail, _settings, friendly_errors, index_option, readable
+from qa_bot.printable import printable
 
 if TYPE_CHECKING:
     from qa_bot.config import Settings
@@ -40,6 +41,11 @@ def parse_every(text: str) -> float:
     if seconds > 30 * 86400:
         raise click.BadParameter("updates come at most 30 days apart (use a timer or cron for rarer ones)")
     return seconds
+
+
+def _every(value: str | None) -> float | None:
+    """``--every``'s seconds, read as the option is parsed, so an error names the option."""
+    return None if value is None else parse_every(value)
 
 
 @click.group("feeds")
@@ -125,8 +131,8 @@ def _report(summary: UpdateSummary, links: list[str] | None, *, exits: bool = Tr
     click.echo(summary_line(summary))
     if exits and _all_failed(summary, links):
         return  # said once, as the error line
-    for url, why in summary.problems[:_MAX_PROBLEMS_SHOWN]:
-        click.echo(f"  {url}: {why}", err=True)
+    for url, why in summary.problems[:_MAX_PROBLEMS_SHOWN]:  # a feed's text: no terminal escapes reach the screen
+        click.echo(f"  {printable(url)}: {printable(why)}", err=True)
     if len(summary.problems) > _MAX_PROBLEMS_SHOWN:
         click.echo(f"  … and {len(summary.problems) - _MAX_PROBLEMS_SHOWN} more (qa-bot -v update lists all)", err=True)
 
@@ -152,7 +158,7 @@ def _fail_when_nothing_worked(summary: UpdateSummary, links: list[str] | None) -
     url, why = summary.problems[0]  # the folder's line first, when it could not be written
     more = f" (and {len(summary.problems) - 1} more)" if len(summary.problems) > 1 else ""
     what = ("no page could be saved" if links is not None or _nothing_saved(summary) else "every feed failed")
-    _fail(f"{what}: {url}: {why}{more}")
+    _fail(f"{what}: {printable(url)}: {printable(why)}{more}")
 
 
 def _update_once(settings: Settings, links: list[str] | None, *, exits: bool = True) -> UpdateSummary:
@@ -165,14 +171,14 @@ def _update_once(settings: Settings, links: list[str] | None, *, exits: bool = T
 
 @click.command("update")
 @click.option(
-    "--every", default=None, metavar="DURATION",
+    "--every", default=None, metavar="DURATION", callback=lambda ctx, param, value: _every(value),
     help="Keep going: update again every DURATION (15m, 1h, 1h30m); Ctrl-C or SIGTERM stops. Without it, "
     "update once.",
 )
 @articles_option
 @index_option
 @friendly_errors
-def update_command(every: str | None, articles_dir: Path | None, index_dir: Path | None) -> None:
+def update_command(every: float | None, articles_dir: Path | None, index_dir: Path | None) -> None:
     """Fetch every feed followed, save new and changed articles, and rebuild the index incrementally.
 
     Fetching is polite: conditional GETs (ETag, Last-Modified), one request per host at a time with a pause
@@ -181,12 +187,12 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
     the index keeps answering during an update and reloads when it ends.
 
     Exit status: 0 (also when another update of the folder is still running: this one then does nothing,
-    so overlapping timer or cron runs are no failures), or 1 when every feed failed or nothing fetched could
-    be saved (the articles folder cannot be written).
+    so overlapping timer or cron runs are no failures), or 1 when every feed failed, nothing fetched could
+    be saved (the articles folder cannot be written), or no feed is followed yet.
     """
     from qa_bot.errors import UpdateLockedError
 
-    interval = parse_every(every) if every is not None else None
+    interval = every
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     if interval is None:
         try:
@@ -215,7 +221,7 @@ def update_command(every: str | None, articles_dir: Path | None, index_dir: Path
             except QABotError as exc:  # one bad run (a build refused, the folder locked) never stops the schedule
                 click.secho(f"error: {redact(str(exc))}", fg="red", err=True)
             wait = max(0.0, started + interval - time.monotonic())
-            next_at = datetime.fromtimestamp(time.time() + wait).strftime("%H:%M:%S")
+            next_at = datetime.fromtimestamp(time.time() + wait).strftime("%Y-%m-%d %H:%M:%S")
             click.echo(f"Next update at {next_at} (Ctrl-C stops).", err=True)
             time.sleep(wait)
     except KeyboardInterrupt:

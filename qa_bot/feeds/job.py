@@ -136,7 +136,10 @@ def _build_key(settings: Settings, fingerprint: str) -> str:
 
 def summary_line(summary: UpdateSummary) -> str:
     """The update in one line: feeds, items, and what the build embedded."""
-    feeds = (f"{summary.feeds} feeds ({summary.feeds_not_modified} not modified, {summary.feeds_failed} failed); "
+    from qa_bot.build import plural
+
+    feeds = (f"{plural(summary.feeds, 'feed')} ({summary.feeds_not_modified} not modified, {summary.feeds_failed} "
+             "failed); "
              if summary.feeds else "")
     items = (f"items: {summary.new} new, {summary.unchanged} unchanged, {summary.updated} updated, "
              f"{summary.failed} failed" + (f", {summary.skipped} skipped (not articles)" if summary.skipped else "")
@@ -148,6 +151,6 @@ def summary_line(summary: UpdateSummary) -> str:
         built = "index up to date: 0 texts embedded"
     else:
         b = summary.build
-        built = (f"index rebuilt: {b.documents} documents, embedded {b.embedded} texts, reused {b.reused} "
+        built = (f"index rebuilt: {plural(b.documents, 'document')}, embedded {b.embedded} texts, reused {b.reused} "
                  f"unchanged in {b.seconds:.1f} s")
     return f"{feeds}{items}; {built}"

@@ -114,6 +114,28 @@ def test_bad_or_too_short_durations_are_refused(text):
         parse_every(text)
 
 
+def test_a_bad_every_names_the_option():
+    from click.testing import CliRunner
+
+    from qa_bot.cli import main
+
+    result = CliRunner().invoke(main, ["update", "--every", "30s"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--every': updates come at least a minute apart" in result.output
+
+
+def test_the_update_summary_counts_in_words_and_a_feeds_text_reaches_the_terminal_without_escapes(capsys):
+    from qa_bot.cli_feeds import _report
+    from qa_bot.feeds.job import summary_line
+    from qa_bot.feeds.update import UpdateSummary
+
+    summary = UpdateSummary(feeds=1, new=1, problems=[("http://x.example/\x1b]0;pwned\x07RED", "bad \x1b[31mred")])
+    assert summary_line(summary).startswith("1 feed (0 not modified, 0 failed); items: 1 new")
+    _report(summary, None)
+    said = capsys.readouterr().err
+    assert "\x1b" not in said and "\x07" not in said and "http://x.example/]0;pwnedRED: bad [31mred" in said
+
+
 def test_a_quote_from_an_updated_article_says_when_in_the_terminal_and_in_slack():
     quote = Quote(text="The bridge cost <!channel> 45 million.", doc_id="d", title="Bridge", url=None,
                   date="2026-11-01", score=0.9, start=0, end=10, updated="2026-12-03T10:00:00+00:00")
