@@ -110,7 +110,9 @@ def _question_log(settings: Settings, default: Path | None = None) -> QuestionRe
 
     if settings.question_log is False:  # QA_BOT_QUESTION_LOG=off
         return NO_LOG
-    return open_or_warn(settings.question_log or default, settings.question_log_retention_days)
+    # A retention not asked for follows the log's own: `ask` pointed at the bot's log deletes nothing it keeps.
+    return open_or_warn(settings.question_log or default, settings.question_log_retention_days,
+                        set_retention="question_log_retention_days" in settings.model_fields_set)
 
 
 def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:

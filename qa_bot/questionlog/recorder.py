@@ -101,12 +101,13 @@ def default_log_path(index_dir: Path) -> Path:
     return earlier if earlier.is_file() and not beside.exists() else beside
 
 
-def open_or_warn(path: Path | None, retention_days: int) -> QuestionRecorder:
-    """The log at ``path``, or ``NO_LOG`` when ``path`` is None or the log cannot be opened (one warning line)."""
+def open_or_warn(path: Path | None, retention_days: int, set_retention: bool = True) -> QuestionRecorder:
+    """The log at ``path``, or ``NO_LOG`` when ``path`` is None or the log cannot be opened (one warning line).
+    ``set_retention``: as :meth:`QuestionLog.open`'s."""
     if path is None:
         return NO_LOG
     try:
-        return QuestionLog.open(path, retention_days)
+        return QuestionLog.open(path, retention_days, set_retention=set_retention)
     except QuestionLogError as exc:
         log.warning("%s; answering goes on without the question log", exc)
         return NO_LOG

@@ -93,7 +93,8 @@ class QuestionLog:
         self._pruned_at = datetime.now(UTC)
 
     @classmethod
-    def open(cls, path: Path, retention_days: int | None = 90, *, now: datetime | None = None) -> QuestionLog:
+    def open(cls, path: Path, retention_days: int | None = 90, *, now: datetime | None = None,
+             set_retention: bool = True) -> QuestionLog:
         """Open (or create) the log at ``path``, migrate it to the latest schema, and delete what is too old.
 
         Args:
@@ -101,6 +102,10 @@ class QuestionLog:
             retention_days: questions (and their feedback) older than this many days are deleted; None: nothing
                 is (a reader, such as ``qa-bot log``, which cannot know the retention of the bot that writes).
             now: the present moment (tests); default: the clock.
+            set_retention: ``retention_days`` was asked for (``QA_BOT_QUESTION_LOG_RETENTION_DAYS``): it becomes the
+                log's own, kept in the file. Otherwise the retention the file keeps is followed, and
+                ``retention_days`` only where it keeps none: ``ask`` or the REPL pointed at the bot's log never
+                deletes what the bot keeps longer.
 
         Raises:
             QuestionLogError: the file cannot be created or opened, is not a database, or is of a newer schema.
@@ -126,6 +131,8 @@ class QuestionLog:
             connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
             connection.execute("PRAGMA foreign_keys = ON")
             migrate(connection)
+            if retention_days is not None:
+                retention_days = _retention(connection, retention_days, set_retention)
             questions = cls(connection, path, retention_days)
             questions.prune(now)
         except sqlite3.Error as exc:
@@ -379,3 +386,13 @@ class _Transaction:
             self.connection.execute("COMMIT")
         elif self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
+
+
+def _retention(connection: sqlite3.Connection, days: int, set_retention: bool) -> int:
+    """The days a log keeps a question: ``days`` when ``set_retention`` (and stored as the log's own), else what
+    the log keeps (``days`` when it keeps none)."""
+    if set_retention:
+        connection.execute("INSERT OR REPLACE INTO meta VALUES ('retention_days', ?)", (str(days),))
+        return days
+    stored = connection.execute("SELECT value FROM meta WHERE key = 'retention_days'").fetchone()
+    return int(stored[0]) if stored and str(stored[0]).isdigit() else days

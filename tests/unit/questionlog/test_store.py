@@ -171,6 +171,19 @@ def test_old_questions_and_their_feedback_go_when_the_log_opens_and_daily(log_pa
     assert connection.execute("SELECT count(*) FROM quotes").fetchone()[0] == 2
 
 
+def test_a_retention_not_asked_for_follows_the_logs_own(log_path):
+    with QuestionLog.open(log_path, retention_days=365, now=NOW) as questions:  # the bot, set to a year
+        kept = questions.record(answer("half a year ago?"), channel="C1", asked_at=NOW - timedelta(days=200))
+    with QuestionLog.open(log_path, retention_days=90, now=NOW, set_retention=False):  # `ask`, on its default
+        pass
+    with QuestionLog.open(log_path, retention_days=90, now=NOW, set_retention=False) as questions:
+        assert questions.quote_count(kept) == 2 and questions.retention_days == 365
+    with QuestionLog.open(log_path, retention_days=90, now=NOW):  # asked for: it becomes the log's own
+        pass
+    with QuestionLog.open(log_path, retention_days=30, now=NOW, set_retention=False) as questions:
+        assert questions.quote_count(kept) is None and questions.retention_days == 90
+
+
 def test_a_log_opened_without_a_retention_deletes_nothing(log_path):
     """``qa-bot log`` opens the log so: a report must not delete what the bot keeps longer than its setting."""
     with QuestionLog.open(log_path, retention_days=3650, now=NOW) as questions:
