@@ -152,7 +152,7 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 @click.option(
-    "--questions", "questions_file", default=None,
+    "--questions", "questions_file", default=None, metavar="FILE",
     help="File of questions, one a line ('-' for stdin): plain text, or JSON {\"question\": ..., \"as_of\": "
     "\"YYYY-MM-DD\"} so that each question carries its own date.",
 )
