@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from qa_bot.answer.followup import sets_subject
 from qa_bot.cli_common import readable, replace_undecodable
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.printable import printable
@@ -106,13 +107,14 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         return True
     if pipeline.refresh(announce=False):
         console.print(Text(f"The index was rebuilt: now {len(pipeline.index.documents)} articles.", "dim"))
+    earlier = [session.previous] if session.previous else []
     try:
-        answer = pipeline.ask(text, as_of=session.as_of, thread=[session.previous] if session.previous else ())
+        answer = pipeline.ask(text, as_of=session.as_of, thread=earlier)
     except BackendUnavailableError as exc:  # Milvus down for a moment: say so, and keep the session
         console.print(Text.assemble(("error:", "red"), f" {exc}"))
         return True
     session.questions.record(answer, channel="repl")
-    if answer.read_as is None:  # a standalone question sets the subject; its follow-ups keep it
+    if sets_subject(text, earlier, answer.read_as):  # a standalone question sets the subject; follow-ups keep it
         session.previous = text
     console.print(answer_text(answer))
     return True

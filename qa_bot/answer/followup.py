@@ -97,6 +97,24 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     return False
 
 
+def _names(text: str) -> set[str]:
+    """The names ``text`` gives: capitalised words after its first, not function words nor demonyms."""
+    raw = [w.strip("'’.") for w in _WORD.findall(text)]
+    return {w.lower() for i, w in enumerate(raw) if i and w[:1].isupper() and w.lower() not in FUNCTION_WORDS
+            and not _DESCRIBING.search(w)}
+
+
+def sets_subject(question: str, earlier: Sequence[str], read_as: str | None) -> bool:
+    """True when ``question`` becomes what its conversation is about, so the next follow-up leans on it: a
+    question read alone, or one that names someone or something the earlier question did not ("Who is David
+    Schenker?" asked in a thread about a drone crash: "What did he say?" then means him), even when the story
+    it was read in holds all its words."""
+    if read_as is None:
+        return True
+    return not leans_on_thread(question, earlier[-1] if earlier else "") and bool(
+        _names(question) - set().union(*(_names(e) for e in earlier)))
+
+
 def told_in(question: str, texts: Sequence[str]) -> bool:
     """True when ``question`` has content words of its own and ``texts`` (the articles of a thread's story)
     hold every one of them: "How many people were on board?" after a question about a passenger jet asks

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
+from qa_bot.answer.followup import sets_subject
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.errors import BackendUnavailableError
 from qa_bot.records import Answer
@@ -287,8 +288,8 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
     _react(client, "reactions_add", channel, ts)
     earlier = bot.threads.earlier(channel, thread) if taken.follow_up and thread else []  # a follow-up in a thread
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
-    if answer is not None and answer.read_as is None and thread:  # a standalone question sets the thread's subject
-        bot.threads.add(channel, thread, taken.question)
+    if answer is not None and thread and sets_subject(taken.question, earlier, answer.read_as):
+        bot.threads.add(channel, thread, taken.question)  # what the thread is about from now on
     if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
                      asker=asker, pending=taken.pending, user=asker, thread_ts=thread)

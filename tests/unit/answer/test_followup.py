@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 import qa_bot.pipeline as pipeline_module
-from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, story_of, told_in
+from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, sets_subject, story_of, told_in
 from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
@@ -42,6 +42,16 @@ def test_a_question_that_names_its_own_subject_stands_alone_though_it_has_a_pron
                      "Which Iranian leader did he appeal to?", "Who did the Chinese-backed group say it paid?",
                      "Who won?"):
         assert leans_on_thread(question, earlier), question
+
+
+def test_a_question_naming_someone_new_becomes_the_subject_though_read_with_its_thread():
+    drone = ["Where did the defective drone crash?"]
+    read = "who is David Schenker? (defective drone crash)"  # the story held all its words
+    assert sets_subject("Who is David Schenker?", drone, read)  # "What did he say?" then means him
+    assert sets_subject("When did it crash?", drone, None)  # read alone: the subject, as before
+    assert not sets_subject("When did it crash?", drone, "When did it crash? (defective drone crash)")
+    assert not sets_subject("How many drones were there?", drone, "...")  # names no one new: the drone stays
+    assert not sets_subject("What did Schenker say about it?", ["Who is David Schenker?"], "...")  # leans on it
 
 
 def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():

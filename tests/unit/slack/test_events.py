@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from slack_bolt import BoltResponse
 
@@ -168,6 +170,20 @@ def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_questio
     on_mention(mention("When did it crash?", ts="100.3"), client, bot=bot)  # not in the thread: alone
     assert ask.threads == [(), ("Where did the defective drone crash?",), ()]
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]
+
+
+def test_a_question_in_a_thread_naming_someone_new_is_what_the_next_follow_up_leans_on():
+    class ReadWithThread(FakeAsk):  # as the pipeline reads a question whose words the thread's story holds
+        def __call__(self, question, *, thread=(), **kwargs):
+            answer = super().__call__(question, thread=thread, **kwargs)
+            return replace(answer, read_as=f"{question} (drone)") if thread else answer
+
+    ask, client = ReadWithThread(), FakeClient()
+    bot = make_bot(ask)
+    on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
+    on_mention(mention("Who is David Schenker?", ts="100.2", thread_ts="100.1"), client, bot=bot)
+    on_mention(mention("What did he say?", ts="100.3", thread_ts="100.1"), client, bot=bot)
+    assert ask.threads == [(), ("Where did the defective drone crash?",), ("Who is David Schenker?",)]
 
 
 def test_a_thread_reply_also_sent_to_the_channel_is_a_follow_up_answered_once_in_its_thread():
