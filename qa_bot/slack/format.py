@@ -57,6 +57,27 @@ def question_from_event_text(text: str) -> str:
     return question if has_words(question) else ""
 
 
+_THANKS = re.compile(r"(?:(?:many|big|great) )?(?:thanks?(?: you)?|thank u|thx|ty|cheers|(?:much )?appreciated)"
+                     r"(?: (?:so|very) much| a lot| again| all)*", re.IGNORECASE)
+_HELLO = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|morning)(?: there| all| everyone)?",
+                    re.IGNORECASE)
+WELCOME = "You're welcome."
+HELLO = "Hello! Ask me a question about the news, for example: Who is David Schenker? (`/ask status` says what I know.)"
+
+
+def small_talk(question: str) -> str | None:
+    """The line to say to a message that is only thanks or a greeting ("thanks!", "hello bot"), which is no
+    question for the articles (they quoted "Thank you." from an interview, at high confidence); None otherwise."""
+    said = re.sub(r"[^\w' ]+", " ", question).split()
+    said = [w for w in said if w.lower() not in {"bot", "qa", "qa-bot"}]
+    text = " ".join(said)
+    if _THANKS.fullmatch(text):
+        return WELCOME
+    if _HELLO.fullmatch(text):
+        return HELLO
+    return None
+
+
 def has_words(text: str) -> bool:
     """True when ``text`` holds a letter or a digit: something a search can look for."""
     return any(ch.isalnum() for ch in text)

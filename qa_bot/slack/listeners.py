@@ -29,6 +29,7 @@ from qa_bot.slack.format import (
     outside_sources_blocks,
     question_from_event_text,
     shared_answer_id,
+    small_talk,
 )
 from qa_bot.slack.outbox import describe, respond_instead
 from qa_bot.slack.status import home_view, status_blocks
@@ -119,9 +120,15 @@ class Taken:
     asker: str | None = None
     ts: str | None = None  # the message's (events only)
     thread: str | None = None  # the thread the answer goes to (events only)
-    follow_up: bool = False  # asked inside a thread, so read with its earlier questions
+    follow_up: bool = False  # asked in a conversation (a thread, a direct message), so read with its subject
     direct: bool = False
     refused: bool = False  # a mention where the bot does not answer: the asker is told so, privately
+    reply: str | None = None  # small talk ("thanks!"): this line instead of an answer
+    about: str | None = None  # where the conversation's subject is kept: its thread, or a whole direct message
+
+
+DIRECT = "dm"
+"""The key of a direct message's own subject: its messages outside threads are one conversation, as in the REPL."""
 
 
 def taking_mention(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
@@ -266,12 +273,16 @@ def take_message(event: dict[str, Any], bot: BotContext, mentioned: bool = False
     if not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return None
     asker = event.get("user")
-    if not question or not answers_here:  # say how to ask, or where: log nothing
-        return Taken("", channel, policy, None, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
-                     direct=direct, refused=not answers_here)
+    thread = event.get("thread_ts") or ts
+    talk = small_talk(question) if answers_here else None
+    if not question or not answers_here or talk:  # say how to ask, or where, or answer small talk: log nothing
+        return Taken("", channel, policy, None, asker=asker, ts=ts, thread=thread, direct=direct,
+                     refused=not answers_here, reply=talk)
     pending = bot.questions.begin(question, channel=channel, user=asker)  # logged before it is acknowledged
-    return Taken(question, channel, policy, pending, asker=asker, ts=ts, thread=event.get("thread_ts") or ts,
-                 follow_up=bool(event.get("thread_ts")), direct=direct)
+    # A direct message outside a thread goes on the conversation, as the next question in the REPL does.
+    about = event.get("thread_ts") or (DIRECT if direct else ts)
+    return Taken(question, channel, policy, pending, asker=asker, ts=ts, thread=thread,
+                 follow_up=about != ts, direct=direct, about=about)
 
 
 def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> None:
@@ -282,14 +293,16 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
         private = (policy.private or taken.refused) and not taken.direct and asker
         call = client.chat_postEphemeral if private else client.chat_postMessage
         to_asker: dict[str, Any] = {"user": asker} if private else {}
-        bot.outbox.post(call, channel=channel, text=NOT_HERE if taken.refused else MENTION_HINT, thread_ts=thread,
-                        **to_asker)
+        said = NOT_HERE if taken.refused else taken.reply or MENTION_HINT
+        bot.outbox.post(call, channel=channel, text=said, thread_ts=thread, **to_asker)
         return
     _react(client, "reactions_add", channel, ts)
-    earlier = bot.threads.earlier(channel, thread) if taken.follow_up and thread else []  # a follow-up in a thread
+    about = taken.about or thread
+    earlier = bot.threads.earlier(channel, about) if taken.follow_up and about else []
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
-    if answer is not None and thread and sets_subject(taken.question, earlier, answer.read_as):
-        bot.threads.add(channel, thread, taken.question)  # what the thread is about from now on
+    if answer is not None and about and thread and sets_subject(taken.question, earlier, answer.read_as):
+        for key in {about, thread}:  # what the conversation, and the answer's own thread, are about from now on
+            bot.threads.add(channel, key, taken.question)
     if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
                      asker=asker, pending=taken.pending, user=asker, thread_ts=thread)

@@ -172,12 +172,16 @@ def test_a_follow_up_in_the_bots_thread_is_read_with_the_threads_earlier_questio
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1", "100.3"]
 
 
-def test_a_question_in_a_thread_naming_someone_new_is_what_the_next_follow_up_leans_on():
-    class ReadWithThread(FakeAsk):  # as the pipeline reads a question whose words the thread's story holds
-        def __call__(self, question, *, thread=(), **kwargs):
-            answer = super().__call__(question, thread=thread, **kwargs)
-            return replace(answer, read_as=f"{question} (drone)") if thread else answer
+class ReadWithThread(FakeAsk):
+    """Reads every question given a thread with it, as the pipeline does one that leans on it or whose words the
+    thread's story holds."""
 
+    def __call__(self, question, *, thread=(), **kwargs):
+        answer = super().__call__(question, thread=thread, **kwargs)
+        return replace(answer, read_as=f"{question} (drone)") if thread else answer
+
+
+def test_a_question_in_a_thread_naming_someone_new_is_what_the_next_follow_up_leans_on():
     ask, client = ReadWithThread(), FakeClient()
     bot = make_bot(ask)
     on_mention(mention("Where did the defective drone crash?", ts="100.1"), client, bot=bot)
@@ -197,14 +201,32 @@ def test_a_thread_reply_also_sent_to_the_channel_is_a_follow_up_answered_once_in
     assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["100.1", "100.1"]
 
 
-def test_any_message_in_a_direct_message_thread_is_a_follow_up_read_with_its_thread():
-    ask, client = FakeAsk(), FakeClient()
+def test_any_message_in_a_direct_message_is_a_follow_up_read_with_its_thread_or_the_conversation():
+    ask, client = ReadWithThread(), FakeClient()
     bot = make_bot(ask)
     on_message(direct("Where did the defective drone crash?", ts="200.1"), client, bot=bot)
     on_message(direct("When did it crash?", ts="200.2", thread_ts="200.1"), client, bot=bot)  # no mention needed
-    on_message(direct("When did it crash?", ts="200.3"), client, bot=bot)  # a new message, not in the thread
-    assert ask.threads == [(), ("Where did the defective drone crash?",), ()]
-    assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["200.1", "200.1", "200.3"]
+    on_message(direct("When did it crash?", ts="200.3"), client, bot=bot)  # typed below it, as in the REPL
+    on_message(direct("Who is David Schenker?", ts="200.4"), client, bot=bot)  # the conversation moves on
+    on_message(direct("Where did it crash?", ts="200.5", thread_ts="200.1"), client, bot=bot)  # that thread's own
+    on_message(direct("What did he say?", ts="200.6"), client, bot=bot)
+    on_message(direct("What did he say?", ts="200.7", thread_ts="200.4"), client, bot=bot)
+    drone, schenker = ("Where did the defective drone crash?",), ("Who is David Schenker?",)
+    assert ask.threads == [(), drone, drone, drone, drone, schenker, schenker]
+    assert [p["thread_ts"] for p in client.to("chat_postMessage")] == ["200.1", "200.1", "200.3", "200.4", "200.1",
+                                                                       "200.6", "200.4"]
+    on_mention(mention("When did it crash?", ts="300.1"), client, bot=bot)  # a channel's new message stands alone
+    assert ask.threads[-1] == ()
+
+
+@pytest.mark.parametrize(("said", "reply"), [("thanks!", "You're welcome."), ("Hello bot", "Hello! Ask me")])
+def test_thanks_and_greetings_get_a_line_not_quotes_and_are_not_logged(said, reply):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask)
+    on_message(direct(said, ts="400.1"), client, bot=bot)
+    on_mention(mention(said, ts="400.2"), client, bot=bot)
+    assert ask.questions == []
+    assert [p["text"][:len(reply)] for p in client.to("chat_postMessage")] == [reply, reply]
 
 
 def test_sharing_a_private_follow_up_shares_it_as_it_was_read():
