@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qa_bot.answer.followup import put_new_first, read_in_thread, story_of, told_in
+from qa_bot.answer.followup import misses_own_words, put_new_first, read_in_thread, story_of, told_in
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
@@ -142,13 +142,13 @@ class QAPipeline:
 
         allowed = index.source_passages(sources) if sources else None
 
-        def answer_to(question: str, story: set[str] | None = None) -> Answer:
+        def answer_to(question: str, story: set[str] | None = None, shaped: AnswerOptions = options) -> Answer:
             """The answer to ``question``, from the articles of ``story`` only when given (and of ``sources``)."""
-            reading = reading_of(question, moment, options) if index.has_dates else None  # no dates: nothing to read
+            reading = reading_of(question, moment, shaped) if index.has_dates else None  # no dates: nothing to read
             within = index.document_passages(story) if story is not None else None
             if allowed is not None:
                 within = allowed if within is None else within & allowed
-            return answer_as_of(index, question, encode, moment, reading, options, self.reranker,  # type: ignore[arg-type]
+            return answer_as_of(index, question, encode, moment, reading, shaped, self.reranker,  # type: ignore[arg-type]
                                 within)
 
         earlier = next((q for q in map(_cleaned, reversed(thread)) if q), None)
@@ -185,6 +185,13 @@ class QAPipeline:
 
         # The reranker's probabilities are one scale: a repeated quote gives way only to a clearly better one.
         margin = options.followup_margin if self.reranker is not None else 0.0
-        answer = put_new_first(text, answer, before, similarity,
-                               lambda: answer_to(text), options.max_quotes, margin)
+        # An ellipsis whose own words the repeated quote never names ("and the Pentagon?") is asked inside the story
+        # however unsure (its answer there abstained): candidates for the reranker to judge against that quote.
+        unsure = options.model_copy(update={"abstain_threshold": 0.0})
+        elliptical = bool(story) and misses_own_words(text, earlier, answer.quotes[0].text if answer.quotes else "")
+
+        def alone() -> Answer:
+            return answer_to(text, story, unsure) if elliptical else answer_to(text)
+
+        answer = put_new_first(text, answer, before, similarity, alone, options.max_quotes, margin)
         return replace(answer, question=text, read_as=read)

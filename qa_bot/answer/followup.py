@@ -124,6 +124,17 @@ def told_in(question: str, texts: Sequence[str]) -> bool:
     return bool(own) and own <= {term for found in terms(list(texts)) for term in found}
 
 
+def misses_own_words(question: str, earlier: str, quote: str) -> bool:
+    """True when ``question`` is an elliptical follow-up ("and the Pentagon?", "what about Iran?"), whose own
+    content words (ones ``earlier`` lacks) are what it asks about, and ``quote`` holds none of them: the earlier
+    answer's sentence, which never names the Pentagon. (A follow-up of another form may be answered in other
+    words: "What position did he hold?" by "a former assistant secretary of state".)"""
+    if not question.lower().lstrip().startswith(_LEADS):
+        return False
+    own = set(_content(question)) - set(_content(earlier))
+    return bool(own) and not own & set(terms([quote])[0])
+
+
 def _content(text: str) -> list[str]:
     """The keyword terms of ``text``'s content words (see :data:`FUNCTION_WORDS`)."""
     return terms([" ".join(w for w in _WORD.findall(text) if w.lower().strip("'’.") not in FUNCTION_WORDS)])[0]

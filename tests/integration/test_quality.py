@@ -129,3 +129,12 @@ def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):
     threshold = bundled_pipeline.settings.abstain_threshold
     assert answer.quotes and all(q.confidence >= threshold for q in answer.quotes)
     assert all("Schenker" in q.text or q.text.startswith("He ") for q in answer.quotes)
+
+
+def test_an_elliptical_follow_up_quotes_what_it_names_not_the_earlier_answer_again(bundled_pipeline):
+    first = "Where did the defective drone crash?"
+    earlier = bundled_pipeline.ask(first).quotes[0]
+    answer = bundled_pipeline.ask("and the Pentagon?", thread=[first])
+    assert answer.read_as and "Pentagon" in answer.quotes[0].text and answer.quotes[0].text != earlier.text
+    again = bundled_pipeline.ask("and the drone?", thread=[first])  # nothing of its own: about the drone still
+    assert "drone" in again.quotes[0].text

@@ -7,7 +7,15 @@ from dataclasses import replace
 import numpy as np
 
 import qa_bot.pipeline as pipeline_module
-from qa_bot.answer.followup import leans_on_thread, put_new_first, read_in_thread, sets_subject, story_of, told_in
+from qa_bot.answer.followup import (
+    leans_on_thread,
+    misses_own_words,
+    put_new_first,
+    read_in_thread,
+    sets_subject,
+    story_of,
+    told_in,
+)
 from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
@@ -52,6 +60,16 @@ def test_a_question_naming_someone_new_becomes_the_subject_though_read_with_its_
     assert not sets_subject("When did it crash?", drone, "When did it crash? (defective drone crash)")
     assert not sets_subject("How many drones were there?", drone, "...")  # names no one new: the drone stays
     assert not sets_subject("What did Schenker say about it?", ["Who is David Schenker?"], "...")  # leans on it
+
+
+def test_an_elliptical_follow_up_misses_its_own_words_in_a_quote_that_never_names_them():
+    drone = "Where did the defective drone crash?"
+    lead = "One of the most notable incidents occurred when a defective drone crashed into the barracks."
+    assert misses_own_words("and the Pentagon?", drone, lead)
+    assert not misses_own_words("and the Pentagon?", drone, "According to Pentagon data, it was one of 40.")
+    assert not misses_own_words("and the drone?", drone, lead)  # nothing of its own
+    # Only an ellipsis: another follow-up may be answered in other words ("a former assistant secretary").
+    assert not misses_own_words("What position did he hold?", "Who is David Schenker?", "Schenker, a former official")
 
 
 def test_a_follow_up_is_read_with_the_latest_earlier_questions_content_words():
