@@ -95,8 +95,9 @@ def read_channels_file(path: Path) -> ChannelsFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
-        what = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
-        where = f", line {found.group(1)}" if found else ""
+        what = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)$", "", str(exc))
+        last = len(text.rstrip("\n").splitlines()) or 1  # "at end of document": the error is on the last line
+        where = f", line {found.group(1) if found else last}"
         raise ConfigError(f"channels file {path}{where}: not valid TOML ({what})") from None
     try:
         return ChannelsFile.model_validate(data)
@@ -170,7 +171,8 @@ def _line_of(text: str, table: Sequence[str], key: str | None) -> int | None:
         first = next(g for g in name.groups() if g is not None)
         if current == list(table) and key is not None and first == key:
             return number
-        if table and current == list(table[:-1]) and first == table[-1]:  # an inline table: C1 = { ... }
+        depth = len(current)  # an inline table, at any depth: C1 = { ... }, channels = { C1 = { ... } }
+        if depth < len(table) and current == list(table[:depth]) and first == table[depth]:
             header_line = header_line or number
     return header_line
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 FEEDBACK_ACTIONS = {HELPFUL_ACTION: Feedback.HELPFUL, NOT_HELPFUL_ACTION: Feedback.NOT_HELPFUL,
                     WRONG_SOURCE_ACTION: Feedback.WRONG_SOURCE}
 THANKS = "Thanks — recorded."
-UNKNOWN = "That answer is no longer in the question log, so nothing was recorded."
+UNKNOWN = "That answer (or that quote of it) is not in the question log, so nothing was recorded."
 FAILED = "Sorry, your feedback could not be recorded just now."
 _VALUE = re.compile(r"(\d{1,18})(?::(\d{1,4}))?")
 

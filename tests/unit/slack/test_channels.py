@@ -92,6 +92,8 @@ BAD = {
     "not TOML": (GOOD.replace('mode = "questions"', "mode = questions"), 8, "not valid TOML"),
     "an unknown key in an inline table": (GOOD + '\n[channels]\nC4 = { mood = "off" }\n', 17,
                                           "[channels.C4] mood: unknown key"),
+    "a bad value in a nested inline table": ('channels = { C1 = { mode = "loud" } }\n', 1, "[channels.C1] mode"),
+    "TOML that ends too soon": (GOOD + '\n[channels.C5]\nsources = ["Reuters"\n', 17, "not valid TOML (Unclosed"),
 }
 
 
