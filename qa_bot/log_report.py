@@ -57,12 +57,14 @@ def table(name: str, rows: list[dict[str, Any]], cut: bool = False) -> Table | s
         return f"[bold]{TITLES[name]}[/bold]: none."
     count = f"the first {len(rows)}; --limit 0 shows all" if cut else str(len(rows))
     shown = Table(title=f"{TITLES[name]} ({count})", title_justify="left", show_lines=False)
-    for key, heading in COLUMNS[name]:
+    # A column no row fills (no answer went undelivered: always so for ask and the REPL) only narrows the others.
+    kept = [(key, heading) for key, heading in COLUMNS[name] if key != "undelivered" or any(r[key] for r in rows)]
+    for key, heading in kept:
         wide = key in {"question", "title", "sources"}
         shown.add_column(heading, overflow="fold", no_wrap=key in {"asked_at", "last_marked"},
                          ratio=3 if wide else None)
     for row in rows:
-        shown.add_row(*(_cell(_question(row) if key == "question" else row[key], key) for key, _ in COLUMNS[name]))
+        shown.add_row(*(_cell(_question(row) if key == "question" else row[key], key) for key, _ in kept))
     return shown
 
 
