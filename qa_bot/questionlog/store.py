@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -137,6 +138,9 @@ class QuestionLog:
             questions.prune(now)
         except sqlite3.Error as exc:
             connection.close()
+            if not os.access(path.parent, os.W_OK):  # SQLite says only "unable to open database file"
+                raise QuestionLogError(f"cannot open the question log {path}: its folder {path.parent} may not be "
+                                       "written (the log, and the WAL files beside it, are made there)") from exc
             raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
         return questions
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -259,6 +260,22 @@ def test_a_log_that_cannot_be_written_warns_once_and_answers_go_on(log_path, tmp
         assert open_or_warn(tmp_path / "a-folder.sqlite", 90) is NO_LOG
     assert len(caplog.records) == 1 and "a-folder.sqlite" in caplog.records[0].getMessage()
     assert open_or_warn(None, 90) is NO_LOG and NO_LOG.record(answer(), channel="cli") is None
+
+
+def test_a_log_in_a_folder_that_may_not_be_written_says_so(tmp_path, monkeypatch):
+    import qa_bot.questionlog.store as store
+
+    real = sqlite3.connect
+
+    def refused(path, *args, **kwargs):  # as SQLite answers in a read-only folder (the tests run as root)
+        connection = real(":memory:", *args, **kwargs)
+        connection.execute("PRAGMA query_only = ON")
+        return connection
+
+    monkeypatch.setattr(store.sqlite3, "connect", refused)
+    monkeypatch.setattr(store.os, "access", lambda path, mode: False)
+    with pytest.raises(QuestionLogError, match=rf"its folder {re.escape(str(tmp_path))} may not be written"):
+        QuestionLog.open(tmp_path / "q.sqlite")
 
 
 def test_a_folder_given_as_the_log_is_named_as_a_folder(tmp_path):
