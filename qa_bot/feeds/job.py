@@ -58,6 +58,9 @@ def run_update(
         IngestError, IndexLockedError, ModelLoadError: from the build.
     """
     articles = Path(settings.articles_dir)
+    if links is None and not articles.is_dir():  # a mistyped --articles: no folder (nor its state) is made
+        raise FeedError(f"no articles folder {articles}: it follows no feeds (check --articles or "
+                        "QA_BOT_ARTICLES_DIR; `qa-bot feeds add URL` starts a list)")
     try:
         return _run_update(settings, articles, links, console, fetcher, embedder)
     except OSError as exc:  # the folder, its state or its lock cannot be written (read-only, full disk)
