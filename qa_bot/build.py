@@ -11,6 +11,7 @@ from qa_bot.embed import Embedder, embedder_from_settings
 from qa_bot.errors import IngestError
 from qa_bot.index import BuildSummary, IndexWriter, backend_from
 from qa_bot.ingest.read import check_paths, read_articles
+from qa_bot.printable import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,11 +76,6 @@ def build_identity(settings: Settings) -> dict[str, object]:
     if backend.is_milvus:
         identity.update(milvus_uri=backend.milvus_uri, milvus_prefix=backend.prefix, analyzer=backend.analyzer)
     return identity
-
-
-def plural(count: int, thing: str) -> str:
-    """``count`` and ``thing``, in the plural unless there is one: ``1 document``, ``405 passages``."""
-    return f"{count} {thing}{'' if count == 1 else 's'}"
 
 
 def summary_line(summary: BuildSummary) -> str:

@@ -11,6 +11,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+
+def plural(count: int, thing: str) -> str:
+    """``count`` and ``thing``, in the plural unless there is one: ``1 document``, ``405 passages``."""
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 

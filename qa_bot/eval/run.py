@@ -65,7 +65,8 @@ def open_corpus_index(
 ) -> tuple[Settings, Index]:
     """The cached index of the JSONL ``corpus`` under ``index_root`` (built first when missing or stale; see
     :func:`corpus_cache_dir`), and ``settings`` pointing at it."""
-    from qa_bot.build import build_from_paths, plural, summary_line
+    from qa_bot.build import build_from_paths, summary_line
+    from qa_bot.printable import plural
 
     folder = corpus_cache_dir(corpus, settings, embedder, index_root)
     settings = settings.model_copy(update={"index_dir": folder})

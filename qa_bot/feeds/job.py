@@ -14,6 +14,7 @@ from qa_bot.feeds.feedlist import load_feeds
 from qa_bot.feeds.fetch import Fetcher, FetchPolicy
 from qa_bot.feeds.state import folder_fingerprint, load_state, save_state
 from qa_bot.feeds.update import Updater, UpdateSummary, update_lock
+from qa_bot.printable import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -139,8 +140,6 @@ def _build_key(settings: Settings, fingerprint: str) -> str:
 
 def summary_line(summary: UpdateSummary) -> str:
     """The update in one line: feeds, items, and what the build embedded."""
-    from qa_bot.build import plural
-
     feeds = (f"{plural(summary.feeds, 'feed')} ({summary.feeds_not_modified} not modified, {summary.feeds_failed} "
              "failed); "
              if summary.feeds else "")

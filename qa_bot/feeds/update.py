@@ -23,6 +23,7 @@ from qa_bot.feeds.feedlist import Feed, check_url
 from qa_bot.feeds.fetch import Fetcher, FetchError, RobotsRefusal
 from qa_bot.feeds.saved import ArticleVersion, Change, same_article, saved_text, store_article
 from qa_bot.feeds.state import STATE_DIR, Failure, FeedState, FetchState, LinkState, PageState
+from qa_bot.printable import plural
 from qa_bot.records import moment_of
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ class Updater:
             self._fetch_item(item)
             self.progress("pages", done, len(items))
         if self.summary.unsaved:  # one line for the folder, first, not one per page that met it
-            pages = "1 page" if self.summary.unsaved == 1 else f"{self.summary.unsaved} pages"
+            pages = plural(self.summary.unsaved, "page")
             self.summary.problems.insert(0, (str(self.articles_dir), (
                 f"could not save {pages} into this folder ({self.summary.unsaved_reason}); "
                 "they are fetched again by the next update")))
