@@ -98,14 +98,11 @@ def feeds_list(as_json: bool, articles_dir: Path | None) -> None:
     """The feeds followed, with how their last fetch went."""
     import json
 
-    from qa_bot.errors import ConfigError
-    from qa_bot.feeds.feedlist import feeds_path, load_feeds
+    from qa_bot.feeds.feedlist import feeds_path, load_feeds, require_articles_dir
     from qa_bot.feeds.state import load_state
 
     settings = _settings(articles_dir=articles_dir)
-    if not settings.articles_dir.is_dir():  # a mistyped folder follows no feeds, but should not say so calmly
-        raise ConfigError(f"no articles folder at {settings.articles_dir} "
-                          "(give --articles, or set QA_BOT_ARTICLES_DIR)")
+    require_articles_dir(settings.articles_dir)
     feeds, state = load_feeds(settings.articles_dir), load_state(settings.articles_dir)
     if not feeds and not as_json:
         click.echo(f"No feeds followed in {feeds_path(settings.articles_dir)}: add one with `qa-bot feeds add URL`.")

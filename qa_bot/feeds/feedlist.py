@@ -74,6 +74,18 @@ def check_url(url: str) -> str:
     return url
 
 
+def require_articles_dir(articles_dir: Path) -> None:
+    """Refuse an articles folder that does not exist: a mistyped ``--articles`` follows no feeds, and should not
+    say so calmly, nor be made (only ``feeds add`` and ``add`` start a folder).
+
+    Raises:
+        FeedError: there is no such folder.
+    """
+    if not Path(articles_dir).is_dir():
+        raise FeedError(f"no articles folder at {articles_dir} (give --articles, or set QA_BOT_ARTICLES_DIR; "
+                        "`qa-bot feeds add URL` starts one)")
+
+
 def load_feeds(articles_dir: Path) -> list[Feed]:
     """The feeds followed by ``articles_dir`` (none when the file does not exist).
 
@@ -136,7 +148,7 @@ def add_feed(articles_dir: Path, url: str, name: str | None = None) -> Feed:
     """
     url = check_url(url)
     path = feeds_path(articles_dir)
-    with _editing(path):
+    with _editing(path, create=True):
         text = _read(path)
         feeds = _parse(path, text)
         if any(f.url == url for f in feeds):
@@ -162,6 +174,7 @@ def remove_feed(articles_dir: Path, which: str) -> Feed:
     Raises:
         FeedError: no such feed, or the file cannot be read or written.
     """
+    require_articles_dir(articles_dir)
     path = feeds_path(articles_dir)
     with _editing(path):
         text = _read(path)
@@ -176,16 +189,18 @@ def remove_feed(articles_dir: Path, which: str) -> Feed:
 
 
 @contextmanager
-def _editing(path: Path) -> Iterator[None]:
-    """Hold the feed list's edit lock (on its folder, so no lock file is left) while it is read and written: two
-    ``feeds add`` run at once would each write the list without the other's feed.
+def _editing(path: Path, create: bool = False) -> Iterator[None]:
+    """Hold the feed list's edit lock (on the folder the list is written in, a link's target's too, so no lock file
+    is left) while it is read and written: two ``feeds add`` run at once would each write the list without the
+    other's feed. ``create``: make the folder first (``feeds add`` starts one).
 
     Raises:
         FeedError: the folder cannot be made or opened.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        folder = os.open(path.parent, os.O_RDONLY)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.open(path.resolve().parent, os.O_RDONLY)
     except OSError as exc:
         raise FeedError(f"cannot write the feed list {path}: {exc.strerror or exc}") from exc
     try:

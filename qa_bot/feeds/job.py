@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from qa_bot.config import Settings
 from qa_bot.errors import FeedError, QABotError
-from qa_bot.feeds.feedlist import load_feeds
+from qa_bot.feeds.feedlist import load_feeds, require_articles_dir
 from qa_bot.feeds.fetch import Fetcher, FetchPolicy
 from qa_bot.feeds.state import folder_fingerprint, load_state, save_state
 from qa_bot.feeds.update import Updater, UpdateSummary, update_lock
@@ -59,9 +59,8 @@ def run_update(
         IngestError, IndexLockedError, ModelLoadError: from the build.
     """
     articles = Path(settings.articles_dir)
-    if links is None and not articles.is_dir():  # a mistyped --articles: no folder (nor its state) is made
-        raise FeedError(f"no articles folder {articles}: it follows no feeds (check --articles or "
-                        "QA_BOT_ARTICLES_DIR; `qa-bot feeds add URL` starts a list)")
+    if links is None:  # a mistyped --articles: no folder (nor its state) is made
+        require_articles_dir(articles)
     try:
         return _run_update(settings, articles, links, console, fetcher, embedder)
     except OSError as exc:  # the folder, its state or its lock cannot be written (read-only, full disk)

@@ -276,3 +276,6 @@ def test_a_linked_feed_list_stays_a_link_and_a_number_is_ascii_digits(tmp_path):
     assert feeds_path(articles).is_symlink() and "https://b.example/rss.xml" in text_of(shared)
     with pytest.raises(FeedError, match="not following '²'"):
         remove_feed(articles, "²")
+    with pytest.raises(FeedError, match="no articles folder at .*typo"):
+        remove_feed(tmp_path / "typo", "1")
+    assert not (tmp_path / "typo").exists()  # a mistyped folder is not made

@@ -291,7 +291,7 @@ def test_add_fetches_single_pages_and_refuses_non_http(site, settings, fake_embe
 
 
 def test_no_feeds_is_a_clear_error_and_a_second_update_at_once_is_refused(settings, fake_embedder):
-    with pytest.raises(FeedError, match=r"no articles folder .*articles: it follows no feeds \(check --articles"):
+    with pytest.raises(FeedError, match=r"no articles folder at .*articles \(give --articles"):
         update(settings, fake_embedder)
     assert not Path(settings.articles_dir).exists()  # a mistyped folder is not made
     Path(settings.articles_dir).mkdir()
