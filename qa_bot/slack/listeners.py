@@ -128,7 +128,25 @@ class Taken:
 
 
 DIRECT = "dm"
-"""The key of a direct message's own subject: its messages outside threads are one conversation, as in the REPL."""
+"""The key of a direct message's own subject: its messages outside threads are one conversation, as in the REPL,
+until it falls silent for CONVERSATION_GAP (kept with the time of its last message: "<ts> <question>")."""
+CONVERSATION_GAP = 30 * 60
+"""Seconds of silence after which a direct message's next message starts a new conversation (a question asked
+on Monday is not read with Friday's)."""
+
+
+def _subject(bot: BotContext, channel: str, about: str, ts: str) -> list[str]:
+    """The question a conversation is about: its thread's, or a direct message's while it has not fallen silent."""
+    earlier = bot.threads.earlier(channel, about)
+    if about != DIRECT:
+        return earlier
+    kept = []
+    for said in earlier:
+        stamp, _, question = said.partition(" ")
+        then, now = message_time(stamp), message_time(ts)
+        if then and now and (now - then).total_seconds() <= CONVERSATION_GAP and question:
+            kept.append(question)
+    return kept
 
 
 def taking_mention(event: dict[str, Any], context: dict[str, Any], next_: Callable[[], Any], *,
@@ -298,11 +316,14 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
         return
     _react(client, "reactions_add", channel, ts)
     about = taken.about or thread
-    earlier = bot.threads.earlier(channel, about) if taken.follow_up and about else []
+    earlier = _subject(bot, channel, about, ts) if taken.follow_up and about else []
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
-    if answer is not None and about and thread and sets_subject(taken.question, earlier, answer.read_as):
-        for key in {about, thread}:  # what the conversation, and the answer's own thread, are about from now on
-            bot.threads.add(channel, key, taken.question)
+    if answer is not None and about and thread:
+        if sets_subject(taken.question, earlier, answer.read_as):
+            for key in {about, thread}:  # what the conversation, and the answer's own thread, are about from now on
+                bot.threads.add(channel, key, f"{ts} {taken.question}" if key == DIRECT else taken.question)
+        elif about == DIRECT and earlier:  # the conversation goes on: its subject stays awake
+            bot.threads.add(channel, DIRECT, f"{ts} {earlier[-1]}")
     if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
                      asker=asker, pending=taken.pending, user=asker, thread_ts=thread)

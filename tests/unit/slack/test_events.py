@@ -219,6 +219,17 @@ def test_any_message_in_a_direct_message_is_a_follow_up_read_with_its_thread_or_
     assert ask.threads[-1] == ()
 
 
+def test_a_direct_message_conversation_lasts_while_it_does_not_fall_silent_for_half_an_hour():
+    ask, client = ReadWithThread(), FakeClient()
+    bot = make_bot(ask)
+    on_message(direct("Where did the defective drone crash?", ts="1000.1"), client, bot=bot)
+    on_message(direct("When did it crash?", ts=f"{1000 + 20 * 60}.1"), client, bot=bot)  # 20 minutes on
+    on_message(direct("Who launched it?", ts=f"{1000 + 40 * 60}.1"), client, bot=bot)  # 20 more: it goes on
+    on_message(direct("How big was it?", ts=f"{1000 + 80 * 60}.1"), client, bot=bot)  # 40 minutes' silence: anew
+    drone = ("Where did the defective drone crash?",)
+    assert ask.threads == [(), drone, drone, ()]
+
+
 @pytest.mark.parametrize(("said", "reply"), [("thanks!", "You're welcome."), ("Hello bot", "Hello! Ask me")])
 def test_thanks_and_greetings_get_a_line_not_quotes_and_are_not_logged(said, reply):
     ask, client = FakeAsk(), FakeClient()
