@@ -97,22 +97,21 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     return False
 
 
-def _names(text: str) -> set[str]:
-    """The names ``text`` gives: capitalised words after its first, not function words nor demonyms."""
-    raw = [w.strip("'’.") for w in _WORD.findall(text)]
-    return {w.lower() for i, w in enumerate(raw) if i and w[:1].isupper() and w.lower() not in FUNCTION_WORDS
-            and not _DESCRIBING.search(w)}
+_WHO_IS = re.compile(r"\s*(?i:who|what)(?:'s|’s|\s+(?i:is|was|are|were))\s+(?i:the\s+)?(?P<name>[A-Z][\w'’.-]*"
+                     r"(?:\s+[A-Z][\w'’.-]*)*)\s*[?.!]*\s*")
+"""A question asking who or what a name is ("Who is David Schenker?", "What is Hezbollah?"): about that name."""
 
 
 def sets_subject(question: str, earlier: Sequence[str], read_as: str | None) -> bool:
     """True when ``question`` becomes what its conversation is about, so the next follow-up leans on it: a
-    question read alone, or one that names someone or something the earlier question did not ("Who is David
+    question read alone, or one asking who or what a name the earlier question did not give is ("Who is David
     Schenker?" asked in a thread about a drone crash: "What did he say?" then means him), even when the story
-    it was read in holds all its words."""
+    it was read in holds all its words. Another question naming something ("What did the Pentagon say?",
+    "How many Americans were hurt?") leaves the subject as it was."""
     if read_as is None:
         return True
-    return not leans_on_thread(question, earlier[-1] if earlier else "") and bool(
-        _names(question) - set().union(*(_names(e) for e in earlier)))
+    asked = _WHO_IS.fullmatch(question)
+    return asked is not None and not any(asked.group("name").lower() in e.lower() for e in earlier)
 
 
 def told_in(question: str, texts: Sequence[str]) -> bool:

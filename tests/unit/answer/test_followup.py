@@ -60,6 +60,11 @@ def test_a_question_naming_someone_new_becomes_the_subject_though_read_with_its_
     assert not sets_subject("When did it crash?", drone, "When did it crash? (defective drone crash)")
     assert not sets_subject("How many drones were there?", drone, "...")  # names no one new: the drone stays
     assert not sets_subject("What did Schenker say about it?", ["Who is David Schenker?"], "...")  # leans on it
+    # Naming something is not asking about it: the drone stays the subject.
+    assert not sets_subject("What did the Pentagon say?", drone, "...")
+    assert not sets_subject("How many Americans were hurt?", drone, "...")
+    assert sets_subject("What is Hezbollah?", drone, "...") and sets_subject("Who's Kataib Hezbollah?", drone, "...")
+    assert not sets_subject("Who is David Schenker?", ["Who is David Schenker?"], "...")  # asked again
 
 
 def test_an_elliptical_follow_up_misses_its_own_words_in_a_quote_that_never_names_them():
