@@ -17,9 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from qa_bot.errors import ConfigError
 
 OFF = frozenset({"", "off", "none", "false", "0", "no", "disabled"})
+"""The words that turn an optional part off (``QA_BOT_RERANKER=off``, ``QA_BOT_QUESTION_LOG=off``)."""
 ON = frozenset({"on", "true", "1", "yes", "enabled"})
 """Words that would turn a log on, but name no file: refused, so no file named "yes" is made."""
-"""The words that turn an optional part off (``QA_BOT_RERANKER=off``, ``QA_BOT_QUESTION_LOG=off``)."""
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 SLACK_API_URL = "https://slack.com/api/"
@@ -275,10 +275,14 @@ class Settings(BaseSettings, BuildOptions, AnswerOptions):
             raise ValueError(f"{value.strip()!r} names no file: give the log's path (questions.sqlite), or off")
         return False if isinstance(value, str) and value.strip().lower() in OFF else value
 
-    @field_validator("index_dir", "articles_dir", "model_cache_dir", "question_log", "slack_channels_file")
+    @field_validator("index_dir", "articles_dir", "model_cache_dir", "question_log", "slack_channels_file",
+                     "milvus_uri")
     @classmethod
     def _home(cls, value: object) -> object:
-        """``~`` is the home folder, as a shell would read it; an env file or a service's Environment= does not."""
+        """``~`` is the home folder, as a shell would read it; an env file or a service's Environment= does not. (A
+        Milvus URI is a file, Milvus Lite's, unless it names a scheme.)"""
+        if isinstance(value, str) and "://" not in value and value.startswith("~"):
+            return str(Path(value).expanduser())
         return value.expanduser() if isinstance(value, Path) else value
 
     @field_validator("index_dir", "articles_dir", mode="before")

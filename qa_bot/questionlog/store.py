@@ -124,8 +124,10 @@ class QuestionLog:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             others = foreign_tables(connection)
             if others:  # another program's database: nothing of it is changed
+                connection.close()
                 shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-                raise sqlite3.DatabaseError(f"it is not a qa-bot question log but another database (tables {shown})")
+                raise QuestionLogError(f"cannot open the question log {path}: it is not a qa-bot question log but "
+                                       f"another database (tables {shown})")
             mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.DatabaseError(f"cannot use WAL mode (journal mode stays {mode})")
@@ -138,7 +140,9 @@ class QuestionLog:
             questions.prune(now)
         except sqlite3.Error as exc:
             connection.close()
-            if not os.access(path.parent, os.W_OK):  # SQLite says only "unable to open database file"
+            # SQLite says only "unable to open database file" where the folder may not be written
+            cannot_open = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CANTOPEN
+            if cannot_open and not os.access(path.parent, os.W_OK):
                 raise QuestionLogError(f"cannot open the question log {path}: its folder {path.parent} may not be "
                                        "written (the log, and the WAL files beside it, are made there)") from exc
             raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc

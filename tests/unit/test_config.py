@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,12 @@ def test_a_log_setting_that_names_no_file_is_refused_and_a_home_folder_is_read_a
     monkeypatch.setenv("HOME", "/home/desk")
     monkeypatch.setenv("QA_BOT_QUESTION_LOG", "~/qa-log.sqlite")
     monkeypatch.setenv("QA_BOT_INDEX_DIR", "~/index")
+    monkeypatch.setenv("QA_BOT_MILVUS_URI", "~/passages.db")  # Milvus Lite's file
     settings = load_settings(articles_dir="~/articles")
     assert settings.question_log == Path("/home/desk/qa-log.sqlite") and settings.index_dir == Path("/home/desk/index")
-    assert settings.articles_dir == Path("/home/desk/articles")
+    assert settings.articles_dir == Path("/home/desk/articles") and settings.milvus_uri == "/home/desk/passages.db"
+    monkeypatch.setenv("QA_BOT_MILVUS_URI", "http://milvus:19530")
+    assert load_settings().milvus_uri == "http://milvus:19530"
 
 
 def test_an_unknown_qa_bot_variable_is_warned_of_with_the_name_it_was_meant_to_be(monkeypatch, tmp_path, caplog):
@@ -112,6 +116,8 @@ def test_an_unknown_qa_bot_variable_is_warned_of_with_the_name_it_was_meant_to_b
     (tmp_path / ".env").write_text("QA_BOT_SLACK_BOT_TOKEN=xoxb-2\n", encoding="utf-8")
     # known names, the tokens' own names and the names the benchmarks read are quiet
     assert unknown_variables(["SLACK_BOT_TOKEN", "QA_BOT_MILVUS_TEST_URI", "QA_BOT_INDEX_DIR"]) == []
+    for name in [n for n in os.environ if n.startswith("QA_BOT_")]:  # none of this machine's settings
+        monkeypatch.delenv(name)
     CliRunner().invoke(main, ["log", "--log", str(tmp_path / "none.sqlite")], env={"QA_BOT_MAX_QOUTES": "5"})
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert said == ["unknown setting QA_BOT_MAX_QOUTES is ignored (did you mean QA_BOT_MAX_QUOTES?)"]

@@ -262,18 +262,27 @@ def test_a_log_that_cannot_be_written_warns_once_and_answers_go_on(log_path, tmp
     assert open_or_warn(None, 90) is NO_LOG and NO_LOG.record(answer(), channel="cli") is None
 
 
-def test_a_log_in_a_folder_that_may_not_be_written_says_so(tmp_path, monkeypatch):
+def test_a_log_in_a_folder_that_may_not_be_written_says_so_and_other_refusals_say_theirs(tmp_path, monkeypatch):
     import qa_bot.questionlog.store as store
 
-    real = sqlite3.connect
+    other = tmp_path / "shop.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    connection.close()
+    monkeypatch.setattr(store.os, "access", lambda path, mode: False)  # as a read-only folder (the tests run as root)
+    with pytest.raises(QuestionLogError, match="another database"):  # its own reason, not the folder's
+        QuestionLog.open(other)
 
-    def refused(path, *args, **kwargs):  # as SQLite answers in a read-only folder (the tests run as root)
-        connection = real(":memory:", *args, **kwargs)
-        connection.execute("PRAGMA query_only = ON")
-        return connection
+    class CannotOpen:  # what SQLite answers when the folder refuses the log's or its WAL files' creation
+        def execute(self, *args):
+            refused = sqlite3.OperationalError("unable to open database file")
+            refused.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
+            raise refused
 
-    monkeypatch.setattr(store.sqlite3, "connect", refused)
-    monkeypatch.setattr(store.os, "access", lambda path, mode: False)
+        def close(self):
+            pass
+
+    monkeypatch.setattr(store.sqlite3, "connect", lambda *args, **kwargs: CannotOpen())
     with pytest.raises(QuestionLogError, match=rf"its folder {re.escape(str(tmp_path))} may not be written"):
         QuestionLog.open(tmp_path / "q.sqlite")
 
