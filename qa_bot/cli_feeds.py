@@ -43,11 +43,6 @@ def parse_every(text: str) -> float:
     return seconds
 
 
-def _every(value: str | None) -> float | None:
-    """``--every``'s seconds, read as the option is parsed, so an error names the option."""
-    return None if value is None else parse_every(value)
-
-
 @click.group("feeds")
 def feeds_group() -> None:
     """Follow RSS and Atom feeds: `qa-bot update` fetches their new articles into the articles folder.
@@ -168,14 +163,15 @@ def _update_once(settings: Settings, links: list[str] | None, *, exits: bool = T
 
 @click.command("update")
 @click.option(
-    "--every", default=None, metavar="DURATION", callback=lambda ctx, param, value: _every(value),
+    "--every", "interval", default=None, metavar="DURATION",
+    callback=lambda _ctx, _param, value: None if value is None else parse_every(value),  # an error names --every
     help="Keep going: update again every DURATION (15m, 1h, 1h30m); Ctrl-C or SIGTERM stops. Without it, "
     "update once.",
 )
 @articles_option
 @index_option
 @friendly_errors
-def update_command(every: float | None, articles_dir: Path | None, index_dir: Path | None) -> None:
+def update_command(interval: float | None, articles_dir: Path | None, index_dir: Path | None) -> None:
     """Fetch every feed followed, save new and changed articles, and rebuild the index incrementally.
 
     Fetching is polite: conditional GETs (ETag, Last-Modified), one request per host at a time with a pause
@@ -189,7 +185,6 @@ def update_command(every: float | None, articles_dir: Path | None, index_dir: Pa
     """
     from qa_bot.errors import UpdateLockedError
 
-    interval = every
     settings = _settings(articles_dir=articles_dir, index_dir=index_dir)
     if interval is None:
         try:

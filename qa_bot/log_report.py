@@ -47,7 +47,7 @@ def print_reports(
     else:  # the same columns whichever lists have rows, and a header even when none has
         write_csv(rows, sys.stdout, columns(chosen))
     if cut:
-        print(f"{', '.join(TITLES[name].lower() for name in cut)}: the first {limit} rows only (--limit 0 gives "
+        print(f"{', '.join(TITLES[name].lower() for name in cut)}: the first {limit} rows only (--limit 0 shows "
               "all)", file=sys.stderr)
 
 

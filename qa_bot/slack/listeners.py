@@ -90,17 +90,11 @@ def allowed(channel: str, direct: bool, settings: Settings) -> bool:
     return direct or not allow or channel in allow
 
 
-def wanted(event: dict[str, Any], settings: Settings) -> bool:
-    """True for a new message with text in an allowed channel, from a person (or a bot, if the settings allow).
+def from_a_person(event: dict[str, Any], settings: Settings) -> bool:
+    """True for a new message with text, from a person (or a bot, if the settings allow), wherever it is.
 
-    Edits, deletions and joins are never wanted.
+    Edits, deletions and joins never are. Where it is decides the rest (:func:`allowed`, the channel's mode).
     """
-    return _from_a_person(event, settings) and allowed(event.get("channel", ""), event.get("channel_type") == "im",
-                                                       settings)
-
-
-def _from_a_person(event: dict[str, Any], settings: Settings) -> bool:
-    """True for a new message with text, from a person (or a bot, if the settings allow), wherever it is."""
     subtype = event.get("subtype")
     if subtype in _IGNORED_SUBTYPES and not (settings.slack_allow_bots and subtype == "bot_message"):
         return False
@@ -278,7 +272,7 @@ def take_message(event: dict[str, Any], bot: BotContext, mentioned: bool = False
     """The question a message asks, logged, when the bot is to answer it (None: not wanted here, no question,
     or taken already). A message that ``mentioned`` the bot where it does not answer (a channel whose mode is
     ``off``, or outside the allowlist) is taken only to tell the asker so."""
-    if not _from_a_person(event, bot.settings):
+    if not from_a_person(event, bot.settings):
         return None
     channel, ts = event["channel"], event["ts"]
     direct = event.get("channel_type") == "im"

@@ -173,4 +173,4 @@ def test_a_list_cut_by_the_limit_says_so(tmp_path):
     assert "Unanswered questions (4)" in CliRunner().invoke(main, ["log", "--limit", "4", *log]).output
     exported = CliRunner().invoke(main, ["log", "--limit", "3", "--csv", *log])
     assert exported.stdout.count("\n") == 4  # the header and three rows; the note is on stderr
-    assert exported.stderr == "unanswered questions: the first 3 rows only (--limit 0 gives all)\n"
+    assert exported.stderr == "unanswered questions: the first 3 rows only (--limit 0 shows all)\n"
