@@ -188,7 +188,9 @@ class QAPipeline:
         # An ellipsis whose own words the repeated quote never names ("and the Pentagon?") is asked inside the story
         # however unsure (its answer there abstained): candidates for the reranker to judge against that quote.
         unsure = options.model_copy(update={"abstain_threshold": 0.0})
-        elliptical = bool(story) and misses_own_words(text, earlier, answer.quotes[0].text if answer.quotes else "")
+        # Without the reranker only a cosine would judge them: the quotes of the follow-up asked alone, as before.
+        elliptical = self.reranker is not None and bool(story) and misses_own_words(
+            text, earlier, answer.quotes[0].text if answer.quotes else "")
 
         def alone() -> Answer:
             return answer_to(text, story, unsure) if elliptical else answer_to(text)

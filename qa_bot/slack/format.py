@@ -52,7 +52,8 @@ def question_from_event_text(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _MARKUP_START.sub(" ", unescape(text))
     text = _QUOTED_LINE.sub("", _EMOJI.sub(" ", text.replace("`", " ")))
-    text = _WRAPPED.sub(lambda m: m.group(2), text)
+    for _ in range(2):  # bold italic (*_both_*) is two layers of marks
+        text = _WRAPPED.sub(lambda m: m.group(2), text)
     question = " ".join(text.split())
     return question if has_words(question) else ""
 

@@ -71,6 +71,7 @@ def test_a_source_too_long_to_link_is_named_by_its_cut_title():
     ("text", "question"),
     [
         ("<@UBOT> who is *David Schenker*?", "who is David Schenker?"),
+        ("who is *_David Schenker_*?", "who is David Schenker?"),
         ("<@UBOT> ```where did the defective drone crash?```", "where did the defective drone crash?"),
         ("<@UBOT> `who` is _David_ ~not~ Schenker?", "who is David not Schenker?"),
         ("&gt; who is David Schenker?", "who is David Schenker?"),
