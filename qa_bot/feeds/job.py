@@ -109,21 +109,23 @@ def _run_update(
         key = _build_key(settings, fingerprint) if fingerprint else None
         if key is None:
             summary.note = "no articles saved yet: nothing to index"
-        elif state.built != _built_by_us(key, settings) or not _index_exists(settings):
+        elif state.built != _built_by_us(key, Path(settings.index_dir)) or not _index_exists(settings):
             from qa_bot.build import build_from_paths
 
             summary.build = build_from_paths(settings, [articles], console, embedder)
-            state.built = _built_by_us(key, settings)
+            # The build this update made, not whatever is live by now (another build may have gone live since).
+            state.built = _built_by_us(key, Path(summary.build.build_dir or settings.index_dir))
             save_state(articles, state)
         return summary
 
 
-def _built_by_us(key: str, settings: Settings) -> str:
-    """``key`` with the identity of the index's live build: a build of other articles into the same folder since
-    (``qa-bot index build``, a restored backup) is not the one this folder's update made, and is built again."""
+def _built_by_us(key: str, build: Path) -> str:
+    """``key`` with the identity of the index build ``build`` (the folder, or the build it points at): a build of
+    other articles into the same folder since (``qa-bot index build``, a restored backup) is not the one this
+    folder's update made, and is built again."""
     from qa_bot.index import live_generation
 
-    return f"{key}@{':'.join(map(str, live_generation(Path(settings.index_dir))))}"
+    return f"{key}@{':'.join(map(str, live_generation(build)))}"
 
 
 def _build_key(settings: Settings, fingerprint: str) -> str:
