@@ -114,7 +114,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
         console.print(Text.assemble(("error:", "red"), f" {exc}"))
         return True
     session.questions.record(answer, channel="repl")
-    if sets_subject(text, earlier, answer.read_as):  # a standalone question sets the subject; follow-ups keep it
+    if sets_subject(text, earlier, answer):  # a standalone question sets the subject; follow-ups keep it
         session.previous = text
     console.print(answer_text(answer))
     return True

@@ -97,21 +97,29 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     return False
 
 
-_WHO_IS = re.compile(r"\s*(?i:who|what)(?:'s|’s|\s+(?i:is|was|are|were))\s+(?i:the\s+)?(?P<name>[A-Z][\w'’.-]*"
-                     r"(?:\s+[A-Z][\w'’.-]*)*)\s*[?.!]*\s*")
-"""A question asking who or what a name is ("Who is David Schenker?", "What is Hezbollah?"): about that name."""
+_WHO_IS = re.compile(r"\s*(?:(?i:who)(?:'s|’s|\s+(?i:is|was|are|were))\s+(?P<who>[^?.!]+?)"
+                     r"|(?i:what)(?:'s|’s|\s+(?i:is|was|are|were))\s+(?i:the\s+)?(?P<what>[A-Z][\w'’.-]*"
+                     r"(?:\s+[A-Z][\w'’.-]*)*))\s*[?.!]*\s*")
+"""A question asking who someone is, however it is written ("who is david schenker?", "Who is the former US
+assistant secretary of state?"), or what a name is ("What is Hezbollah?", not "What is the death toll?")."""
 
 
-def sets_subject(question: str, earlier: Sequence[str], read_as: str | None) -> bool:
-    """True when ``question`` becomes what its conversation is about, so the next follow-up leans on it: a
-    question read alone, or one asking who or what a name the earlier question did not give is ("Who is David
-    Schenker?" asked in a thread about a drone crash: "What did he say?" then means him), even when the story
-    it was read in holds all its words. Another question naming something ("What did the Pentagon say?",
-    "How many Americans were hurt?") leaves the subject as it was."""
-    if read_as is None:
+def sets_subject(question: str, earlier: Sequence[str], answer: Answer) -> bool:
+    """True when ``question`` becomes what its conversation is about, so the next follow-up leans on it: an
+    answered question read alone, or one asking who someone or what a name the earlier question did not give is
+    ("Who is David Schenker?" asked in a thread about a drone crash: "What did he say?" then means him), even
+    when the story it was read in holds all its words. Another question naming something ("What did the
+    Pentagon say?", "How many Americans were hurt?") leaves the subject as it was; so does one the articles do
+    not answer ("ok thanks" would make the next follow-up read "(ok thanks)")."""
+    if not answer.quotes:
+        return False
+    if answer.read_as is None:
         return True
     asked = _WHO_IS.fullmatch(question)
-    return asked is not None and not any(asked.group("name").lower() in e.lower() for e in earlier)
+    if asked is None:
+        return False
+    name = (asked.group("who") or asked.group("what")).strip()
+    return not any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", e, re.IGNORECASE) for e in earlier)
 
 
 def told_in(question: str, texts: Sequence[str]) -> bool:
@@ -152,7 +160,7 @@ def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -
     earlier = [q for q in earlier if q.strip()]
     if not earlier or not (leans or leans_on_thread(question, earlier[-1])):
         return None
-    skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES
+    skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES | {"who's", "what's", "how's"}
     words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))
     own = {w.lower() for w in _WORD.findall(question)}
     if all(w.lower() in own for w in words):  # the question already says all the thread would lend: asked again

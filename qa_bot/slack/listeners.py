@@ -287,6 +287,8 @@ def take_message(event: dict[str, Any], bot: BotContext, mentioned: bool = False
     asker = event.get("user")
     thread = event.get("thread_ts") or ts
     talk = small_talk(question) if answers_here else None
+    if talk and not mentioned and not direct:  # "thanks?" said to colleagues in a questions channel: not to the bot
+        return None
     if not question or not answers_here or talk:  # say how to ask, or where, or answer small talk: log nothing
         return Taken("", channel, policy, None, asker=asker, ts=ts, thread=thread, direct=direct,
                      refused=not answers_here, reply=talk)
@@ -307,17 +309,16 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
         to_asker: dict[str, Any] = {"user": asker} if private else {}
         said = NOT_HERE if taken.refused else taken.reply or MENTION_HINT
         bot.outbox.post(call, channel=channel, text=said, thread_ts=thread, **to_asker)
+        if taken.direct and taken.reply and thread == ts:  # "thanks!" is part of the conversation: it stays awake
+            _keep_subject(bot, channel, DIRECT, thread, ts, _subject(bot, channel, DIRECT, ts), None)
         return
     _react(client, "reactions_add", channel, ts)
     about = taken.about or thread
     earlier = _subject(bot, channel, about, ts) if taken.follow_up and about else []
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
     if answer is not None and about and thread:
-        if sets_subject(taken.question, earlier, answer.read_as):
-            for key in {about, thread}:  # what the conversation, and the answer's own thread, are about from now on
-                bot.threads.add(channel, key, f"{ts} {taken.question}" if key == DIRECT else taken.question)
-        elif about == DIRECT and earlier:  # the conversation goes on: its subject stays awake
-            bot.threads.add(channel, DIRECT, f"{ts} {earlier[-1]}")
+        _keep_subject(bot, channel, about, thread, ts, earlier,
+                      taken.question if sets_subject(taken.question, earlier, answer) else None)
     if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
                      asker=asker, pending=taken.pending, user=asker, thread_ts=thread)
@@ -325,6 +326,21 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
         _post_answer(bot, client.chat_postMessage, channel, taken.question, answer, policy, asker=asker,
                      pending=taken.pending, thread_ts=thread)
     _react(client, "reactions_remove", channel, ts)
+
+
+def _keep_subject(bot: BotContext, channel: str, about: str, thread: str, ts: str, earlier: list[str],
+                  new: str | None) -> None:
+    """Remember what the conversation ``about`` and the answer's ``thread`` are about after a message at ``ts``:
+    ``new``, the question that sets it, else the ``earlier`` subject, which a direct message's next message keeps
+    awake and which an answer's own thread there (replies under a follow-up) takes on."""
+    subject = new or (earlier[-1] if earlier else None)
+    if subject is None:
+        return
+    for key in {about, thread}:
+        if key == DIRECT:
+            bot.threads.add(channel, DIRECT, f"{ts} {subject}")
+        elif new or key != about:  # a thread keeps its own subject unless a question moves it
+            bot.threads.add(channel, key, subject)
 
 
 def _options(settings: Settings, threshold: float) -> AnswerOptions:

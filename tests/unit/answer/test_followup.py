@@ -52,19 +52,26 @@ def test_a_question_that_names_its_own_subject_stands_alone_though_it_has_a_pron
         assert leans_on_thread(question, earlier), question
 
 
-def test_a_question_naming_someone_new_becomes_the_subject_though_read_with_its_thread():
+def test_a_question_asking_who_someone_new_is_becomes_the_subject_though_read_with_its_thread():
     drone = ["Where did the defective drone crash?"]
-    read = "who is David Schenker? (defective drone crash)"  # the story held all its words
-    assert sets_subject("Who is David Schenker?", drone, read)  # "What did he say?" then means him
-    assert sets_subject("When did it crash?", drone, None)  # read alone: the subject, as before
-    assert not sets_subject("When did it crash?", drone, "When did it crash? (defective drone crash)")
-    assert not sets_subject("How many drones were there?", drone, "...")  # names no one new: the drone stays
-    assert not sets_subject("What did Schenker say about it?", ["Who is David Schenker?"], "...")  # leans on it
-    # Naming something is not asking about it: the drone stays the subject.
-    assert not sets_subject("What did the Pentagon say?", drone, "...")
-    assert not sets_subject("How many Americans were hurt?", drone, "...")
-    assert sets_subject("What is Hezbollah?", drone, "...") and sets_subject("Who's Kataib Hezbollah?", drone, "...")
-    assert not sets_subject("Who is David Schenker?", ["Who is David Schenker?"], "...")  # asked again
+    quoted = (Quote("A sentence.", "d", "T", None, None, 0.9, 0, 11),)
+
+    def answered(read_as: str | None = "... (defective drone crash)", quotes=quoted) -> Answer:
+        return Answer("q", quotes=quotes, confidence=0.9, read_as=read_as)
+
+    assert sets_subject("Who is David Schenker?", drone, answered())  # "What did he say?" then means him
+    assert sets_subject("who is david schenker?", drone, answered())  # as Slack users type
+    assert sets_subject("Who's the former US assistant secretary of state?", drone, answered())
+    assert sets_subject("What is Hezbollah?", drone, answered())
+    assert sets_subject("When did it crash?", drone, answered(read_as=None))  # read alone: the subject, as before
+    assert not sets_subject("When did it crash?", drone, answered())
+    assert not sets_subject("How many drones were there?", drone, answered())  # asks about no one new
+    assert not sets_subject("What did the Pentagon say?", drone, answered())  # names, but does not ask who
+    assert not sets_subject("How many Americans were hurt?", drone, answered())
+    assert not sets_subject("What is the death toll?", drone, answered())  # a thing of the story, not a name
+    assert not sets_subject("Who is David Schenker?", ["Who is David Schenker?"], answered())  # asked again
+    assert sets_subject("What is Iran?", ["What did the Iranian-backed militias do?"], answered())  # a whole word
+    assert not sets_subject("ok thanks", drone, answered(read_as=None, quotes=()))  # unanswered: the drone stays
 
 
 def test_an_elliptical_follow_up_misses_its_own_words_in_a_quote_that_never_names_them():

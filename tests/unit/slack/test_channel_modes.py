@@ -283,3 +283,12 @@ def test_the_app_home_says_what_the_defaults_do_in_the_allowlisted_channels_with
     text = str(client.to("views_publish")[0]["view"]["blocks"])
     assert "*Every other channel:* answers mentions of the bot" in text
     assert "Only the channels in QA_BOT_SLACK_CHANNELS are answered." in text
+
+
+def test_small_talk_in_a_questions_channel_not_said_to_the_bot_gets_nothing(channels):
+    ask, client = FakeAsk(), FakeClient()
+    bot = make_bot(ask, channels)
+    on_message(message("thanks?", "CQ"), client, bot=bot)  # said to colleagues
+    assert client.calls == [] and ask.questions == []
+    on_mention(mention("thanks!", channel="CQ", ts="1700000010.000100"), client, bot=bot)  # said to the bot
+    assert [p["text"] for p in client.to("chat_postMessage")] == ["You're welcome."]

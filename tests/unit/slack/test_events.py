@@ -236,6 +236,25 @@ def test_a_direct_message_conversation_lasts_while_it_does_not_fall_silent_for_h
     assert ask.threads == [(), drone, drone, ()]
 
 
+def test_a_direct_message_conversation_keeps_its_subject_through_small_talk_unanswered_questions_and_threads():
+    class Abstaining(ReadWithThread):
+        def __call__(self, question, **kwargs):
+            answer = super().__call__(question, **kwargs)
+            return replace(answer, quotes=()) if "weather" in question else answer
+
+    ask, client = Abstaining(), FakeClient()
+    bot = make_bot(ask)
+    on_message(direct("Where did the defective drone crash?", ts="1000.1"), client, bot=bot)
+    on_message(direct("ok thanks", ts=f"{1000 + 25 * 60}.1"), client, bot=bot)  # small talk keeps it awake
+    on_message(direct("What was the weather like?", ts=f"{1000 + 26 * 60}.1"), client, bot=bot)  # unanswered
+    on_message(direct("When did it crash?", ts=f"{1000 + 50 * 60}.1"), client, bot=bot)
+    on_message(direct("Who launched it?", ts="5000.1", thread_ts=f"{1000 + 50 * 60}.1"), client, bot=bot)
+    drone = ("Where did the defective drone crash?",)
+    # the weather question was asked after the drone one; the last two lean on the drone, not on the weather
+    assert ask.threads == [(), drone, drone, drone]
+    assert client.to("chat_postMessage")[1]["text"] == "You're welcome."
+
+
 @pytest.mark.parametrize(("said", "reply"), [("thanks!", "You're welcome."), ("Hello bot", "Hello! Ask me")])
 def test_thanks_and_greetings_get_a_line_not_quotes_and_are_not_logged(said, reply):
     ask, client = FakeAsk(), FakeClient()
