@@ -368,6 +368,6 @@ def unknown_variables(names: Iterable[str], env_file: Path = Path(".env")) -> li
     warnings = []
     for name in sorted(given):
         if name.upper() not in known:
-            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.8)
             warnings.append(f"unknown setting {name} is ignored" + (f" (did you mean {close[0]}?)" if close else ""))
     return warnings

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from qa_bot.printable import print_whole, printable
+from qa_bot.printable import plural, print_whole, printable
 from qa_bot.questionlog import QuestionLog
 from qa_bot.questionlog.export import REPORTS, columns, report, write_csv, write_json_lines
 
@@ -47,15 +47,15 @@ def print_reports(
     else:  # the same columns whichever lists have rows, and a header even when none has
         write_csv(rows, sys.stdout, columns(chosen))
     if cut:
-        print(f"{', '.join(TITLES[name].lower() for name in cut)}: the first {limit} rows only (--limit 0 shows "
-              "all)", file=sys.stderr)
+        lists = ", ".join(TITLES[name].lower() for name in cut)
+        print(f"{lists}: the first {plural(limit, 'row')} only (--limit 0 shows all)", file=sys.stderr)
 
 
 def table(name: str, rows: list[dict[str, Any]], cut: bool = False) -> Table | str:
     """A rich table of one report's rows (``cut``: the list has more than these), or a line saying it is empty."""
     if not rows:
         return f"[bold]{TITLES[name]}[/bold]: none."
-    count = f"the first {len(rows)}; --limit 0 shows all" if cut else str(len(rows))
+    count = f"the first {plural(len(rows), 'row')}; --limit 0 shows all" if cut else str(len(rows))
     shown = Table(title=f"{TITLES[name]} ({count})", title_justify="left", show_lines=False)
     # A column no row fills (no answer went undelivered: always so for ask and the REPL) only narrows the others.
     kept = [(key, heading) for key, heading in COLUMNS[name] if key != "undelivered" or any(r[key] for r in rows)]

@@ -196,4 +196,11 @@ class QAPipeline:
             return answer_to(text, story, unsure) if elliptical else answer_to(text)
 
         answer = put_new_first(text, answer, before, similarity, alone, options.max_quotes, margin)
+        if elliptical:
+            first = answer.quotes[0] if answer.quotes else None
+            if first is None or misses_own_words(text, earlier, first.text):
+                # Nothing in the story names what it asks about ("and Ukraine?"): the articles do not say.
+                return replace(answer, quotes=(), notice=None, confidence=0.0, question=text, read_as=read)
+            # As sure as the quote it leads with, which may have been found however unsure (logged so, too).
+            answer = replace(answer, confidence=min(answer.confidence, first.confidence))
         return replace(answer, question=text, read_as=read)

@@ -26,8 +26,10 @@ _MARKUP_START = re.compile(r"<[@#!]")
 _EMOJI = re.compile(r"(?<!\w):(?=[a-z0-9_+'-]*[a-z+])[a-z0-9_+'-]+:(?::skin-tone-\d:)?(?!\w)")
 """An emoji code as Slack sends it (``:thinking_face:``, ``:+1::skin-tone-2:``); a time such as 10:30:15 is not one."""
 _QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
-_WRAPPED = re.compile(r"(?<!\w)([*_~])(?=\S)(.+?)(?<=\S)\1(?!\w)")
-"""A span made bold, italic or struck through (``*David Schenker*``); ``snake_case`` and ``2*3*4`` are left alone."""
+_WRAPPED = re.compile(r"(?<!\w)([*_])(?=\S)(.+?)(?<=\S)\1(?!\w)")
+"""A span made bold or italic (``*David Schenker*``); ``snake_case`` and ``2*3*4`` are left alone."""
+_STRUCK = re.compile(r"(?<!\w)~(?=\S)(.+?)(?<=\S)~(?!\w)")
+"""A span struck through: the asker took it back (``Who is ~Daniel~ David Schenker?``)."""
 
 
 def escape(text: str) -> str:
@@ -42,8 +44,8 @@ def unescape(text: str) -> str:
 
 def question_from_event_text(text: str) -> str:
     """The question in a Slack message, as a person reads it: mentions and emoji codes (``:rocket:``) dropped,
-    links reduced to their labels, formatting marks taken off (code, bold, italics, strike-through, a quoted
-    line's ``>``), unescaped once.
+    links reduced to their labels, formatting marks taken off (code, bold, italics, a quoted line's ``>``), text
+    struck through left out, unescaped once.
 
     What is left of a mention that never closes (``<!``, ``<@``, ``<#``) is dropped too. A question of nothing
     but punctuation reads as empty: there is nothing to search for (see :func:`has_words`).
@@ -51,14 +53,15 @@ def question_from_event_text(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _MARKUP_START.sub(" ", unescape(text))
-    text = _QUOTED_LINE.sub("", _EMOJI.sub(" ", text.replace("`", " ")))
+    text = _QUOTED_LINE.sub("", _EMOJI.sub(" ", _STRUCK.sub(" ", text.replace("`", " "))))
     for _ in range(2):  # bold italic (*_both_*) is two layers of marks
         text = _WRAPPED.sub(lambda m: m.group(2), text)
     question = " ".join(text.split())
     return question if has_words(question) else ""
 
 
-_THANKS = re.compile(r"(?:(?:many|big|great) )?(?:thanks?(?: you)?|thank u|thx|ty|cheers|(?:much )?appreciated)"
+_THANKS = re.compile(r"(?:(?:ok|okay|great|perfect|cool|nice|awesome|got it|brilliant|super) )?"
+                     r"(?:(?:many|big|great) )?(?:thanks?(?: you)?|thank u|thx|ty|cheers|(?:much )?appreciated)"
                      r"(?: (?:so|very) much| a lot| again| all)*", re.IGNORECASE)
 _HELLO = re.compile(r"(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|morning)(?: there| all| everyone)?",
                     re.IGNORECASE)

@@ -136,5 +136,8 @@ def test_an_elliptical_follow_up_quotes_what_it_names_not_the_earlier_answer_aga
     earlier = bundled_pipeline.ask(first).quotes[0]
     answer = bundled_pipeline.ask("and the Pentagon?", thread=[first])
     assert answer.read_as and "Pentagon" in answer.quotes[0].text and answer.quotes[0].text != earlier.text
+    assert answer.confidence == answer.quotes[0].confidence  # as sure as what it leads with, and logged so
     again = bundled_pipeline.ask("and the drone?", thread=[first])  # nothing of its own: about the drone still
     assert "drone" in again.quotes[0].text
+    nowhere = bundled_pipeline.ask("and Ukraine?", thread=[first])  # no article names it: not the drone again
+    assert nowhere.read_as and not nowhere.quotes

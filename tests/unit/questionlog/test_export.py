@@ -168,7 +168,7 @@ def test_a_list_cut_by_the_limit_says_so(tmp_path):
             questions.begin(f"question {number}?", channel="cli", asked_at=NOW)
     log = ["--unanswered", "--log", str(tmp_path / "q.sqlite")]
     shown = CliRunner().invoke(main, ["log", "--limit", "3", *log])
-    assert "Unanswered questions (the first 3; --limit 0 shows all)" in shown.output
+    assert "Unanswered questions (the first 3 rows; --limit 0 shows all)" in shown.output
     assert "answer not delivered" not in shown.output  # a column no row fills is left out, for the others' room
     assert "Unanswered questions (4)" in CliRunner().invoke(main, ["log", "--limit", "4", *log]).output
     exported = CliRunner().invoke(main, ["log", "--limit", "3", "--csv", *log])
