@@ -9,10 +9,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from qa_bot.answer.answer_type import wants_following
 from qa_bot.answer.followup import misses_own_words, put_new_first, read_in_thread, story_of, told_in
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
 from qa_bot.answer.retrieve import Query, retrieve
+from qa_bot.answer.time_words import read_time
 from qa_bot.config import AnswerOptions, Settings
 from qa_bot.embed import Embedder, backend_identity, embedder_from_settings, model_identity
 from qa_bot.errors import QABotError
@@ -187,20 +189,29 @@ class QAPipeline:
         margin = options.followup_margin if self.reranker is not None else 0.0
         # An ellipsis whose own words the repeated quote never names ("and the Pentagon?") is asked inside the story
         # however unsure (its answer there abstained): candidates for the reranker to judge against that quote.
-        unsure = options.model_copy(update={"abstain_threshold": 0.0})
         # Without the reranker only a cosine would judge them: the quotes of the follow-up asked alone, as before.
-        elliptical = self.reranker is not None and bool(story) and misses_own_words(
-            text, earlier, answer.quotes[0].text if answer.quotes else "")
+        # A "was anyone hurt" ellipsis keeps the repeated quote, whose next sentence answers it (put_new_first).
+        unsure = options.model_copy(update={"abstain_threshold": 0.0})
+        asked = read_time(text, moment).rest  # what it asks about: not "last week"
+        elliptical = self.reranker is not None and bool(story) and not wants_following(text) and misses_own_words(
+            asked, earlier, answer.quotes[0].text if answer.quotes else "")
+        offered: list[Answer] = []
 
         def alone() -> Answer:
-            return answer_to(text, story, unsure) if elliptical else answer_to(text)
+            if not elliptical:
+                return answer_to(text)
+            offered.append(answer_to(text, story, unsure))
+            return offered[-1]
 
         answer = put_new_first(text, answer, before, similarity, alone, options.max_quotes, margin)
         if elliptical:
             first = answer.quotes[0] if answer.quotes else None
-            if first is None or misses_own_words(text, earlier, first.text):
-                # Nothing in the story names what it asks about ("and Ukraine?"): the articles do not say.
-                return replace(answer, quotes=(), notice=None, confidence=0.0, question=text, read_as=read)
-            # As sure as the quote it leads with, which may have been found however unsure (logged so, too).
-            answer = replace(answer, confidence=min(answer.confidence, first.confidence))
+            named = [q for found in offered for q in found.quotes if not misses_own_words(asked, earlier, q.text)]
+            if offered and not named:
+                # No sentence of the story names what it asks about ("and Ukraine?"): the articles do not say.
+                return replace(answer, quotes=(), notice=None, window=None, confidence=0.0, question=text,
+                               read_as=read)
+            if first is not None and any(first.start == q.start and first.doc_id == q.doc_id for q in named):
+                # As sure as the quote it leads with, found however unsure (logged so, too).
+                answer = replace(answer, confidence=min(answer.confidence, first.confidence))
         return replace(answer, question=text, read_as=read)

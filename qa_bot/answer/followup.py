@@ -116,7 +116,7 @@ def sets_subject(question: str, earlier: Sequence[str], answer: Answer) -> bool:
     if answer.read_as is None:
         return True
     asked = _WHO_IS.fullmatch(question)
-    if asked is None:
+    if asked is None or leans_on_thread(question, earlier[-1] if earlier else ""):  # "Who was behind it?"
         return False
     name = (asked.group("who") or asked.group("what")).strip()
     return not any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", e, re.IGNORECASE) for e in earlier)

@@ -119,7 +119,7 @@ class QuestionLog:
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                          check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
-            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+            raise _cannot_open(path, exc) from exc
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             others = foreign_tables(connection)
@@ -140,12 +140,7 @@ class QuestionLog:
             questions.prune(now)
         except sqlite3.Error as exc:
             connection.close()
-            # SQLite says only "unable to open database file" where the folder may not be written
-            cannot_open = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_CANTOPEN
-            if cannot_open and not os.access(path.parent, os.W_OK):
-                raise QuestionLogError(f"cannot open the question log {path}: its folder {path.parent} may not be "
-                                       "written (the log, and the WAL files beside it, are made there)") from exc
-            raise QuestionLogError(f"cannot open the question log {path}: {exc}") from exc
+            raise _cannot_open(path, exc) from exc
         return questions
 
     @classmethod
@@ -404,3 +399,15 @@ def _retention(connection: sqlite3.Connection, days: int, set_retention: bool) -
         return days
     stored = connection.execute("SELECT value FROM meta WHERE key = 'retention_days'").fetchone()
     return int(stored[0]) if stored and str(stored[0]).isdigit() else days
+
+
+def _cannot_open(path: Path, exc: Exception) -> QuestionLogError:
+    """The error of a log that cannot be opened: SQLite's own words, except where its folder may not be written,
+    where SQLite says only "unable to open database file" (a new log) or "attempt to write a readonly database"
+    (the WAL files of a log there)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    folder = code is not None and (code & 0xFF == sqlite3.SQLITE_CANTOPEN or code == sqlite3.SQLITE_READONLY_DIRECTORY)
+    if folder and not os.access(path.parent, os.W_OK):
+        return QuestionLogError(f"cannot open the question log {path}: its folder {path.parent} may not be written "
+                                "(the log, and the WAL files beside it, are made there)")
+    return QuestionLogError(f"cannot open the question log {path}: {exc}")

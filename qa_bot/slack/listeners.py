@@ -138,7 +138,7 @@ def _subject(bot: BotContext, channel: str, about: str, ts: str) -> list[str]:
     for said in earlier:
         stamp, _, question = said.partition(" ")
         then, now = message_time(stamp), message_time(ts)
-        if then and now and (now - then).total_seconds() <= CONVERSATION_GAP and question:
+        if then and now and 0 <= (now - then).total_seconds() <= CONVERSATION_GAP and question:
             kept.append(question)
     return kept
 
@@ -281,14 +281,14 @@ def take_message(event: dict[str, Any], bot: BotContext, mentioned: bool = False
     if not answers_here and not mentioned:
         return None
     question = question_from_event_text(event["text"])
+    talk = small_talk(question) if answers_here else None
+    if talk and not mentioned and not direct:  # "thanks?" said to colleagues in a questions channel: not to the bot
+        return None  # (before it counts as taken: the same message may still come as a mention)
     # One Slack message can arrive as several events (a mention is also a message): answer it once.
     if not bot.seen.first_time(f"msg:{channel}:{ts}"):
         return None
     asker = event.get("user")
     thread = event.get("thread_ts") or ts
-    talk = small_talk(question) if answers_here else None
-    if talk and not mentioned and not direct:  # "thanks?" said to colleagues in a questions channel: not to the bot
-        return None
     if not question or not answers_here or talk:  # say how to ask, or where, or answer small talk: log nothing
         return Taken("", channel, policy, None, asker=asker, ts=ts, thread=thread, direct=direct,
                      refused=not answers_here, reply=talk)
@@ -317,8 +317,9 @@ def _answer_message(taken: Taken | None, client: WebClient, bot: BotContext) -> 
     earlier = _subject(bot, channel, about, ts) if taken.follow_up and about else []
     answer = _safe_ask(bot, taken.question, channel, policy, ts, earlier)
     if answer is not None and about and thread:
+        shown = limit_to_sources(answer, policy.sources)  # what this channel got, not all sources' answer
         _keep_subject(bot, channel, about, thread, ts, earlier,
-                      taken.question if sets_subject(taken.question, earlier, answer) else None)
+                      taken.question if sets_subject(taken.question, earlier, shown) else None)
     if policy.private and not taken.direct and asker:  # shown to the asker only, who may share it
         _post_answer(bot, client.chat_postEphemeral, channel, taken.question, answer, policy, share_button=True,
                      asker=asker, pending=taken.pending, user=asker, thread_ts=thread)

@@ -132,6 +132,8 @@ def test_every_quote_shown_is_itself_likely_to_answer(bundled_pipeline):
 
 
 def test_an_elliptical_follow_up_quotes_what_it_names_not_the_earlier_answer_again(bundled_pipeline):
+    from qa_bot.slack.format import answer_blocks
+
     first = "Where did the defective drone crash?"
     earlier = bundled_pipeline.ask(first).quotes[0]
     answer = bundled_pipeline.ask("and the Pentagon?", thread=[first])
@@ -139,5 +141,9 @@ def test_an_elliptical_follow_up_quotes_what_it_names_not_the_earlier_answer_aga
     assert answer.confidence == answer.quotes[0].confidence  # as sure as what it leads with, and logged so
     again = bundled_pipeline.ask("and the drone?", thread=[first])  # nothing of its own: about the drone still
     assert "drone" in again.quotes[0].text
-    nowhere = bundled_pipeline.ask("and Ukraine?", thread=[first])  # no article names it: not the drone again
-    assert nowhere.read_as and not nowhere.quotes
+    for nowhere in ("and Ukraine?", "and Ukraine last week?"):  # no article names it: not the drone again
+        abstained = bundled_pipeline.ask(nowhere, thread=[first])
+        assert abstained.read_as and not abstained.quotes and not abstained.window
+        assert answer_blocks(abstained, nowhere)[1].startswith("The articles don't say. Nothing in the indexed")
+    hurt = bundled_pipeline.ask("and was anyone hurt?", thread=[first])  # its answer follows the drone sentence
+    assert hurt.quotes and "drone" in hurt.quotes[0].text

@@ -72,6 +72,8 @@ def test_a_question_asking_who_someone_new_is_becomes_the_subject_though_read_wi
     assert not sets_subject("Who is David Schenker?", ["Who is David Schenker?"], answered())  # asked again
     assert sets_subject("What is Iran?", ["What did the Iranian-backed militias do?"], answered())  # a whole word
     assert not sets_subject("ok thanks", drone, answered(read_as=None, quotes=()))  # unanswered: the drone stays
+    for leaning in ("Who was behind it?", "Who was killed?", "who's responsible?", "Who is he?", "Who are they?"):
+        assert not sets_subject(leaning, drone, answered()), leaning  # asks about the drone crash still
 
 
 def test_an_elliptical_follow_up_misses_its_own_words_in_a_quote_that_never_names_them():

@@ -273,18 +273,22 @@ def test_a_log_in_a_folder_that_may_not_be_written_says_so_and_other_refusals_sa
     with pytest.raises(QuestionLogError, match="another database"):  # its own reason, not the folder's
         QuestionLog.open(other)
 
-    class CannotOpen:  # what SQLite answers when the folder refuses the log's or its WAL files' creation
-        def execute(self, *args):
-            refused = sqlite3.OperationalError("unable to open database file")
-            refused.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
-            raise refused
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database" * 100)
+    with pytest.raises(QuestionLogError, match="file is not a database"):  # its own reason too
+        QuestionLog.open(junk)
 
-        def close(self):
-            pass
+    def refused(code: int, where: str):
+        def connect(*args, **kwargs):  # as SQLite answers in a folder that may not be written
+            error = sqlite3.OperationalError(where)
+            error.sqlite_errorcode = code
+            raise error
+        return connect
 
-    monkeypatch.setattr(store.sqlite3, "connect", lambda *args, **kwargs: CannotOpen())
-    with pytest.raises(QuestionLogError, match=rf"its folder {re.escape(str(tmp_path))} may not be written"):
-        QuestionLog.open(tmp_path / "q.sqlite")
+    for code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY_DIRECTORY):
+        monkeypatch.setattr(store.sqlite3, "connect", refused(code, "unable to open database file"))
+        with pytest.raises(QuestionLogError, match=rf"its folder {re.escape(str(tmp_path))} may not be written"):
+            QuestionLog.open(tmp_path / "q.sqlite")
 
 
 def test_a_folder_given_as_the_log_is_named_as_a_folder(tmp_path):

@@ -12,7 +12,7 @@ from qa_bot.slack.channels import ChannelSettings
 from qa_bot.slack.listeners import APOLOGY, NOT_HERE, on_ask, on_home_opened, on_mention, on_message, on_share
 from qa_bot.slack.status import IndexStatus, index_status
 
-from .fakes import SENTENCE, FakeAck, FakeAsk, FakeClient, make_bot, quote, shown
+from .fakes import BOT_USER, SENTENCE, FakeAck, FakeAsk, FakeClient, make_bot, quote, shown
 from .test_commands import command
 from .test_events import mention
 
@@ -290,5 +290,7 @@ def test_small_talk_in_a_questions_channel_not_said_to_the_bot_gets_nothing(chan
     bot = make_bot(ask, channels)
     on_message(message("thanks?", "CQ"), client, bot=bot)  # said to colleagues
     assert client.calls == [] and ask.questions == []
-    on_mention(mention("thanks!", channel="CQ", ts="1700000010.000100"), client, bot=bot)  # said to the bot
+    said = message(f"<@{BOT_USER}> thanks?", "CQ", ts="1700000010.000100")  # said to the bot: a message first,
+    on_message(said, client, bot=bot)  # then the same message as a mention, as Slack may send them
+    on_mention({**said, "type": "app_mention"}, client, bot=bot)
     assert [p["text"] for p in client.to("chat_postMessage")] == ["You're welcome."]

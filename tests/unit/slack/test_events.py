@@ -246,12 +246,13 @@ def test_a_direct_message_conversation_keeps_its_subject_through_small_talk_unan
     bot = make_bot(ask)
     on_message(direct("Where did the defective drone crash?", ts="1000.1"), client, bot=bot)
     on_message(direct("ok thanks", ts=f"{1000 + 25 * 60}.1"), client, bot=bot)  # small talk keeps it awake
-    on_message(direct("What was the weather like?", ts=f"{1000 + 26 * 60}.1"), client, bot=bot)  # unanswered
-    on_message(direct("When did it crash?", ts=f"{1000 + 50 * 60}.1"), client, bot=bot)
-    on_message(direct("Who launched it?", ts="5000.1", thread_ts=f"{1000 + 50 * 60}.1"), client, bot=bot)
+    on_message(direct("When did it crash?", ts=f"{1000 + 45 * 60}.1"), client, bot=bot)  # 45 minutes on
+    on_message(direct("What was the weather like?", ts=f"{1000 + 46 * 60}.1"), client, bot=bot)  # unanswered
+    on_message(direct("Who launched it?", ts=f"{1000 + 47 * 60}.1"), client, bot=bot)
+    on_message(direct("How big was it?", ts="5000.1", thread_ts=f"{1000 + 45 * 60}.1"), client, bot=bot)
     drone = ("Where did the defective drone crash?",)
-    # the weather question was asked after the drone one; the last two lean on the drone, not on the weather
-    assert ask.threads == [(), drone, drone, drone]
+    # the weather went unanswered: the questions after it lean on the drone; so does a reply under a follow-up
+    assert ask.threads == [(), drone, drone, drone, drone]
     assert client.to("chat_postMessage")[1]["text"] == "You're welcome."
 
 
