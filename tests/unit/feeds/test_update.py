@@ -143,6 +143,31 @@ def test_an_index_rebuilt_from_other_articles_since_is_built_again(site, setting
     assert update(settings, fake_embedder).build is None  # and then up to date again
 
 
+def test_a_build_that_goes_live_just_after_the_updates_own_is_not_taken_for_it(site, settings, fake_embedder,
+                                                                               monkeypatch):
+    import qa_bot.build
+    from qa_bot.index import build_index
+    from qa_bot.records import Document
+
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    real = qa_bot.build.build_from_paths
+
+    def then_another(*args, **kwargs):  # `qa-bot index build` of other articles goes live right after
+        summary = real(*args, **kwargs)
+        build_index([Document("other", "Another story altogether.", "Other", None, None)], fake_embedder,
+                    settings.index_dir, settings.build_options())
+        return summary
+
+    monkeypatch.setattr(qa_bot.build, "build_from_paths", then_another)
+    update(settings, fake_embedder)
+    monkeypatch.setattr(qa_bot.build, "build_from_paths", real)
+    again = update(settings, fake_embedder)
+    assert again.build is not None and load_index(settings.index_dir).document(0).title == "Harbour bridge opens"
+
+
 def test_a_feed_that_changes_between_runs_brings_only_its_new_item(site, settings, fake_embedder):
     serve_articles(site)
     site.route("/market.html", body=article_page("Market moves", MARKET, published=OLD.isoformat()))
