@@ -247,14 +247,21 @@ def test_remove_keeps_every_comment_but_the_feeds_own_and_add_keeps_all(tmp_path
     assert comments_in(text_of(folder)) == kept
 
 
-def test_feeds_added_at_once_by_several_commands_are_all_kept(tmp_path):
+@pytest.mark.parametrize("linked", [False, True], ids=["one folder", "two folders linking one list"])
+def test_feeds_added_at_once_by_several_commands_are_all_kept(tmp_path, linked):
     import threading
 
     start = threading.Barrier(8)
+    folders = [tmp_path]
+    if linked:  # two articles folders whose feeds.toml is one shared file
+        folders = [tmp_path / "a", tmp_path / "b"]
+        for folder in folders:
+            folder.mkdir()
+            feeds_path(folder).symlink_to(feeds_path(tmp_path))
 
     def follow(number: int) -> None:
         start.wait()
-        add_feed(tmp_path, f"https://x{number}.example/rss.xml")
+        add_feed(folders[number % len(folders)], f"https://x{number}.example/rss.xml")
 
     workers = [threading.Thread(target=follow, args=(n,)) for n in range(8)]
     for worker in workers:
@@ -262,7 +269,7 @@ def test_feeds_added_at_once_by_several_commands_are_all_kept(tmp_path):
     for worker in workers:
         worker.join()
     assert sorted(f.url for f in load_feeds(tmp_path)) == [f"https://x{n}.example/rss.xml" for n in range(8)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.toml"]  # no lock file left behind
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["feeds.toml"]  # no lock file left behind
 
 
 def test_a_linked_feed_list_stays_a_link_and_a_number_is_ascii_digits(tmp_path):
