@@ -25,7 +25,7 @@ _LINK = re.compile(r"<([^>|]+)(?:\|([^>]*))?>")
 _MARKUP_START = re.compile(r"<[@#!]")
 _EMOJI = re.compile(r"(?<!\w):(?=[a-z0-9_+'-]*[a-z+])[a-z0-9_+'-]+:(?::skin-tone-\d:)?(?!\w)")
 """An emoji code as Slack sends it (``:thinking_face:``, ``:+1::skin-tone-2:``); a time such as 10:30:15 is not one."""
-_QUOTED_LINE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+_QUOTED_LINE = re.compile(r"^(?:[ \t]*>)+[ \t]?", re.MULTILINE)
 _WRAPPED = re.compile(r"(?<!\w)([*_])(?=\S)(.+?)(?<=\S)\1(?!\w)")
 """A span made bold or italic (``*David Schenker*``); ``snake_case`` and ``2*3*4`` are left alone."""
 _STRUCK = re.compile(r"(?<!\w)~(?=\S)(.+?)(?<=\S)~(?!\w)")

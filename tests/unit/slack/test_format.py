@@ -76,6 +76,7 @@ def test_a_source_too_long_to_link_is_named_by_its_cut_title():
         ("<@UBOT> `who` is _David_ Schenker?", "who is David Schenker?"),
         ("Who is ~Daniel~ David Schenker?", "Who is David Schenker?"),  # struck through: taken back
         ("&gt; who is David Schenker?", "who is David Schenker?"),
+        ("&gt;&gt; who is David Schenker?", "who is David Schenker?"),  # a quote in a quote
         ("<@UBOT> :thinking_face: where did it crash? :+1::skin-tone-2:", "where did it crash?"),
         ("what is snake_case_name or 2*3*4 at 10:30:15?", "what is snake_case_name or 2*3*4 at 10:30:15?"),
         ("is A &amp;lt; B &amp; C &gt; D?", "is A &lt; B & C > D?"),
