@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,11 +77,18 @@ def update_lock(articles_dir: Path) -> Iterator[None]:
     """Hold the update lock of ``articles_dir`` (one update at a time); raise UpdateLockedError at once if held."""
     folder = Path(articles_dir) / STATE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "update.lock", "a+") as handle:
+    with open(folder / "update.lock", "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UpdateLockedError(f"another update of {articles_dir} is running") from None
+            handle.seek(0)
+            holder = handle.read().strip()  # which process, as a build's lock says
+            raise UpdateLockedError(f"another update of {articles_dir} is running"
+                                    + (f" ({holder})" if holder else "")) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
         try:
             yield
         finally:

@@ -8,6 +8,7 @@ article from two feeds, and a second run that embeds nothing.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -322,7 +323,8 @@ def test_no_feeds_is_a_clear_error_and_a_second_update_at_once_is_refused(settin
     Path(settings.articles_dir).mkdir()
     with pytest.raises(FeedError, match="follows no feeds yet"):
         update(settings, fake_embedder)
-    with update_lock(settings.articles_dir), pytest.raises(UpdateLockedError, match="another update"):
+    held = rf"another update of .* is running \(pid {os.getpid()}\)"  # which process holds it
+    with update_lock(settings.articles_dir), pytest.raises(UpdateLockedError, match=held):
         update(settings, fake_embedder, ["http://127.0.0.1:9/x"])
 
 
@@ -663,7 +665,7 @@ def test_qa_bot_update_while_another_runs_does_nothing_and_exits_0_but_add_is_re
     with update_lock(settings.articles_dir):  # the other run, holding the folder
         ran = CliRunner().invoke(main, ["update", *folder])
         added = CliRunner().invoke(main, ["add", "https://news.example.org/a.html", *folder])
-    assert ran.exit_code == 0 and "is running: this run does nothing" in ran.stderr
+    assert ran.exit_code == 0 and f"is running (pid {os.getpid()}): this run does nothing" in ran.stderr
     assert added.exit_code == 1 and "another update" in added.stderr
 
 
