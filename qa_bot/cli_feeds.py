@@ -6,7 +6,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,10 +17,13 @@ if TYPE_CHECKING:
     from qa_bot.config import Settings
     from qa_bot.feeds.update import UpdateSummary
 
-articles_option = click.option(
-    "--articles", "articles_dir", type=GivenPath(path_type=Path, file_okay=False), default=None,
-    help="Articles folder (default: QA_BOT_ARTICLES_DIR or data/articles); its feed list is feeds.toml in it.",
-)
+def _articles(what: str) -> Any:
+    return click.option("--articles", "articles_dir", type=GivenPath(path_type=Path, file_okay=False), default=None,
+                        help=f"Articles folder (default: QA_BOT_ARTICLES_DIR or data/articles){what}.")
+
+
+articles_option = _articles("; its feed list is feeds.toml in it")
+pages_articles_option = _articles(", where the pages are saved")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MAX_PROBLEMS_SHOWN = 10
@@ -242,7 +245,7 @@ def _page_url(url: str) -> str:
 
 @click.command("add")
 @click.argument("urls", nargs=-1, required=True)
-@articles_option
+@pages_articles_option
 @index_option
 @friendly_errors
 def add_command(urls: tuple[str, ...], articles_dir: Path | None, index_dir: Path | None) -> None:
