@@ -70,6 +70,14 @@ def serve_articles(site: Site) -> None:
                                                      canonical=site.url("/news/storm.html")))
 
 
+def follow_the_bridge(site: Site, settings: Settings) -> None:
+    """Serve the articles and a feed of the bridge article alone, and follow that feed."""
+    serve_articles(site)
+    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
+               content_type="application/rss+xml")
+    add_feed(settings.articles_dir, site.url("/rss.xml"))
+
+
 def test_rss_and_atom_feeds_are_fetched_saved_and_indexed(site, settings, fake_embedder):
     serve_articles(site)
     site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
@@ -112,10 +120,7 @@ def test_a_second_run_with_nothing_new_asks_conditionally_and_embeds_nothing(sit
 
 def test_a_changed_build_setting_rebuilds_though_no_article_changed(site, settings, fake_embedder):
     """The index follows the settings: an update after QA_BOT_SENTENCES_PER_PASSAGE changed said 'up to date'."""
-    serve_articles(site)
-    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
-               content_type="application/rss+xml")
-    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    follow_the_bridge(site, settings)
     update(settings, fake_embedder)
     passages = load_index(settings.index_dir).passage_count
 
@@ -132,10 +137,7 @@ def test_an_index_rebuilt_from_other_articles_since_is_built_again(site, setting
     from qa_bot.index import build_index
     from qa_bot.records import Document
 
-    serve_articles(site)
-    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
-               content_type="application/rss+xml")
-    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    follow_the_bridge(site, settings)
     update(settings, fake_embedder)
     build_index([Document("other", "Another story altogether.", "Other", None, None)], fake_embedder,
                 settings.index_dir, settings.build_options())
@@ -150,10 +152,7 @@ def test_a_build_that_goes_live_just_after_the_updates_own_is_not_taken_for_it(s
     from qa_bot.index import build_index
     from qa_bot.records import Document
 
-    serve_articles(site)
-    site.route("/rss.xml", body=rss([Item(site.url("/news/bridge.html"), "Harbour bridge opens", OLD)]),
-               content_type="application/rss+xml")
-    add_feed(settings.articles_dir, site.url("/rss.xml"))
+    follow_the_bridge(site, settings)
     real = qa_bot.build.build_from_paths
 
     def then_another(*args, **kwargs):  # `qa-bot index build` of other articles goes live right after
