@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from qa_bot.answer.answer_type import wants_following
+from qa_bot.answer.details import OPENING_SENTENCES, asked_beyond, detail_first
 from qa_bot.answer.followup import misses_own_words, put_new_first, read_in_thread, story_of, told_in
 from qa_bot.answer.in_time import answer_as_of, reading_of
 from qa_bot.answer.rerank import Reranker, load_reranker
@@ -153,9 +154,23 @@ class QAPipeline:
             return answer_as_of(index, question, encode, moment, reading, shaped, self.reranker,  # type: ignore[arg-type]
                                 within)
 
+        def standing_alone() -> Answer:
+            """The answer to the question read alone; one that describes its story and asks a detail of it has
+            that detail asked inside the story too (see :mod:`qa_bot.answer.details`)."""
+            answer = answer_to(text)
+            reranker = self.reranker
+            if not options.story_details or reranker is None or not answer.quotes:
+                return answer
+            detail = asked_beyond(text, index.opening(answer.quotes[0].doc_id, OPENING_SENTENCES))
+            if detail is None:
+                return answer
+            inside = answer_to(detail, story_of(answer))
+            return detail_first(answer, inside, lambda texts: reranker.score(detail, texts).tolist(),
+                                options.max_quotes)
+
         earlier = next((q for q in map(_cleaned, reversed(thread)) if q), None)
         if earlier is None:
-            return answer_to(text)
+            return standing_alone()
         read = read_in_thread(text, [earlier])
         before = None
         if read is None:
@@ -163,10 +178,10 @@ class QAPipeline:
             # asked about that story ("How many people were on board?" after a question about a jet).
             read = read_in_thread(text, [earlier], leans=True)
             if read is None:  # the earlier question lends no words
-                return answer_to(text)
+                return standing_alone()
             before = answer_to(earlier)
             if not told_in(text, index.document_texts(story_of(before))):
-                return answer_to(text)
+                return standing_alone()
         answer = answer_to(read)
         if before is None:
             before = answer_to(earlier)

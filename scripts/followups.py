@@ -9,7 +9,9 @@ news set (asked as of the pair's date, or ``--days-later`` days after it, when m
 follow-up is asked alone, and with its thread (the pipeline's ``thread``: see :mod:`qa_bot.answer.followup`);
 a hit is an answer string in the first (or first three) quotes, compared as ``qa-bot eval`` compares (case
 and accents folded), reported for each batch of pairs (``batch``: see ``data/eval/followups/SOURCE.md``)
-and for all. The pipeline has the settings the bot has (QA_BOT_* variables: the model, the reranker, the
+and for all. A pair may also carry the follow-up as an editor rewrote it to stand alone (``standalone``:
+"When did the defective drone crash?"), asked alone: what a perfect reading of the thread could reach with
+this pipeline. The pipeline has the settings the bot has (QA_BOT_* variables: the model, the reranker, the
 answer settings).
 
 It also asks each answerable question of the news set alone and after the question before it from another
@@ -29,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = {"bundled": ROOT / "data/articles", "wikinews": ROOT / "data/eval/wikinews/corpus.jsonl"}
 NEWS_QUESTIONS = ROOT / "data/eval/wikinews/questions.jsonl"
+READINGS = ("alone", "with the thread", "rewritten by hand")
 
 
 def main() -> int:
@@ -75,15 +78,17 @@ def main() -> int:
             corpus_settings, index = settings.model_copy(update={"index_dir": work / name}), load_index(work / name,
                                                                                                      embedder)
         pipelines[name] = QAPipeline(corpus_settings, index, embedder, reranker)
-    readings = ("alone", "with the thread")
     counts: dict[tuple[str, str], list[int]] = {}
     for pair in pairs:
         pipeline = pipelines[pair["corpus"]]
         as_of = moment_of(pair["as_of"]) + timedelta(days=args.days_later) if pair.get("as_of") else None
         wanted = [fold(a) for a in pair["answers"]]
         hits = []
-        for label, thread in zip(readings, ((), (pair["first"],)), strict=True):
-            quotes = [fold(q.text) for q in pipeline.ask(pair["question"], as_of=as_of, thread=thread).quotes]
+        askings = [(pair["question"], ()), (pair["question"], (pair["first"],))]
+        if pair.get("standalone"):  # the follow-up as an editor rewrote it to stand alone: what reading can reach
+            askings.append((pair["standalone"], ()))
+        for label, (question, thread) in zip(READINGS, askings, strict=False):
+            quotes = [fold(q.text) for q in pipeline.ask(question, as_of=as_of, thread=thread).quotes]
             hits.append(any(w in q for w in wanted for q in quotes[:1]))
             for batch in (pair.get("batch", "-"), "all"):
                 tally = counts.setdefault((batch, label), [0, 0, 0])
@@ -91,11 +96,13 @@ def main() -> int:
                 tally[1] += hits[-1]
                 tally[2] += any(w in q for w in wanted for q in quotes[:3])
         if args.show:  # hit@1 alone, then with the thread, and how the thread reads it
-            marks = " ".join("hit " if hit else "miss" for hit in hits)
+            marks = " ".join("hit " if hit else "miss" for hit in hits)  # alone, with the thread, rewritten
             print(f"{pair['id']}: {marks}  {read_in_thread(pair['question'], [pair['first']])}", file=sys.stderr)
     print("| batch | follow-ups | read | answer_hit@1 | answer_hit@3 |")
     print("|---|---|---|---|---|")
-    for (batch, label), (n, one, three) in sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0])):
+    order = {label: i for i, label in enumerate(READINGS)}
+    rows = sorted(counts.items(), key=lambda item: (item[0][0] == "all", item[0][0], order[item[0][1]]))
+    for (batch, label), (n, one, three) in rows:
         print(f"| {batch} | {n} | {label} | {one / n:.3f} | {three / n:.3f} |")
     if args.standalone:
         standalone_check(pipelines["wikinews"])

@@ -31,7 +31,7 @@ from qa_bot.answer.quotes import DISAGREE
 from qa_bot.records import Answer, Quote
 from qa_bot.terms import terms
 
-_WORD = re.compile(r"[A-Za-z][\w'’.-]*")
+WORD = re.compile(r"[A-Za-z][\w'’.-]*")
 PERSONAL = {"he", "she", "him", "they", "them", "it"}
 POSSESSIVE = {"his", "her", "its", "their"}
 OTHER_REFERENCES = {"this", "that", "these", "those", "there", "then"}
@@ -73,7 +73,7 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     Texas?" stands alone). A question naming its own subject stands alone: a subject or possessive pronoun
     after a name it gives points to that name ("How old was Kobe Bryant when he died?"), and a whole question
     with one content word that is a name has content enough ("Who was Soleimani?")."""
-    raw = [w.strip("'’.") for w in _WORD.findall(question)]
+    raw = [w.strip("'’.") for w in WORD.findall(question)]
     words = [w.lower() for w in raw]
     named = [i for i, w in enumerate(raw) if i and w[:1].isupper() and w.lower() not in FUNCTION_WORDS
              and not _DESCRIBING.search(w)]
@@ -82,7 +82,7 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     if any((w in PERSONAL - {"him", "them"} or w in POSSESSIVE) and not any(n < i for n in named)
            or w in {"him", "them"} for i, w in enumerate(words)) or _ONE_BEFORE.search(question):
         return True
-    own = _content(question)
+    own = content_terms(question)
     if question.lower().lstrip().startswith(_LEADS):
         return True
     # Hardly a word of its own leans on the thread ("Why?", "Who won?"), unless it is a question naming its
@@ -93,7 +93,7 @@ def leans_on_thread(question: str, earlier: str = "") -> bool:
     if any(w == "there" and (i == 0 or words[i - 1] not in _BE) for i, w in enumerate(words)):
         return True
     if any(w in OTHER_REFERENCES - {"there"} for w in words):
-        return len(set(own) - set(_content(earlier))) < 2
+        return len(set(own) - set(content_terms(earlier))) < 2
     return False
 
 
@@ -127,7 +127,7 @@ def told_in(question: str, texts: Sequence[str]) -> bool:
     hold every one of them: "How many people were on board?" after a question about a passenger jet asks
     about that jet, though no word of it points back. A question that names anything the story lacks
     ("How many seats did the Conservatives win?" after a question about a jet) stands alone."""
-    own = set(_content(question))
+    own = set(content_terms(question))
     return bool(own) and own <= {term for found in terms(list(texts)) for term in found}
 
 
@@ -138,13 +138,13 @@ def misses_own_words(question: str, earlier: str, quote: str) -> bool:
     words: "What position did he hold?" by "a former assistant secretary of state".)"""
     if not question.lower().lstrip().startswith(_LEADS):
         return False
-    own = set(_content(question)) - set(_content(earlier))
+    own = set(content_terms(question)) - set(content_terms(earlier))
     return bool(own) and not own & set(terms([quote])[0])
 
 
-def _content(text: str) -> list[str]:
+def content_terms(text: str) -> list[str]:
     """The keyword terms of ``text``'s content words (see :data:`FUNCTION_WORDS`)."""
-    return terms([" ".join(w for w in _WORD.findall(text) if w.lower().strip("'’.") not in FUNCTION_WORDS)])[0]
+    return terms([" ".join(w for w in WORD.findall(text) if w.lower().strip("'’.") not in FUNCTION_WORDS)])[0]
 
 
 def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -> str | None:
@@ -161,8 +161,8 @@ def read_in_thread(question: str, earlier: Sequence[str], leans: bool = False) -
     if not earlier or not (leans or leans_on_thread(question, earlier[-1])):
         return None
     skip = QUESTION_WORDS | PERSONAL | POSSESSIVE | OTHER_REFERENCES | {"who's", "what's", "how's"}
-    words = list(dict.fromkeys(w for w in _WORD.findall(earlier[-1]) if w.lower() not in skip))
-    own = {w.lower() for w in _WORD.findall(question)}
+    words = list(dict.fromkeys(w for w in WORD.findall(earlier[-1]) if w.lower() not in skip))
+    own = {w.lower() for w in WORD.findall(question)}
     if all(w.lower() in own for w in words):  # the question already says all the thread would lend: asked again
         return None
     return f"{question.rstrip()} ({' '.join(words)})"
@@ -174,7 +174,8 @@ def story_of(*answers: Answer) -> set[str]:
     return {doc for answer in answers for quote in answer.quotes[:1] for doc, _, _ in quote.spans}
 
 
-def _overlaps(one: Quote, other: Quote) -> bool:
+def overlaps(one: Quote, other: Quote) -> bool:
+    """True when the two quotes share text of one article (the same sentence, or a part of it)."""
     return any(a == x and s < y_end and t < e for a, s, e in one.spans for x, t, y_end in other.spans)
 
 
@@ -204,12 +205,12 @@ def put_new_first(
     if not quotes or wants_following(question):
         return answer
     before = earlier.quotes
-    if not any(_overlaps(quotes[0], shown) for shown in before):
+    if not any(overlaps(quotes[0], shown) for shown in before):
         return answer
     subject = {doc for quote in (*quotes, *before) for doc, _, _ in quote.spans}
     candidates = [*quotes[1:], *(q for q in (alone().quotes if alone else ())
                                  if any(doc in subject for doc, _, _ in q.spans)
-                                 and not any(_overlaps(q, other) for other in quotes))]
+                                 and not any(overlaps(q, other) for other in quotes))]
     if not candidates:
         return answer
     scores = similarity([quotes[0].text, *(q.text for q in candidates)])

@@ -246,6 +246,12 @@ class Index:
         """The whole text of each of ``doc_ids`` the index holds (others are left out)."""
         return [self._documents[self._doc_indexes[d]].text for d in doc_ids if d in self._doc_indexes]
 
+    def opening(self, doc_id: str, sentences: int) -> str:
+        """The title of ``doc_id`` and its first ``sentences`` sentences: the words that name its story."""
+        doc_index = self._doc_indexes[doc_id]
+        first = self.document_sentences(doc_index)[:sentences]
+        return " ".join([self._documents[doc_index].title, *self.sentence_texts(first)])
+
     def document(self, doc_index: int) -> Document:
         """Document ``doc_index``."""
         return self._documents[doc_index]

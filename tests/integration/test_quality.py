@@ -147,3 +147,34 @@ def test_an_elliptical_follow_up_quotes_what_it_names_not_the_earlier_answer_aga
         assert answer_blocks(abstained, nowhere)[1].startswith("The articles don't say. Nothing in the indexed")
     hurt = bundled_pipeline.ask("and was anyone hurt?", thread=[first])  # its answer follows the drone sentence
     assert hurt.quotes and "drone" in hurt.quotes[0].text
+
+
+def test_a_question_about_a_detail_of_a_described_story_quotes_the_detail_not_the_opening(tmp_path, real_embedder):
+    """Real Wikinews articles, the real model and the bundled reranker: each question describes its story in the
+    opening's words and asks what a later sentence says (data/eval/wikinews/details.jsonl)."""
+    from qa_bot.build import build_from_paths
+    from qa_bot.config import Settings
+    from qa_bot.pipeline import QAPipeline
+    from qa_bot.records import moment_of
+
+    from ..conftest import ROOT
+
+    asked = {"dq-004", "dq-005", "dq-008", "dq-011"}  # Mahan Air, Mokha, the border wall lawsuit, Ford
+    questions = [q for q in map(json.loads, (ROOT / "data/eval/wikinews/details.jsonl").read_text().splitlines())
+                 if q["id"] in asked]
+    wanted = {q["doc_id"] for q in questions}
+    corpus = [line for line in (ROOT / "data/eval/wikinews/corpus.jsonl").read_text().splitlines()
+              if json.loads(line)["doc_id"] in wanted or json.loads(line)["date"] < "2019-05"]  # and their rivals
+    (tmp_path / "news.jsonl").write_text("\n".join(corpus) + "\n")
+    settings = Settings(index_dir=tmp_path / "index")
+    build_from_paths(settings, [tmp_path / "news.jsonl"], embedder=real_embedder)
+    pipeline = QAPipeline.open(settings, real_embedder)
+    plain = pipeline.options.model_copy(update={"story_details": False})
+
+    def hit(answer, question) -> bool:
+        return bool(answer.quotes) and any(fold(a) in fold(answer.quotes[0].text) for a in question["answers"])
+
+    detailed = [hit(pipeline.ask(q["question"], as_of=moment_of(q["as_of"])), q) for q in questions]
+    alone = [hit(pipeline.ask(q["question"], options=plain, as_of=moment_of(q["as_of"])), q) for q in questions]
+    assert len(questions) == 4 and all(detailed), [q["question"] for q, h in zip(questions, detailed) if not h]
+    assert not any(alone)  # without it, each quotes its story's opening

@@ -62,6 +62,7 @@ def test_the_follow_up_measurement_reads_pairs_alone_and_with_their_thread(tmp_p
                           cwd=tmp_path, env=cli_env(tmp_path), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "| all | 3 | alone |" in done.stdout and "| all | 3 | with the thread |" in done.stdout
+    assert "| all | 3 | rewritten by hand |" in done.stdout  # each pair's follow-up rewritten to stand alone
     assert "Standalone news questions" not in done.stdout  # --no-standalone: no news index, no news questions
     shown = {line.split(":")[0]: line for line in done.stderr.splitlines() if line.startswith("fu-00")}
     assert set(shown) == {"fu-001", "fu-002", "fu-003"}
