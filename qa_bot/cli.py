@@ -131,7 +131,8 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
         replace_undecodable(stream)
     try:
         for number, line in enumerate(stream, start=1):
-            text = readable(line).strip()
+            # A byte order mark (Notepad's UTF-8) is no part of the first question, nor of the JSON it may be.
+            text = readable(line.removeprefix("\ufeff") if number == 1 else line).strip()
             if not text.startswith("{"):
                 if text:
                     yield text, None

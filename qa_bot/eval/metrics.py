@@ -177,7 +177,7 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     """
     questions: list[EvalQuestion] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a byte order mark (Notepad's) is no JSON
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalDataError(f"cannot read questions {path}: {exc}") from exc
     for number, line in enumerate(lines, start=1):

@@ -66,6 +66,22 @@ def test_bytes_that_are_not_utf8_are_asked_as_replacement_characters(index, tmp_
     assert json.loads(result.output)["question"] == "caf\ufffd harbour?"
 
 
+@pytest.mark.parametrize("first", ['{"question": "When did the harbour reopen?", "as_of": "2024-05-02"}',
+                                   "When did the harbour reopen?"])
+def test_a_byte_order_mark_before_the_first_question_is_no_part_of_it(index, tmp_path, first):
+    questions = tmp_path / "q.txt"
+    text = f"\ufeff{first}\nWhere is the harbour?\n"  # as Notepad saves UTF-8
+    questions.write_text(text, encoding="utf-8")
+    from_file = ask("--json", "--index", str(index), "--questions", str(questions))
+    from_stdin = CliRunner().invoke(main, ["ask", "--json", "--index", str(index), "--questions", "-"], input=text)
+    for result in (from_file, from_stdin):
+        assert result.exit_code == 0, result.output
+        asked = [json.loads(line) for line in result.output.splitlines()]
+        assert [answer["question"] for answer in asked] == ["When did the harbour reopen?", "Where is the harbour?"]
+        if first.startswith("{"):  # read as JSON, its date too
+            assert asked[0]["as_of"] == "2024-05-02T23:59:59+00:00"
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\t\n"])
 def test_an_empty_question_on_the_command_line_is_a_usage_error(tmp_path, question):
     result = ask("--index", str(tmp_path / "none"), question)  # refused before any index is looked for

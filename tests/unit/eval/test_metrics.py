@@ -84,6 +84,12 @@ def test_well_formed_records_are_read_as_written(tmp_path):
     assert other_name.as_of == "2023-11-13"
 
 
+def test_a_byte_order_mark_before_the_first_record_is_no_part_of_it(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text("\ufeff" + json.dumps(GOOD) + "\n", encoding="utf-8")  # as Notepad saves UTF-8
+    assert read_questions(path) == [EvalQuestion("q1", GOOD["question"], ("308",), "d1")]
+
+
 def test_the_shipped_question_sets_read_whole():
     for path in (XQUAD / "questions.jsonl", ROOT / "data" / "eval" / "wikinews" / "questions.jsonl",
                  TEST_DATA / "bundled_questions.jsonl"):
