@@ -28,6 +28,8 @@ from qa_bot.cli_common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from qa_bot.config import Settings
     from qa_bot.pipeline import QAPipeline
     from qa_bot.questionlog import QuestionRecorder
@@ -115,10 +117,8 @@ def _question_log(settings: Settings, default: Path | None = None) -> QuestionRe
                         set_retention="question_log_retention_days" in settings.model_fields_set)
 
 
-def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
-    """(question, its as-of date or None) per line: plain text, or ``{"question": ..., "as_of": ...}``."""
-    import json
-
+def _read_questions(source: str) -> Iterator[tuple[str, datetime | None]]:
+    """(question, the moment it is asked as of or None) per line that is not blank: see :func:`_question_of`."""
     from qa_bot.errors import ConfigError
 
     stream = sys.stdin if source == "-" else None
@@ -133,20 +133,39 @@ def _read_questions(source: str) -> Iterator[tuple[str, str | None]]:
         for number, line in enumerate(stream, start=1):
             # A byte order mark (Notepad's UTF-8) is no part of the first question, nor of the JSON it may be.
             text = readable(line.removeprefix("\ufeff") if number == 1 else line).strip()
-            if not text.startswith("{"):
-                if text:
-                    yield text, None
-                continue
-            try:
-                record = json.loads(text)
-                question, as_of = str(record["question"]), record.get("as_of") or record.get("question_date")
-            except (ValueError, KeyError, TypeError, AttributeError):
-                raise ConfigError(f"{source}:{number}: not a question (a line of text, or a JSON object "
-                                  'with "question" and an optional "as_of")') from None
-            yield readable(question), None if as_of is None else readable(str(as_of))
+            if text:
+                yield _question_of(text, f"{source}:{number}")
     finally:
         if stream is not sys.stdin:
             stream.close()
+
+
+def _question_of(text: str, where: str) -> tuple[str, datetime | None]:
+    """The question a line of a questions file holds, plain text or ``{"question": ..., "as_of": ...}``, and the
+    moment it is asked as of (None: --as-of's, or now).
+
+    Raises:
+        ConfigError: the line is not a question, or its date cannot be read; ``where`` (``q.txt:7``) starts the
+            message, so the line can be found.
+    """
+    import json
+
+    from qa_bot.answer.in_time import as_of_moment
+    from qa_bot.errors import ConfigError
+
+    if not text.startswith("{"):
+        return text, None
+    try:
+        record = json.loads(text)
+        question, as_of = str(record["question"]), record.get("as_of") or record.get("question_date")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{where}: not a question (a line of text, or a JSON object "
+                          'with "question" and an optional "as_of")') from None
+    try:  # read now, so a bad date stops the batch before the model loads
+        moment = None if as_of is None else as_of_moment(readable(str(as_of)))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return readable(question), moment
 
 
 @main.command()
@@ -180,10 +199,10 @@ def ask(
         _fail('empty question: give one in words (qa-bot ask "Who is ...?")', 2)
     default = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    questions: list[tuple[str, str | None]] = [(asked, None)] if asked else []
+    questions: list[tuple[str, datetime | None]] = [(asked, None)] if asked else []
     if questions_file is not None:
         questions = [*questions, *_read_questions(questions_file)]
-    moments = [as_of_moment(when) if when else default for _, when in questions]  # bad dates fail before the load
+    moments = [when or default for _, when in questions]
     pipeline = _open_pipeline(settings)
     logged = _question_log(settings)
     try:
@@ -193,7 +212,7 @@ def ask(
 
 
 def _answer_all(
-    pipeline: QAPipeline, questions: list[tuple[str, str | None]], moments: list[Any], as_json: bool,
+    pipeline: QAPipeline, questions: list[tuple[str, datetime | None]], moments: list[Any], as_json: bool,
     logged: QuestionRecorder,
 ) -> None:
     from rich.text import Text

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from qa_bot.answer.in_time import as_of_moment
 from qa_bot.cli import _read_questions, main
 from qa_bot.config import Settings
 from qa_bot.errors import ConfigError
@@ -23,11 +24,21 @@ def test_question_lines_may_be_plain_or_json_with_their_own_date(tmp_path):
     source = tmp_path / "q.txt"
     source.write_text('Who?\n\n{"question": "How many?", "as_of": "2023-11-15"}\n'
                       '{"question": "When?", "question_date": "2023-01-02"}\n{"question": "Why?"}\n', encoding="utf-8")
-    assert list(_read_questions(str(source))) == [("Who?", None), ("How many?", "2023-11-15"),
-                                                  ("When?", "2023-01-02"), ("Why?", None)]
+    assert list(_read_questions(str(source))) == [("Who?", None), ("How many?", as_of_moment("2023-11-15")),
+                                                  ("When?", as_of_moment("2023-01-02")), ("Why?", None)]
     source.write_text('Who?\n{"as_of": "2023-11-15"}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"q\.txt:2: not a question"):
         list(_read_questions(str(source)))
+
+
+@pytest.mark.parametrize(("field", "date"), [("as_of", "bad"), ("question_date", "13/11/2023"), ("as_of", 1)])
+def test_a_date_that_cannot_be_read_is_refused_with_its_line_as_other_line_errors_are(tmp_path, field, date):
+    source = tmp_path / "q.txt"
+    source.write_text(f'Who?\n\n{json.dumps({"question": "How many?", field: date})}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        list(_read_questions(str(source)))
+    assert str(refused.value) == (f"{source}:3: cannot read the as-of date {str(date)!r}: give YYYY-MM-DD or an "
+                                  "ISO time")
 
 
 def test_ask_json_gives_the_as_of_it_used_for_each_dated_question(tmp_path, fake_embedder, monkeypatch):
