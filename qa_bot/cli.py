@@ -118,7 +118,12 @@ def _question_log(settings: Settings, default: Path | None = None) -> QuestionRe
 
 
 def _read_questions(source: str) -> Iterator[tuple[str, datetime | None]]:
-    """(question, the moment it is asked as of or None) per line that is not blank: see :func:`_question_of`."""
+    """(question, the moment it is asked as of or None) per line that is not blank: see :func:`_question_of`.
+
+    Raises:
+        ConfigError: the file cannot be read, a line is not a question, or no line is (an empty file or stdin would
+            print nothing and exit 0, as if every question had been answered).
+    """
     from qa_bot.errors import ConfigError
 
     stream = sys.stdin if source == "-" else None
@@ -130,11 +135,15 @@ def _read_questions(source: str) -> Iterator[tuple[str, datetime | None]]:
     else:
         replace_undecodable(stream)
     try:
+        asked = 0
         for number, line in enumerate(stream, start=1):
             # A byte order mark (Notepad's UTF-8) is no part of the first question, nor of the JSON it may be.
             text = readable(line.removeprefix("\ufeff") if number == 1 else line).strip()
             if text:
+                asked += 1
                 yield _question_of(text, f"{source}:{number}")
+        if not asked:
+            raise ConfigError("no questions on stdin" if stream is sys.stdin else f"no questions in {source}")
     finally:
         if stream is not sys.stdin:
             stream.close()

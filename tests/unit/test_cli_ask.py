@@ -82,6 +82,16 @@ def test_a_byte_order_mark_before_the_first_question_is_no_part_of_it(index, tmp
             assert asked[0]["as_of"] == "2024-05-02T23:59:59+00:00"
 
 
+@pytest.mark.parametrize("held", ["", "\n  \n\t\n", "\ufeff\n"])
+def test_a_questions_file_or_stdin_without_a_question_is_an_error_before_anything_loads(tmp_path, held):
+    questions = tmp_path / "q.txt"
+    questions.write_text(held, encoding="utf-8")
+    result = ask("--index", str(tmp_path / "none"), "--questions", str(questions))
+    assert (result.exit_code, result.output) == (1, f"error: no questions in {questions}\n")
+    result = CliRunner().invoke(main, ["ask", "--index", str(tmp_path / "none"), "--questions", "-"], input=held)
+    assert (result.exit_code, result.output) == (1, "error: no questions on stdin\n")
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\t\n"])
 def test_an_empty_question_on_the_command_line_is_a_usage_error(tmp_path, question):
     result = ask("--index", str(tmp_path / "none"), question)  # refused before any index is looked for
