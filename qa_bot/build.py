@@ -40,8 +40,9 @@ def build_from_paths(
         report = read_articles(paths)
         if not report.documents:
             where = ", ".join(str(p) for p in paths)
+            counts = f"{plural(report.files_read, 'file')} read, {len(report.skipped)} skipped"
             raise IngestError(
-                f"no readable articles in {where} ({report.files_read} files read, {len(report.skipped)} skipped); "
+                f"no readable articles in {where} ({counts}); "
                 "supported: .txt .md .html .htm .json .jsonl"
             )
         if embedder is None:

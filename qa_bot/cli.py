@@ -412,12 +412,13 @@ def index_verify(index_dir: Path | None) -> None:
     Exits 0 when the index is sound, 1 with what is wrong otherwise.
     """
     from qa_bot.index import backend_from, load_index
+    from qa_bot.printable import plural
 
     settings = _settings(index_dir=index_dir)
     info = load_index(settings.index_dir, hash_limit=None, backend=backend_from(settings)).describe()
     click.echo(
-        f"{settings.index_dir} is sound: {info.documents} documents, {info.passages} passages "
-        f"({info.search} search), {info.sentences} sentences; {info.files} files match their checksums "
+        f"{settings.index_dir} is sound: {plural(info.documents, 'document')}, {plural(info.passages, 'passage')} "
+        f"({info.search} search), {plural(info.sentences, 'sentence')}; {info.files} files match their checksums "
         f"(build {info.build_dir.name})"
     )
 

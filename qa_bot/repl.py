@@ -15,7 +15,7 @@ from rich.text import Text
 from qa_bot.answer.followup import sets_subject
 from qa_bot.cli_common import readable, replace_undecodable
 from qa_bot.errors import BackendUnavailableError
-from qa_bot.printable import printable
+from qa_bot.printable import plural, printable
 from qa_bot.questionlog import NO_LOG, QuestionRecorder
 from qa_bot.render import answer_text
 
@@ -35,12 +35,19 @@ HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Sc
 
 def _sources(pipeline: QAPipeline) -> Text:
     """The articles of the index, one a line; their titles and links shown as they are, never read as markup."""
-    lines = [Text.assemble((f"{len(pipeline.index.documents)} articles", "bold"), f" in {pipeline.index.build_dir}:")]
+    held = plural(len(pipeline.index.documents), "article")
+    lines = [Text.assemble((held, "bold"), f" in {pipeline.index.build_dir}:")]
     for doc in pipeline.index.documents:
         extra = " · ".join(x for x in (doc.date, doc.url) if x)
         lines.append(Text.assemble(f"  • {printable(doc.title)} ",
                                    (printable(f"({doc.doc_id}{' · ' + extra if extra else ''})"), "dim")))
     return Text("\n").join(lines)
+
+
+def greeting(pipeline: QAPipeline) -> str:
+    """The line a session at a terminal starts with (rich markup): what the index holds and how to go on."""
+    documents = plural(len(pipeline.index.documents), "article")
+    return f"[bold green]qa-bot[/bold green] — {documents}. Type a question, or :help."
 
 
 def _typed(line: str) -> str:
@@ -106,7 +113,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
             console.print(Text.assemble((f"unknown command {text}", "red"), "; type :help"))
         return True
     if pipeline.refresh(announce=False):
-        console.print(Text(f"The index was rebuilt: now {len(pipeline.index.documents)} articles.", "dim"))
+        console.print(Text(f"The index was rebuilt: now {plural(len(pipeline.index.documents), 'article')}.", "dim"))
     earlier = [session.previous] if session.previous else []
     try:
         answer = pipeline.ask(text, as_of=session.as_of, thread=earlier)
@@ -154,8 +161,7 @@ def run_repl(
             log.warning("cannot keep the question history in %s (%s); this session's is kept in memory", history,
                         exc.strerror or type(exc).__name__)
     prompt: PromptSession[str] = PromptSession(history=kept)
-    documents = len(pipeline.index.documents)
-    console.print(f"[bold green]qa-bot[/bold green] — {documents} articles. Type a question, or :help.")
+    console.print(greeting(pipeline))
     converse(lambda: prompt.prompt(HTML("<ansigreen><b>ask›</b></ansigreen> ")), pipeline, console, session)
     console.print("[dim]bye[/dim]")
 

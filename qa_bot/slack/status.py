@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from qa_bot.printable import plural
 from qa_bot.records import Document, moment_of
 from qa_bot.slack.channels import ChannelPolicy, ChannelSettings
 from qa_bot.slack.format import SECTION_LIMIT, TEXT_LIMIT, escape
@@ -111,8 +112,8 @@ def _index_lines(status: StatusSource | None) -> str:
     info = status()
     newest = f"newest article dated {info.newest}" if info.newest else "no article is dated"
     loading = " A newer build was found and is loading; it answers in a moment." if info.loading else ""
-    return (f"*The index:* {info.articles} articles, {info.passages} passages; {newest}; last built "
-            f"{info.built_at}.{loading}")
+    held = f"{plural(info.articles, 'article')}, {plural(info.passages, 'passage')}"
+    return f"*The index:* {held}; {newest}; last built {info.built_at}.{loading}"
 
 
 def _how_to_ask(policy: ChannelPolicy | None) -> str:

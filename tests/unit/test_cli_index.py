@@ -41,6 +41,19 @@ def test_index_verify_names_the_search_and_the_files_it_checked(tmp_path, fake_e
     assert "files match their checksums" in result.output
 
 
+def test_counts_of_one_are_said_in_the_singular(tmp_path, fake_embedder, monkeypatch):
+    build(DOCS[:1], fake_embedder, tmp_path / "i", sentences_per_passage=5)
+    result = CliRunner().invoke(main, ["index", "verify", "--index", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    assert "is sound: 1 document, 1 passage (numpy search), 3 sentences;" in result.output
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "empty.txt").write_text("", encoding="utf-8")  # read, and skipped
+    monkeypatch.setattr("qa_bot.build.embedder_from_settings", lambda settings: fake_embedder)
+    result = CliRunner().invoke(main, ["index", "build", "--articles", str(tmp_path / "articles"),
+                                       "--index", str(tmp_path / "j")])
+    assert result.exit_code == 1 and "(1 file read, 1 skipped)" in result.output
+
+
 def test_index_info_of_a_missing_index_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["index", "info", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1 and "no index at" in result.output and "Traceback" not in result.output

@@ -13,7 +13,7 @@ from qa_bot.config import Settings
 from qa_bot.index import load_index
 from qa_bot.pipeline import MAX_QUESTION_CHARS, QAPipeline
 from qa_bot.records import Document
-from qa_bot.repl import Session, converse, handle, run_repl
+from qa_bot.repl import Session, converse, greeting, handle, run_repl
 
 from ..conftest import FakeEmbedder
 from .conftest import build
@@ -94,3 +94,15 @@ def test_a_follow_up_to_a_question_longer_than_the_limit_borrows_only_whole_word
     handle("When did he say it?", pipeline, console, session)
     [note] = [line for line in console.export_text().splitlines() if line.startswith("read with the question")]
     assert note == "read with the question before: When did he say it? (David Schenker say about militias)"
+
+
+def test_a_one_article_index_is_one_article_at_the_start_and_in_sources(tmp_path):
+    embedder = FakeEmbedder()
+    build(ARTICLES[:1], embedder, tmp_path / "one")
+    one = QAPipeline(Settings(index_dir=tmp_path / "one"), load_index(tmp_path / "one", embedder), embedder)
+    console = Console(record=True, width=300)
+    console.print(greeting(one))
+    handle(":sources", one, console)
+    shown = console.export_text()
+    assert "qa-bot — 1 article. Type a question" in shown and f"1 article in {one.index.build_dir}:" in shown
+    assert "articles" not in shown

@@ -193,6 +193,13 @@ def test_ask_status_answers_privately_with_the_index_how_to_ask_and_this_channel
     assert "not in QA_BOT_SLACK_CHANNELS" in ack.calls[0]["text"]
 
 
+def test_ask_status_of_a_one_article_index_says_one_article():
+    ack = FakeAck()
+    one = IndexStatus(articles=1, passages=1, newest=None, built_at="2024-05-01T10:00:00+00:00")
+    on_ask(ack, command(text="status"), FakeClient(), bot=make_bot(FakeAsk(), status=lambda: one))
+    assert "*The index:* 1 article, 1 passage; no article is dated;" in ack.calls[0]["text"]
+
+
 def test_ask_status_without_a_file_names_the_built_in_defaults():
     for text in ("status", "Status.", "status?"):  # as people type it
         ack, ask = FakeAck(), FakeAsk()
