@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import qa_bot.index.layout as layout
 from qa_bot.errors import IndexLockedError, IndexWriteError
 
 PARTIAL = ".partial"
@@ -80,11 +81,23 @@ def unbuildable(folder: Path) -> str | None:
 
 
 def _is_index(folder: Path) -> bool:
-    """True when ``folder`` holds a qa-bot manifest (a web app's ``manifest.json`` is not one)."""
+    """True when ``folder`` holds a qa-bot index: a qa-bot manifest (a web app's ``manifest.json`` is not one), or a
+    damaged one, a ``manifest.json`` that is not qa-bot's beside files only an index holds.
+
+    A damaged index is one: reading it tells the user to rebuild it in place, so a build must be let replace it.
+    """
+    manifest_file = folder / "manifest.json"
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # cut short or overwritten
+        manifest = None
+    if is_qa_bot_manifest(manifest):
+        return True
+    return manifest_file.is_file() and any((folder / name).exists() for name in layout.FILES)
+
+
+def is_qa_bot_manifest(manifest: object) -> bool:
+    """True when ``manifest`` (a parsed ``manifest.json``) is qa-bot's: it says its format and model."""
     return isinstance(manifest, dict) and "format" in manifest and "model" in manifest
 
 

@@ -31,6 +31,9 @@ SENTENCE_VECTORS = "sentence_vectors.npy"
 PASSAGE_STORE = "passage_store"
 PASSAGE_KEYWORDS = "passage_keywords"
 SENTENCE_KEYWORDS = "sentence_keywords"
+FILES = (DOCUMENTS, SENTENCES, PASSAGES, PASSAGE_VECTORS, SENTENCE_VECTORS, PASSAGE_STORE, PASSAGE_KEYWORDS,
+         SENTENCE_KEYWORDS)
+"""The files and folders of a build beside its manifest: a folder with one of them is an index's, not a user's."""
 _HASH = "content_hash"
 
 

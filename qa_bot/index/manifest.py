@@ -73,19 +73,31 @@ def read_manifest(live: Path, folder: Path) -> Manifest:
     """
     path = live / MANIFEST
     if not path.is_file():
-        if reason := builds.unbuildable(folder):  # an article or a folder of the user's: never suggest building over it
-            raise IndexNotFoundError(f"no index at {folder}: {reason}; build one in a new folder with "
-                                     "`qa-bot index build --articles PATH --index NEW_FOLDER`")
+        _refuse_foreign(folder)
         raise IndexNotFoundError(
             f"no index at {folder}: build one with `qa-bot index build --articles PATH --index {folder}`"
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"unreadable manifest at {path}: {rebuild_hint(folder)}") from exc
+    except (OSError, ValueError):
+        manifest = None
+    if not builds.is_qa_bot_manifest(manifest):  # a damaged index's, or a web app's in a folder of the user's
+        _refuse_foreign(folder)
     if not isinstance(manifest, dict):
         raise IndexCorruptError(f"unreadable manifest at {path}: {rebuild_hint(folder)}")
     return manifest
+
+
+def _refuse_foreign(folder: Path) -> None:
+    """Refuse ``folder`` when a build would refuse it too (an article, a folder of the user's), saying so: the
+    rebuild a damaged index is told to run must never be suggested over it.
+
+    Raises:
+        IndexNotFoundError: a build may not replace what is at ``folder``.
+    """
+    if reason := builds.unbuildable(folder):
+        raise IndexNotFoundError(f"no index at {folder}: {reason}; build one in a new folder with "
+                                 "`qa-bot index build --articles PATH --index NEW_FOLDER`")
 
 
 def check_format(manifest: Manifest, folder: Path) -> None:

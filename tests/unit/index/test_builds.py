@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa_bot.config import Settings
-from qa_bot.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexWriteError
+from qa_bot.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from qa_bot.index import builds as store
 from qa_bot.index import load_index
 from qa_bot.pipeline import QAPipeline
@@ -37,6 +37,21 @@ def test_a_plain_index_folder_is_converted_to_a_linked_build(tmp_path, fake_embe
     folder.unlink()
     plain.rename(folder)  # as an index copied by hand, or made by an older qa-bot
     assert not folder.is_symlink()
+    build([Document("b", "Second text here.", "B", None, None)], fake_embedder, folder)
+    assert folder.is_symlink() and [d.doc_id for d in load_index(folder).documents] == ["b"]
+
+
+@pytest.mark.parametrize("manifest", ['{"format": 3', "", "[]", '{"format": 3}'])
+def test_a_plain_index_whose_manifest_is_damaged_is_rebuilt_in_place_as_reading_it_says(tmp_path, fake_embedder,
+                                                                                            manifest):
+    folder = tmp_path / "i"
+    build([Document("a", "First text here.", "A", None, None)], fake_embedder, folder)
+    plain = folder.resolve()
+    folder.unlink()
+    plain.rename(folder)  # a restored copy, or an index of an older qa-bot
+    (folder / "manifest.json").write_text(manifest, encoding="utf-8")
+    with pytest.raises((IndexCorruptError, IndexMismatchError), match=f"rebuild it with .*--index {folder}`"):
+        load_index(folder)
     build([Document("b", "Second text here.", "B", None, None)], fake_embedder, folder)
     assert folder.is_symlink() and [d.doc_id for d in load_index(folder).documents] == ["b"]
 
@@ -138,7 +153,8 @@ def test_a_conversion_killed_between_its_two_renames_still_finds_the_newest_buil
 
 
 
-@pytest.mark.parametrize("what", ["file", "folder", "web app", "link", "link to an index", "link loop"])
+@pytest.mark.parametrize("what", ["file", "folder", "web app", "unreadable manifest", "link", "link to an index",
+                                  "link loop"])
 def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as_it_was(tmp_path, fake_embedder,
                                                                                          what):
     article = tmp_path / "article.txt"
@@ -148,6 +164,8 @@ def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as
     (mine / "notes.txt").write_text("my notes", encoding="utf-8")
     if what == "web app":  # a manifest.json of another kind
         (mine / "manifest.json").write_text('{"name": "My app", "start_url": "/"}', encoding="utf-8")
+    if what == "unreadable manifest":  # with none of an index's files beside it: the user's, not a damaged index
+        (mine / "manifest.json").write_text('{"format": 3', encoding="utf-8")
     if what == "link to an index":  # a build here would re-point the link, leaving that index as it was
         build([Document("a", "One sentence here.", "A", None, None)], fake_embedder, tmp_path / "other")
     target = {"file": article, "link loop": tmp_path / "loop"}.get(what, tmp_path / "link" if "link" in what else mine)
@@ -165,6 +183,9 @@ def test_a_build_over_something_that_is_not_an_index_is_refused_and_leaves_it_as
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "my notes"
     if what == "link loop":  # a reader is told there is no index there, in one line
         with pytest.raises(IndexNotFoundError, match="cannot be read"):
+            load_index(target)
+    if what in ("web app", "unreadable manifest"):  # and never told to build over it
+        with pytest.raises(IndexNotFoundError, match="is a folder that is not a qa-bot index.* in a new folder"):
             load_index(target)
 
 
