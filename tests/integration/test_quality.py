@@ -176,5 +176,6 @@ def test_a_question_about_a_detail_of_a_described_story_quotes_the_detail_not_th
 
     detailed = [hit(pipeline.ask(q["question"], as_of=moment_of(q["as_of"])), q) for q in questions]
     alone = [hit(pipeline.ask(q["question"], options=plain, as_of=moment_of(q["as_of"])), q) for q in questions]
-    assert len(questions) == 4 and all(detailed), [q["question"] for q, h in zip(questions, detailed) if not h]
+    missed = [q["question"] for q, h in zip(questions, detailed, strict=True) if not h]
+    assert len(questions) == 4 and not missed, missed
     assert not any(alone)  # without it, each quotes its story's opening
