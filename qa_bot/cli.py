@@ -70,6 +70,7 @@ def setup_logging(verbose: bool) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qa-bot")
 @click.option("-v", "--verbose", is_flag=True, help="Log details (and tracebacks) to stderr.")
+@friendly_errors  # Ctrl-C while this prepares (imports take a moment) is "interrupted", as within a command
 def main(verbose: bool) -> None:
     """Ask questions about a folder of news articles; get verbatim quotes with their sources.
 

@@ -97,3 +97,14 @@ def test_an_empty_question_on_the_command_line_is_a_usage_error(tmp_path, questi
     result = ask("--index", str(tmp_path / "none"), question)  # refused before any index is looked for
     assert result.exit_code == 2
     assert result.output == 'error: empty question: give one in words (qa-bot ask "Who is ...?")\n'  # one line
+
+
+@pytest.mark.parametrize("command", [["repl"], ["ask", "Who?"]])
+@pytest.mark.parametrize("where", ["qa_bot.cli.setup_logging", "qa_bot.cli._open_pipeline"])
+def test_ctrl_c_while_a_command_starts_is_interrupted_with_exit_130(tmp_path, monkeypatch, command, where):
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(where, pressed)  # before the command itself runs (prepares logging), or as the model loads
+    result = CliRunner().invoke(main, [*command, "--index", str(tmp_path)])
+    assert (result.exit_code, result.output) == (130, "interrupted\n")
