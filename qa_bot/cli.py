@@ -435,7 +435,7 @@ def index_verify(index_dir: Path | None) -> None:
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown (for a README).")
 @click.option(
     "--baselines/--no-baselines", default=True,
-    help="Also measure the baselines: keyword-only, dense-only, and dense best-sentence.",
+    help="Also measure the baselines: keyword-only, dense-only, and dense best-sentence (default: on).",
 )
 @click.option(
     "--sweep", "sweep_dir", type=GivenPath(path_type=Path, file_okay=False), default=None,

@@ -150,4 +150,5 @@ as_of_option = click.option(
     "--as-of", "as_of", default=None, metavar="DATE",
     help="Answer as of this date (YYYY-MM-DD, the end of that day) or ISO time, instead of now.",
 )
-k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None, help="Quotes per answer at most.")
+k_option = click.option("-k", "max_quotes", type=click.IntRange(1, 10), default=None,
+                        help="Quotes per answer at most (default: QA_BOT_MAX_QUOTES, 3).")

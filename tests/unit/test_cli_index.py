@@ -201,3 +201,14 @@ def test_a_build_of_articles_that_are_not_there_leaves_nothing_behind(tmp_path):
                                        "--index", str(tmp_path / "out" / "i")])
     assert result.exit_code == 1 and f"no such file or folder: {tmp_path / 'typo'}" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_help_says_the_defaults_of_flags_that_are_on_or_come_from_a_setting():
+    from qa_bot.config import Settings
+
+    shown = CliRunner().invoke(main, ["eval", "--help"], terminal_width=200).output
+    assert "Also measure the baselines: keyword-only, dense-only, and dense best-sentence (default: on)." in shown
+    quotes = Settings.model_fields["max_quotes"].default
+    for command in ("ask", "repl"):
+        shown = CliRunner().invoke(main, [command, "--help"], terminal_width=200).output
+        assert f"Quotes per answer at most (default: QA_BOT_MAX_QUOTES, {quotes})." in shown
