@@ -17,6 +17,7 @@ from qa_bot.cli_common import (
     _console,
     _fail,
     _settings,
+    answer_output,
     as_of_option,
     friendly_errors,
     index_option,
@@ -234,12 +235,13 @@ def _answer_all(
     for number, ((text, _), moment) in enumerate(zip(questions, moments, strict=True)):
         answer = pipeline.ask(text, as_of=moment)
         logged.record(answer, channel="cli")
-        if as_json:
-            click.echo(answer_json(answer))
-            continue
-        if len(questions) > 1:
-            console.print(Text(("\n" if number else "") + f"Q: {printable(text)}", "bold"))
-        console.print(answer_text(answer))
+        with answer_output():
+            if as_json:
+                click.echo(answer_json(answer))
+                continue
+            if len(questions) > 1:
+                console.print(Text(("\n" if number else "") + f"Q: {printable(text)}", "bold"))
+            console.print(answer_text(answer))
 
 
 @main.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -41,6 +42,26 @@ def _stop_writing_to_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):  # no real stdout (a test's): nothing to flush into the closed pipe
         pass
+
+
+@contextlib.contextmanager
+def answer_output() -> Iterator[None]:
+    """Write answers to stdout in the block; a write that fails (a full disk, ``> /dev/full``) ends the command in one
+    line ("cannot write the answer: no space left on device").
+
+    Raises:
+        QABotError: stdout could not be written (a reader that stopped, BrokenPipeError, is left as it is).
+    """
+    from qa_bot.errors import QABotError
+
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _stop_writing_to_stdout()  # what is still buffered would fail again, as a traceback, when Python exits
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise QABotError(f"cannot write the answer: {reason}") from exc
 
 
 def friendly_errors(command: F) -> F:

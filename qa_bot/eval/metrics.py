@@ -178,7 +178,11 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     questions: list[EvalQuestion] = []
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()  # a byte order mark (Notepad's) is no JSON
-    except (OSError, UnicodeDecodeError) as exc:
+    except FileNotFoundError:  # said as a missing corpus is
+        raise EvalDataError(f"no questions file at {path}") from None
+    except OSError as exc:
+        raise EvalDataError(f"cannot read questions {path}: {exc.strerror or type(exc).__name__}") from exc
+    except UnicodeDecodeError as exc:
         raise EvalDataError(f"cannot read questions {path}: {exc}") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():

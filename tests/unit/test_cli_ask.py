@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -108,3 +110,15 @@ def test_ctrl_c_while_a_command_starts_is_interrupted_with_exit_130(tmp_path, mo
     monkeypatch.setattr(where, pressed)  # before the command itself runs (prepares logging), or as the model loads
     result = CliRunner().invoke(main, [*command, "--index", str(tmp_path)])
     assert (result.exit_code, result.output) == (130, "interrupted\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_an_answer_that_cannot_be_written_is_one_line(index, monkeypatch, capsys, as_json):
+    with open("/dev/full", "w", encoding="utf-8") as full:  # every write: no space left on device
+        monkeypatch.setattr(sys, "stdout", full)
+        with pytest.raises(SystemExit) as ended:
+            main(["ask", *as_json, "--index", str(index), "When did the harbour reopen?"], standalone_mode=False)
+        monkeypatch.undo()
+    assert ended.value.code == 1
+    assert capsys.readouterr().err == "error: cannot write the answer: no space left on device\n"

@@ -90,6 +90,15 @@ def test_a_byte_order_mark_before_the_first_record_is_no_part_of_it(tmp_path):
     assert read_questions(path) == [EvalQuestion("q1", GOOD["question"], ("308",), "d1")]
 
 
+def test_a_questions_file_that_is_not_there_is_said_as_a_missing_corpus_is(tmp_path):
+    with pytest.raises(EvalDataError) as refused:
+        read_questions(tmp_path / "nope.jsonl")
+    assert str(refused.value) == f"no questions file at {tmp_path / 'nope.jsonl'}"
+    with pytest.raises(EvalDataError) as refused:
+        read_questions(tmp_path)  # a folder
+    assert str(refused.value) == f"cannot read questions {tmp_path}: Is a directory"
+
+
 def test_the_shipped_question_sets_read_whole():
     for path in (XQUAD / "questions.jsonl", ROOT / "data" / "eval" / "wikinews" / "questions.jsonl",
                  TEST_DATA / "bundled_questions.jsonl"):
