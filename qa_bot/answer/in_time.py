@@ -28,15 +28,15 @@ EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
 
 
 def as_of_moment(text: str) -> datetime:
-    """The moment an as-of value names: ``YYYY-MM-DD`` is the end of that day in UTC (the whole day's
-    articles count), a full ISO time is itself (in UTC when it has no zone).
+    """The moment an as-of value names: ``YYYY-MM-DD`` (or ``YYYYMMDD``) is the end of that day in UTC (the whole
+    day's articles count), a full ISO time is itself (in UTC when it has no zone).
 
     Raises:
         ConfigError: ``text`` is neither.
     """
     value = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{8}", value):  # a day, with or without its dashes
             moment = datetime.combine(date.fromisoformat(value), time(23, 59, 59), tzinfo=UTC)
         else:
             moment = datetime.fromisoformat(value)

@@ -91,6 +91,7 @@ def test_without_time_awareness_every_article_may_answer(pipeline):
 
 def test_as_of_values_are_read_or_refused_in_one_line():
     assert as_of_moment("2023-11-15") == datetime(2023, 11, 15, 23, 59, 59, tzinfo=UTC)
+    assert as_of_moment("20231115") == as_of_moment("2023-11-15")  # the compact day is the same whole day
     assert as_of_moment("2023-11-15T08:00:00+02:00").utcoffset().total_seconds() == 7200
     assert as_of_moment("2023-11-15T08:00").tzinfo == UTC
     with pytest.raises(ConfigError, match="cannot read the as-of date '15/11/2023'"):
