@@ -116,7 +116,8 @@ class AnswerOptions(BaseModel):
         0.1, ge=0.0, description="The reranker reads only when the best sentence leads the next by less than this."
     )
     # Measured on the tuning sets (held-out SQuAD train articles, the news set's dev half, the follow-ups rewritten
-    # to stand alone) and checked on 60 unseen questions about details of news stories: see qa_bot/answer/details.py.
+    # to stand alone) and checked on 60 questions about details of news stories, written blind and not tuned on
+    # (qa_bot/answer/details.py).
     story_details: bool = Field(
         True, description="A question that describes its story is asked again inside that story, without the words "
                           "its opening holds, for the detail it asks about.",
