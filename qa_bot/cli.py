@@ -198,6 +198,8 @@ def ask(
 ) -> None:
     """Answer QUESTION (or each line of --questions) from the index, as of now or --as-of.
 
+    Several quoted questions are each answered ("Who is ...?" "Where did ...?"); unquoted words are one question.
+
     No article dated after the as-of moment is quoted; time words in a question ("last week", "in 2023",
     "latest") are read relative to it. With QA_BOT_QUESTION_LOG set, each question is logged (see qa-bot log).
     """
@@ -205,12 +207,12 @@ def ask(
 
     if not question and questions_file is None:
         _fail('give a question (qa-bot ask "Who is ...?") or --questions FILE', 2)
-    asked = readable(" ".join(question)).strip()  # a byte of the command line that is not UTF-8 becomes U+FFFD
+    asked = _command_line_questions(question)
     if question and not asked and questions_file is None:
         _fail('empty question: give one in words (qa-bot ask "Who is ...?")', 2)
     default = as_of_moment(as_of) if as_of else None
     settings = _settings(index_dir=index_dir, model=model, max_quotes=max_quotes)
-    questions: list[tuple[str, datetime | None]] = [(asked, None)] if asked else []
+    questions: list[tuple[str, datetime | None]] = [(text, None) for text in asked]
     if questions_file is not None:
         questions = [*questions, *_read_questions(questions_file)]
     moments = [when or default for _, when in questions]
@@ -220,6 +222,18 @@ def ask(
         _answer_all(pipeline, questions, moments, as_json, logged)
     finally:
         logged.close()
+
+
+def _command_line_questions(words: tuple[str, ...]) -> list[str]:
+    """The questions of ``ask``'s command line: the words of one (``qa-bot ask Who is David Schenker?``), or, when
+    every argument is a quoted question of its own (holding a space and ending in "?"), each of them
+    (``qa-bot ask "Who is David Schenker?" "Where did the drone crash?"``). A byte of the command line that is not
+    UTF-8 becomes U+FFFD."""
+    parts = [readable(word).strip() for word in words]
+    if len(parts) > 1 and all(" " in part and part.endswith("?") for part in parts):
+        return parts
+    joined = readable(" ".join(words)).strip()
+    return [joined] if joined else []
 
 
 def _answer_all(

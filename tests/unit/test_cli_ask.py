@@ -122,3 +122,14 @@ def test_an_answer_that_cannot_be_written_is_one_line(index, monkeypatch, capsys
         monkeypatch.undo()
     assert ended.value.code == 1
     assert capsys.readouterr().err == "error: cannot write the answer: no space left on device\n"
+
+
+def test_several_quoted_questions_are_each_answered_and_unquoted_words_are_one(index):
+    both = ask("--json", "--index", str(index), "When did the harbour reopen?", "What closed the harbour?")
+    assert both.exit_code == 0, both.output
+    assert [json.loads(line)["question"] for line in both.output.splitlines()] == [
+        "When did the harbour reopen?", "What closed the harbour?"]
+    words = ask("--json", "--index", str(index), "When", "did", "the", "harbour", "reopen?")
+    assert [json.loads(line)["question"] for line in words.output.splitlines()] == ["When did the harbour reopen?"]
+    halves = ask("--json", "--index", str(index), "When did", "the harbour reopen?")  # not two questions: one
+    assert [json.loads(line)["question"] for line in halves.output.splitlines()] == ["When did the harbour reopen?"]
