@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from qa_bot.answer.followup import FUNCTION_WORDS, WORD, content_terms, overlaps
-from qa_bot.answer.quotes import DISAGREE
+from qa_bot.answer.quotes import without_order_notice
 from qa_bot.records import Answer
 from qa_bot.terms import terms
 
@@ -73,5 +73,4 @@ def detail_first(
         return answer
     new = candidates[best]
     quotes = (new, *(q for q in answer.quotes if not overlaps(q, new)))[:max_quotes]
-    notice = answer.notice.split(DISAGREE)[0].strip() or None if answer.notice else None
-    return replace(answer, quotes=quotes, notice=notice)
+    return replace(answer, quotes=quotes, notice=without_order_notice(answer.notice))

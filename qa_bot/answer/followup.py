@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from qa_bot.answer.answer_type import wants_following
-from qa_bot.answer.quotes import DISAGREE
+from qa_bot.answer.quotes import without_order_notice
 from qa_bot.records import Answer, Quote
 from qa_bot.terms import terms
 
@@ -219,5 +219,4 @@ def put_new_first(
         return answer
     new = candidates[best]
     reordered = (new, quotes[0], *(q for q in quotes[1:] if q is not new))[: max(max_quotes, len(quotes))]
-    notice = answer.notice.split(DISAGREE)[0].strip() or None if answer.notice else None
-    return replace(answer, quotes=reordered, notice=notice)
+    return replace(answer, quotes=reordered, notice=without_order_notice(answer.notice))

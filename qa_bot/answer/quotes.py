@@ -319,6 +319,12 @@ DISAGREE = "The articles disagree;"
 """How the notice of :func:`prefer_newest` begins: it speaks of the order of the quotes."""
 
 
+def without_order_notice(notice: str | None) -> str | None:
+    """``notice`` without its saying that the newest of disagreeing quotes comes first (see :func:`prefer_newest`):
+    it no longer holds once another quote is put first. What the notice says before that (a time window's) stays."""
+    return notice.split(DISAGREE)[0].strip() or None if notice else None
+
+
 def prefer_newest(quotes: list[Quote], question: str) -> tuple[tuple[Quote, ...], str | None]:
     """When the best quote and any dated runner-up from another article give different numbers or dates,
     put the newest of them first and say so; otherwise keep the order.
