@@ -33,10 +33,14 @@ HELP = """[bold]Ask a question in plain words[/bold], e.g. [cyan]Who is David Sc
   Ctrl-C     clears the line, or cancels the answer being worked out"""
 
 
+def _held(pipeline: QAPipeline) -> str:
+    """How many articles the index holds ("1 article", "2 articles")."""
+    return plural(len(pipeline.index.documents), "article")
+
+
 def _sources(pipeline: QAPipeline) -> Text:
     """The articles of the index, one a line; their titles and links shown as they are, never read as markup."""
-    held = plural(len(pipeline.index.documents), "article")
-    lines = [Text.assemble((held, "bold"), f" in {pipeline.index.build_dir}:")]
+    lines = [Text.assemble((_held(pipeline), "bold"), f" in {pipeline.index.build_dir}:")]
     for doc in pipeline.index.documents:
         extra = " · ".join(x for x in (doc.date, doc.url) if x)
         lines.append(Text.assemble(f"  • {printable(doc.title)} ",
@@ -46,8 +50,7 @@ def _sources(pipeline: QAPipeline) -> Text:
 
 def greeting(pipeline: QAPipeline) -> str:
     """The line a session at a terminal starts with (rich markup): what the index holds and how to go on."""
-    documents = plural(len(pipeline.index.documents), "article")
-    return f"[bold green]qa-bot[/bold green] — {documents}. Type a question, or :help."
+    return f"[bold green]qa-bot[/bold green] — {_held(pipeline)}. Type a question, or :help."
 
 
 def _typed(line: str) -> str:
@@ -113,7 +116,7 @@ def handle(line: str, pipeline: QAPipeline, console: Console, session: Session |
             console.print(Text.assemble((f"unknown command {text}", "red"), "; type :help"))
         return True
     if pipeline.refresh(announce=False):
-        console.print(Text(f"The index was rebuilt: now {plural(len(pipeline.index.documents), 'article')}.", "dim"))
+        console.print(Text(f"The index was rebuilt: now {_held(pipeline)}.", "dim"))
     earlier = [session.previous] if session.previous else []
     try:
         answer = pipeline.ask(text, as_of=session.as_of, thread=earlier)
